@@ -1,0 +1,164 @@
+import type { z } from 'zod';
+import type * as tf from '@tensorflow/tfjs';
+import type { PortSpec } from '../graph/schema';
+import type { ColumnSchema, Table } from '../data/table';
+
+/** One fitted, serialisable preprocessing step, replayed at serving time by its kind's `apply`. */
+export interface FittedStep {
+  kind: string;
+  nodeId: string;
+  /** JSON-serialisable fitted state (means, vocabularies, components …) */
+  state: unknown;
+}
+
+/** The value on a `table` port: the data plus what was fitted to make it. */
+export interface Frame {
+  table: Table;
+  /** per-row role: 0 = train, 1 = test. Absent: every row is a training row. */
+  split?: Uint8Array;
+  /** the column to predict, fixed by the dataset node */
+  target?: string;
+  /** fitted steps to replay on raw records (serving), in order */
+  steps: FittedStep[];
+  /** the raw input the package will accept: source columns minus target and dropped columns */
+  inputSchema: ColumnSchema[];
+  /** content hashes of the datasets this frame came from (lineage) */
+  datasetHashes: string[];
+}
+
+export type Task = 'regression' | 'classification';
+
+/** What a model builder learns about the data just before training. */
+export interface BuildInfo {
+  features: string[];
+  task: Task;
+  /** output units: 1 for regression and binary classification, K for K classes */
+  outputUnits: number;
+  /** 'linear' | 'sigmoid' | 'softmax' chosen from task and classes */
+  outputActivation: 'linear' | 'sigmoid' | 'softmax';
+  seed: number;
+  /** number of distinct codes per feature, for ordinal-encoded columns (embedding models) */
+  cardinality: Record<string, number>;
+  tf: typeof tf;
+}
+
+/** The value on a `model` port: an untrained architecture. */
+export interface ModelSpec {
+  kind: string;
+  nodeId: string;
+  /** display name, e.g. "MLP 64-64" */
+  name: string;
+  build(info: BuildInfo): tf.LayersModel;
+  /** column indices (into info.features) for each model input; default: one input of all features */
+  inputGroups?(info: BuildInfo): number[][];
+  /** integer-coded inputs (embeddings) get int32 tensors */
+  intInputs?: boolean[];
+}
+
+/** tfjs ModelArtifacts kept as plain data, so trained models own no tensors. */
+export interface SerializedModel {
+  modelTopology: unknown;
+  weightSpecs: { name: string; shape: number[]; dtype: string }[];
+  weightData: ArrayBuffer;
+  /** column indices into `features` per model input */
+  inputGroups: number[][];
+  /** per input: integer codes (embedding) rather than floats */
+  intInputs: boolean[];
+  name: string;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  valLoss?: number;
+  [k: string]: number | undefined;
+}
+
+/** The value on a `trained` port. Several members = an ensemble (averaged). */
+export interface TrainedModel {
+  members: SerializedModel[];
+  features: string[];
+  task: Task;
+  target: string;
+  labels?: string[];
+  /** regression targets are standardised during training; predictions are mapped back */
+  targetScale?: { mean: number; std: number };
+  /** the data the model was trained on (steps, test rows) */
+  frame: Frame;
+  history: EpochMetrics[];
+  seed: number;
+  stoppedEarly?: boolean;
+}
+
+export interface GateResult {
+  expr: string;
+  metric: string;
+  op: string;
+  threshold: number;
+  value: number | null;
+  passed: boolean;
+  /** how far from passing (0 when passed) */
+  margin: number;
+}
+
+/** The value on a `metrics` port. */
+export interface Evaluation {
+  task: Task;
+  metrics: Record<string, number>;
+  gates: GateResult[];
+  nTest: number;
+  /** predictions on the test rows: numbers (regression) or class probabilities */
+  predictions: number[] | number[][];
+  actual: number[] | string[];
+  labels?: string[];
+  confusion?: number[][];
+}
+
+export type ExecEvent =
+  | { type: 'node-start'; nodeId: string; kind: string }
+  | { type: 'node-finish'; nodeId: string; kind: string; cached: boolean; ms: number }
+  | { type: 'node-error'; nodeId: string; kind: string; message: string }
+  | { type: 'epoch'; nodeId: string; metrics: EpochMetrics }
+  | { type: 'log'; nodeId: string; level: 'info' | 'warn'; message: string };
+
+export interface DataSource {
+  /** display name (file name or built-in dataset) used in error messages */
+  name: string;
+  text: string;
+  format: 'csv' | 'json';
+}
+
+/** What a node run receives beyond its inputs and params. */
+export interface NodeContext {
+  nodeId: string;
+  /** the node's seed: its `seed` param if any, else derived from the graph seed and node id */
+  seed: number;
+  signal: AbortSignal;
+  tf: typeof tf;
+  backend: string;
+  emit(e: ExecEvent): void;
+  log(message: string, level?: 'info' | 'warn'): void;
+  /** resolves a dataset reference: built-in vega name or caller-supplied input name */
+  loadData(ref: { builtin?: string; input?: string }): Promise<DataSource>;
+  /** when set, split nodes keep every row for training and evaluate nodes score this raw table */
+  testData?: Table;
+}
+
+export type PortValues = Record<string, unknown>;
+
+/** A node kind: one file in lib/nodes/kinds/, registered in the catalog. */
+export interface NodeKind<P = unknown> {
+  kind: string;
+  label: string;
+  category: 'data' | 'preprocess' | 'model' | 'train' | 'evaluate';
+  description: string;
+  params: z.ZodType<P>;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  /** computes outputs from inputs. Multiple-edge inputs arrive as arrays. */
+  run(inputs: PortValues, params: P, ctx: NodeContext): Promise<PortValues>;
+  /** replays a fitted step of this kind on a (raw or partly transformed) table: used by serving */
+  apply?(state: unknown, table: Table): Table;
+  /** kinds that draw random numbers get a derived seed */
+  usesSeed?: boolean;
+}
