@@ -48,6 +48,8 @@ export interface ModelSpec {
   nodeId: string;
   /** display name, e.g. "MLP 64-64" */
   name: string;
+  /** tasks this architecture can learn */
+  tasks: Task[];
   build(info: BuildInfo): tf.LayersModel;
   /** column indices (into info.features) for each model input; default: one input of all features */
   inputGroups?(info: BuildInfo): number[][];
@@ -159,6 +161,9 @@ export interface NodeKind<P = unknown> {
   run(inputs: PortValues, params: P, ctx: NodeContext): Promise<PortValues>;
   /** replays a fitted step of this kind on a (raw or partly transformed) table: used by serving */
   apply?(state: unknown, table: Table): Table;
-  /** kinds that draw random numbers get a derived seed */
-  usesSeed?: boolean;
+  /**
+   * Source kinds: a fingerprint of what they read (e.g. the data's content hash), so the cache
+   * re-runs them when the data changes under the same params.
+   */
+  sourceKey?(params: P, ctx: NodeContext): Promise<string>;
 }

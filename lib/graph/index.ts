@@ -1,0 +1,5 @@
+export * from './schema';
+export * from './canonical';
+export * from './migrate';
+export * from './topology';
+export * from './validate';

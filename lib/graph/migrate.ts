@@ -1,0 +1,40 @@
+import { GRAPH_VERSION } from './schema';
+
+/** One upgrade step: from version `from` to `from + 1`. */
+export interface GraphMigration {
+  from: number;
+  up(doc: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
+ * Upgrade steps, in order. Version 1 is the first format, so the list is empty; when version 2
+ * arrives, add `{ from: 1, up }` here and bump GRAPH_VERSION. Documents are never downgraded.
+ */
+export const graphMigrations: GraphMigration[] = [];
+
+export type MigrateResult =
+  | { ok: true; doc: Record<string, unknown>; migratedFrom?: number }
+  | { ok: false; code: 'GRAPH_VERSION'; message: string };
+
+/** Brings a parsed JSON document to the current graph version, or says why it cannot. */
+export function migrateGraph(input: unknown, migrations: GraphMigration[] = graphMigrations, current = GRAPH_VERSION): MigrateResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { ok: false, code: 'GRAPH_VERSION', message: 'a graph must be a JSON object with "version", "nodes" and "edges"' };
+  }
+  let doc = input as Record<string, unknown>;
+  const v = doc.version;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    return { ok: false, code: 'GRAPH_VERSION', message: `"version" must be a positive integer (current format is ${current})` };
+  }
+  if (v > current) {
+    return { ok: false, code: 'GRAPH_VERSION', message: `graph version ${v} is newer than this Kiln understands (${current}); upgrade Kiln` };
+  }
+  let version = v;
+  while (version < current) {
+    const m = migrations.find((x) => x.from === version);
+    if (!m) return { ok: false, code: 'GRAPH_VERSION', message: `no migration from graph version ${version}` };
+    doc = { ...m.up(doc), version: version + 1 };
+    version++;
+  }
+  return version === v ? { ok: true, doc } : { ok: true, doc, migratedFrom: v };
+}

@@ -1,0 +1,75 @@
+import type { ColumnSchema } from '../data/table';
+import { KilnError } from '../errors';
+import { GRAPH_VERSION, type Graph } from './schema';
+
+export interface InitOptions {
+  schema: ColumnSchema[];
+  target: string;
+  task?: 'regression' | 'classification';
+  model?: 'linear' | 'mlp';
+  /** dataset reference written into the dataset node */
+  source: { source: 'builtin' | 'input'; name: string };
+  /** file name for error messages */
+  file?: string;
+  seed?: number;
+}
+
+/**
+ * A sensible starting pipeline for a table and a target, like PyCaret's setup(data, target):
+ * split → impute → encode → scale → model → train → evaluate. The task is inferred from the
+ * target's type when not given.
+ */
+export function initGraph(o: InitOptions): { graph: Graph; task: 'regression' | 'classification' } {
+  const file = o.file ?? o.source.name;
+  const t = o.schema.find((c) => c.name === o.target);
+  if (!t) {
+    throw new KilnError('MISSING_COLUMN', `${file}: target column "${o.target}" not found (columns: ${o.schema.map((c) => c.name).join(', ')})`, {
+      file,
+      column: o.target,
+    });
+  }
+  const task = o.task ?? (t.type === 'categorical' || t.type === 'boolean' ? 'classification' : 'regression');
+  if (task === 'regression' && t.type === 'categorical') {
+    throw new KilnError('TASK_MISMATCH', `${file}: target "${o.target}" is categorical; use --task classification`, { file, column: o.target });
+  }
+  const features = o.schema.filter((c) => c.name !== o.target);
+  const hasCategorical = features.some((c) => c.type === 'categorical');
+  const hasMissing = features.some((c) => c.nullable);
+  const model = o.model ?? 'linear';
+  const nodes: Graph['nodes'] = [];
+  const edges: Graph['edges'] = [];
+  let prev = 'data';
+  let x = 0;
+  const add = (id: string, kind: string, params: Record<string, unknown>, from?: string) => {
+    nodes.push({ id, kind, params, position: { x: (x += 220), y: 100 } });
+    if (from) edges.push({ source: from, sourcePort: 'data', target: id, targetPort: 'data' });
+    prev = id;
+  };
+  nodes.push({
+    id: 'data',
+    kind: 'dataset',
+    params: { ...o.source, target: o.target, schema: o.schema.map(({ name, type, nullable }) => ({ name, type, nullable })) },
+    position: { x: 0, y: 100 },
+  });
+  add('split', 'split', { testFraction: 0.2, stratify: task === 'classification' }, prev);
+  if (hasMissing) {
+    add('impute_numeric', 'impute', { strategy: 'median' }, prev);
+    if (hasCategorical) add('impute_categorical', 'impute', { strategy: 'most_frequent' }, prev);
+  }
+  if (hasCategorical) add('encode', 'one_hot', { handleUnknown: 'ignore' }, prev);
+  add('scale', 'standard_scale', {}, prev);
+  const modelKind = model === 'mlp' ? 'mlp' : task === 'regression' ? 'linear_regression' : 'logistic_regression';
+  const modelParams: Record<string, unknown> =
+    model === 'mlp' ? { layers: [{ units: 64, activation: 'relu', dropout: 0 }, { units: 32, activation: 'relu', dropout: 0 }], l2: 0 } : modelKind === 'linear_regression' ? { regularization: 'none' } : {};
+  nodes.push({ id: 'model', kind: modelKind, params: modelParams, position: { x, y: 260 } });
+  const trainParams =
+    model === 'mlp'
+      ? { optimizer: 'adam', learningRate: 0.003, epochs: 300, batchSize: 32, validationFraction: 0.1, patience: 30 }
+      : { optimizer: 'adam', learningRate: 0.03, epochs: 300, batchSize: 32, validationFraction: 0.1, patience: 30 };
+  nodes.push({ id: 'train', kind: 'train', params: { task, ...trainParams }, position: { x: (x += 220), y: 100 } });
+  edges.push({ source: prev, sourcePort: 'data', target: 'train', targetPort: 'data' });
+  edges.push({ source: 'model', sourcePort: 'model', target: 'train', targetPort: 'model' });
+  nodes.push({ id: 'evaluate', kind: 'evaluate', params: { gates: [] }, position: { x: (x += 220), y: 100 } });
+  edges.push({ source: 'train', sourcePort: 'trained', target: 'evaluate', targetPort: 'model' });
+  return { graph: { version: GRAPH_VERSION, name: `${o.target} (${task}, ${model})`, seed: o.seed ?? 42, nodes, edges }, task };
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineNode } from '../registry';
+import { linearSpec } from './linear-regression';
+
+export const lassoParams = z.object({
+  alpha: z.number().min(0).max(100).default(0.01).describe('L1 penalty strength: larger drives more weights to zero'),
+});
+
+export const lasso = defineNode({
+  kind: 'lasso',
+  label: 'LASSO (L1 linear)',
+  category: 'model',
+  description: 'Linear regression with an L1 penalty on the weights (sparse coefficients).',
+  params: lassoParams,
+  inputs: [],
+  outputs: [{ name: 'model', type: 'model' }],
+  async run(_inputs, p, ctx) {
+    return { model: linearSpec(ctx.nodeId, 'lasso', { regularization: 'l1', alpha: p.alpha, l1Ratio: 1 }, `LASSO α=${p.alpha}`) };
+  },
+});

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { defineNode } from '../registry';
+import type { BuildInfo } from '../types';
+import { denseLayerSchema, makeRegularizer, sequentialDense } from './model-utils';
+
+export const mlpParams = z.object({
+  layers: z
+    .array(denseLayerSchema)
+    .min(1)
+    .max(32)
+    .default([
+      { units: 64, activation: 'relu', dropout: 0 },
+      { units: 64, activation: 'relu', dropout: 0 },
+    ])
+    .describe('hidden layers, input to output'),
+  l2: z.number().min(0).max(10).default(0).describe('L2 weight penalty on every layer'),
+});
+
+export const mlp = defineNode({
+  kind: 'mlp',
+  label: 'MLP',
+  category: 'model',
+  description: 'Multi-layer perceptron: dense hidden layers with activations and dropout; regression or classification.',
+  params: mlpParams,
+  inputs: [],
+  outputs: [{ name: 'model', type: 'model' }],
+  async run(_inputs, p, ctx) {
+    return {
+      model: {
+        kind: 'mlp',
+        nodeId: ctx.nodeId,
+        name: `MLP ${p.layers.map((l) => l.units).join('-')}`,
+        tasks: ['regression', 'classification'],
+        build: (info: BuildInfo) => sequentialDense(info, p.layers, makeRegularizer(info.tf, 'l2', p.l2), 'mlp'),
+      },
+    };
+  },
+});

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineNode } from '../registry';
+import { linearSpec } from './linear-regression';
+
+export const ridgeParams = z.object({
+  alpha: z.number().min(0).max(100).default(0.01).describe('L2 penalty strength: larger shrinks the weights'),
+});
+
+export const ridge = defineNode({
+  kind: 'ridge',
+  label: 'Ridge (L2 linear)',
+  category: 'model',
+  description: 'Linear regression with an L2 penalty on the weights.',
+  params: ridgeParams,
+  inputs: [],
+  outputs: [{ name: 'model', type: 'model' }],
+  async run(_inputs, p, ctx) {
+    return { model: linearSpec(ctx.nodeId, 'ridge', { regularization: 'l2', alpha: p.alpha, l1Ratio: 0 }, `Ridge α=${p.alpha}`) };
+  },
+});
