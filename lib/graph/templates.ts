@@ -9,6 +9,8 @@ export interface InitOptions {
   model?: 'linear' | 'mlp';
   /** dataset reference written into the dataset node */
   source: { source: 'builtin' | 'input'; name: string };
+  /** distinct values per categorical column: high-cardinality ones (names, ids) are dropped */
+  uniqueCounts?: Record<string, number>;
   /** file name for error messages */
   file?: string;
   seed?: number;
@@ -32,7 +34,10 @@ export function initGraph(o: InitOptions): { graph: Graph; task: 'regression' | 
   if (task === 'regression' && t.type === 'categorical') {
     throw new KilnError('TASK_MISMATCH', `${file}: target "${o.target}" is categorical; use --task classification`, { file, column: o.target });
   }
-  const features = o.schema.filter((c) => c.name !== o.target);
+  // Identifier-like text columns (e.g. car names) cannot be one-hot encoded usefully.
+  const MAX_CATEGORIES = 50;
+  const dropped = o.schema.filter((c) => c.name !== o.target && c.type === 'categorical' && (o.uniqueCounts?.[c.name] ?? 0) > MAX_CATEGORIES).map((c) => c.name);
+  const features = o.schema.filter((c) => c.name !== o.target && !dropped.includes(c.name));
   const hasCategorical = features.some((c) => c.type === 'categorical');
   const hasMissing = features.some((c) => c.nullable);
   const model = o.model ?? 'linear';
@@ -51,13 +56,18 @@ export function initGraph(o: InitOptions): { graph: Graph; task: 'regression' | 
     params: { ...o.source, target: o.target, schema: o.schema.map(({ name, type, nullable }) => ({ name, type, nullable })) },
     position: { x: 0, y: 100 },
   });
+  if (dropped.length) add('drop_ids', 'drop_columns', { columns: dropped }, prev);
   add('split', 'split', { testFraction: 0.2, stratify: task === 'classification' }, prev);
+  // Dates and booleans are numbers too (epoch ms, 0/1): name them so they are imputed and scaled.
+  const numeric = features.filter((c) => c.type !== 'categorical');
+  const numericMissing = numeric.filter((c) => c.nullable).map((c) => c.name);
+  const categoricalMissing = features.filter((c) => c.type === 'categorical' && c.nullable).map((c) => c.name);
   if (hasMissing) {
-    add('impute_numeric', 'impute', { strategy: 'median' }, prev);
-    if (hasCategorical) add('impute_categorical', 'impute', { strategy: 'most_frequent' }, prev);
+    if (numericMissing.length) add('impute_numeric', 'impute', { strategy: 'median', columns: numericMissing }, prev);
+    if (categoricalMissing.length) add('impute_categorical', 'impute', { strategy: 'most_frequent', columns: categoricalMissing }, prev);
   }
   if (hasCategorical) add('encode', 'one_hot', { handleUnknown: 'ignore' }, prev);
-  add('scale', 'standard_scale', {}, prev);
+  if (numeric.length) add('scale', 'standard_scale', { columns: numeric.map((c) => c.name) }, prev);
   const modelKind = model === 'mlp' ? 'mlp' : task === 'regression' ? 'linear_regression' : 'logistic_regression';
   const modelParams: Record<string, unknown> =
     model === 'mlp' ? { layers: [{ units: 64, activation: 'relu', dropout: 0 }, { units: 32, activation: 'relu', dropout: 0 }], l2: 0 } : modelKind === 'linear_regression' ? { regularization: 'none' } : {};

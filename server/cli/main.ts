@@ -39,12 +39,15 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
       const src = await readDataFile(o.data);
       const table = parseTable(src);
       const schema = inferSchema(table);
+      const uniqueCounts: Record<string, number> = {};
+      for (const c of table.columns) if (c.type === 'categorical') uniqueCounts[c.name] = new Set(c.values.filter((v) => v !== null)).size;
       const { graph, task } = initGraph({
         schema,
         target: o.target,
         ...(o.task ? { task: o.task as 'regression' | 'classification' } : {}),
         model: o.model as 'linear' | 'mlp',
         source: { source: 'input', name: 'data' },
+        uniqueCounts,
         file: basename(o.data),
       });
       const json = `${JSON.stringify(graph, null, 2)}\n`;
