@@ -75,7 +75,8 @@ export function initGraph(o: InitOptions): { graph: Graph; task: 'regression' | 
   const trainParams =
     model === 'mlp'
       ? { optimizer: 'adam', learningRate: 0.003, epochs: 300, batchSize: 32, validationFraction: 0.1, patience: 30 }
-      : { optimizer: 'adam', learningRate: 0.03, epochs: 300, batchSize: 32, validationFraction: 0.1, patience: 30 };
+      : // A convex model cannot overfit by training longer: use every training row and stop when the loss stops improving.
+        { optimizer: 'adam', learningRate: 0.03, epochs: 500, batchSize: 32, validationFraction: 0, patience: 25 };
   nodes.push({ id: 'train', kind: 'train', params: { task, ...trainParams }, position: { x: (x += 220), y: 100 } });
   edges.push({ source: prev, sourcePort: 'data', target: 'train', targetPort: 'data' });
   edges.push({ source: 'model', sourcePort: 'model', target: 'train', targetPort: 'model' });

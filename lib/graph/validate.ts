@@ -137,9 +137,13 @@ export function validateGraph(input: unknown): ValidationResult {
       validEdges.push(e);
       const sk = getNodeKind(s.kind);
       const tk = getNodeKind(t.kind);
-      if (!sk || !tk) return;
-      const sp = sk.outputs.find((p) => p.name === e.sourcePort);
-      const tp = tk.inputs.find((p) => p.name === e.targetPort);
+      const sp = sk?.outputs.find((p) => p.name === e.sourcePort);
+      const tp = tk?.inputs.find((p) => p.name === e.targetPort);
+      // An edge from a node of unknown kind still connects its target port: report the kind once, not a missing input too.
+      if (!sk || !tk) {
+        if (tp) into.set(`${t.id}\u0000${tp.name}`, (into.get(`${t.id}\u0000${tp.name}`) ?? 0) + 1);
+        return;
+      }
       if (!sp) {
         err({ code: 'UNKNOWN_PORT', message: `${path}: node "${s.id}" (${s.kind}) has no output port "${e.sourcePort}" (outputs: ${sk.outputs.map((p) => p.name).join(', ') || 'none'})`, path, edge: i, nodeId: s.id, port: e.sourcePort });
         return;

@@ -29,7 +29,7 @@ describe('regression metrics', () => {
 
   it('propagates NaN predictions rather than hiding them', () => {
     const m = regressionMetrics([1, 2, 3], [1, NaN, 3]);
-    for (const k of ['r2', 'rmse', 'mae', 'mape', 'mse']) expect(m[k]).toBeNaN();
+    for (const k of ['r2', 'rmse', 'mae', 'mape']) expect(m[k as keyof typeof m]).toBeNaN();
   });
 
   it('rejects mismatched or empty inputs', () => {

@@ -88,11 +88,10 @@ export interface RegressionMetrics {
   rmse: number;
   mae: number;
   mape: number;
-  mse: number;
   [name: string]: number;
 }
 
-/** Every regression metric, keyed by the names gates use (`r2`, `rmse`, `mae`, `mape`, `mse`). */
+/** Every regression metric, keyed by the names gates use (`r2`, `rmse`, `mae`, `mape`). */
 export function regressionMetrics(yTrue: Vector, yPred: Vector): RegressionMetrics {
-  return { r2: r2(yTrue, yPred), rmse: rmse(yTrue, yPred), mae: mae(yTrue, yPred), mape: mape(yTrue, yPred), mse: mse(yTrue, yPred) };
+  return { r2: r2(yTrue, yPred), rmse: rmse(yTrue, yPred), mae: mae(yTrue, yPred), mape: mape(yTrue, yPred) };
 }

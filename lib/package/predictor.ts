@@ -135,6 +135,11 @@ export class ModelRunner {
     return { n, probs: avg, classes: k };
   }
 
+  /** Input and output shapes of each live member (`null` = any size), to check a loaded package against its manifest. */
+  shapes(): { inputs: (number | null)[][]; outputs: (number | null)[][] }[] {
+    return this.live.map((l) => ({ inputs: l.inputs.map((t) => [...t.shape]), outputs: l.outputs.map((t) => [...t.shape]) }));
+  }
+
   dispose(): void {
     this.live.forEach((l) => l.dispose());
     this.live.length = 0;

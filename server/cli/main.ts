@@ -81,6 +81,7 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
     .option('--name <name>', 'model name in the package (default: graph name or file name)')
     .option('--overwrite', 'replace an existing package directory')
     .option('--json', 'print one JSON object with metrics, gates, backend, graphHash, timings')
+    .option('--progress', 'print per-node and per-epoch progress to stderr (default when stderr is a terminal)')
     .action(async (file: string, o: Parameters<typeof runCommand>[1]) => {
       code = await runCommand(file, o, io);
     });

@@ -22,6 +22,7 @@ export interface RunOptions {
   name?: string;
   overwrite?: boolean;
   json?: boolean;
+  progress?: boolean;
 }
 
 interface IO {
@@ -81,7 +82,8 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
     testDataHash = sha256Hex(src.text);
   }
 
-  const progress = !o.json;
+  // Progress goes to stderr for people at a terminal (or with --progress); pipes and CI logs get the result only.
+  const progress = !o.json && (o.progress || process.stderr.isTTY === true);
   const result = await runGraph(graph, {
     loadData,
     ...(testData ? { testData, testDataHash: testDataHash! } : {}),

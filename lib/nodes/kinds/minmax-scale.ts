@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { KilnError } from '../../errors';
+import type { Column, Table } from '../../data/table';
+import { defineNode } from '../registry';
+import { fitRows, inputFrame, withStep } from '../frame-utils';
+import { featureColumns, presentValues, requireNumericColumn } from './preprocess-utils';
+
+export interface MinMaxColumn {
+  column: string;
+  dataMin: number;
+  dataMax: number;
+}
+
+export interface MinMaxScaleState {
+  columns: MinMaxColumn[];
+  min: number;
+  max: number;
+  clip: boolean;
+  reads: string[];
+}
+
+export const minmaxScaleParams = z
+  .object({
+    columns: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('numeric columns to scale; empty = every numeric column except the target'),
+    min: z.number().default(0).describe('value the training minimum maps to'),
+    max: z.number().default(1).describe('value the training maximum maps to'),
+    clip: z.boolean().default(false).describe('clamp values outside the training range to [min, max]'),
+  })
+  .refine((p) => p.min < p.max, { message: 'max must be greater than min', path: ['max'] });
+
+/** Maps [dataMin, dataMax] linearly onto [min, max]; constant columns map to `min`; NaN stays NaN. */
+export function applyMinMaxScale(state: MinMaxScaleState, table: Table): Table {
+  const replace = new Map<string, Column>();
+  const span = state.max - state.min;
+  for (const s of state.columns) {
+    const c = requireNumericColumn(table, s.column, 'minmax_scale');
+    const range = s.dataMax - s.dataMin;
+    const values = new Float64Array(table.nRows);
+    for (let i = 0; i < values.length; i++) {
+      const x = c.values[i]!;
+      let y = range > 0 ? ((x - s.dataMin) / range) * span + state.min : Number.isNaN(x) ? NaN : state.min;
+      if (state.clip) y = Math.min(state.max, Math.max(state.min, y));
+      values[i] = y;
+    }
+    replace.set(c.name, { name: c.name, type: 'numeric', values });
+  }
+  return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
+}
+
+export const minmaxScale = defineNode({
+  kind: 'minmax_scale',
+  label: 'Min-max scale',
+  category: 'preprocess',
+  description:
+    'Scales numeric columns so the training minimum and maximum map to [min, max] (default [0, 1]). ' +
+    'Values outside the training range extrapolate unless clip is on.',
+  params: minmaxScaleParams,
+  inputs: [{ name: 'data', type: 'table' }],
+  outputs: [{ name: 'data', type: 'table' }],
+  async run(inputs, params, ctx) {
+    const frame = inputFrame(inputs, 'data', ctx.nodeId);
+    const columns = featureColumns(frame, params.columns, ['numeric'], ['numeric', 'boolean', 'date'], ctx.nodeId);
+    const rows = fitRows(frame);
+    const specs = columns.map((c): MinMaxColumn => {
+      const v = presentValues((c as { values: Float64Array }).values, rows);
+      if (v.length === 0) {
+        throw new KilnError(
+          'SCALE_EMPTY',
+          `node "${ctx.nodeId}" param "columns": column "${c.name}" has no values in the training rows; impute or drop it first`,
+          { nodeId: ctx.nodeId, param: 'columns', column: c.name },
+        );
+      }
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const x of v) {
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+      return { column: c.name, dataMin: lo, dataMax: hi };
+    });
+    const state: MinMaxScaleState = {
+      columns: specs,
+      min: params.min,
+      max: params.max,
+      clip: params.clip,
+      reads: specs.map((s) => s.column),
+    };
+    return {
+      data: withStep(frame, applyMinMaxScale(state, frame.table), { kind: 'minmax_scale', nodeId: ctx.nodeId, state }),
+    };
+  },
+  apply(state, table) {
+    return applyMinMaxScale(state as MinMaxScaleState, table);
+  },
+});

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { KilnError } from '../../errors';
+import type { Column, NumericColumn, Table } from '../../data/table';
+import { defineNode } from '../registry';
+import { fitRows, inputFrame, withStep } from '../frame-utils';
+import { compareStrings, featureColumns, requireColumn, spliceColumns } from './preprocess-utils';
+
+/** Vocabulary of one encoded column, sorted (code-unit order for strings, numeric for numbers). */
+export interface OneHotColumn {
+  column: string;
+  /** whether the vocabulary holds numbers (a numeric or boolean column) rather than strings */
+  numeric: boolean;
+  categories: string[] | number[];
+}
+
+export interface OneHotState {
+  columns: OneHotColumn[];
+  handleUnknown: 'ignore' | 'error';
+  dropOriginal: boolean;
+  reads: string[];
+}
+
+export const oneHotParams = z.object({
+  columns: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('columns to encode; empty = every categorical column except the target (numeric and boolean columns may be named)'),
+  handleUnknown: z
+    .enum(['ignore', 'error'])
+    .default('ignore')
+    .describe('a category not seen in training: all-zero indicators (ignore) or an error (error)'),
+  maxCategories: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(50)
+    .describe('fail when a column has more distinct training values than this (use ordinal encoding + embedding instead)'),
+  dropOriginal: z.boolean().default(true).describe('remove the encoded column, keeping only its indicators'),
+});
+
+/** Name of the indicator column for one category. */
+export function oneHotName(column: string, category: string | number): string {
+  return `${column}=${String(category)}`;
+}
+
+function unknownError(column: string, value: string | number, nodeId: string | undefined, row: number): never {
+  const who = nodeId ? `node "${nodeId}" param "handleUnknown": ` : '';
+  throw new KilnError(
+    'UNKNOWN_CATEGORY',
+    `${who}column "${column}" has category "${String(value)}" at row ${row + 1}, which was not seen in training`,
+    { column, row: row + 1, ...(nodeId ? { nodeId, param: 'handleUnknown' } : {}) },
+  );
+}
+
+/**
+ * Replaces each encoded column by 0/1 indicator columns named `column=category`, in place.
+ * Missing values give all zeros; unseen categories give all zeros or an error (handleUnknown).
+ */
+export function applyOneHot(state: OneHotState, table: Table, nodeId?: string): Table {
+  const replace = new Map<string, Column[]>();
+  for (const spec of state.columns) {
+    const c = requireColumn(table, spec.column, 'one_hot');
+    const cats = spec.categories as (string | number)[];
+    const index = new Map<string | number, number>(cats.map((v, i) => [v, i]));
+    const outs: NumericColumn[] = cats.map((v) => ({
+      name: oneHotName(c.name, v),
+      type: 'numeric',
+      values: new Float64Array(table.nRows),
+    }));
+    for (let r = 0; r < table.nRows; r++) {
+      const raw = c.type === 'categorical' ? c.values[r] ?? null : Number.isNaN(c.values[r]!) ? null : c.values[r]!;
+      if (raw === null) continue;
+      // a numeric column sent as text (or the reverse) still matches its vocabulary
+      const key = spec.numeric ? (typeof raw === 'number' ? raw : Number(raw)) : String(raw);
+      const k = index.get(key);
+      if (k === undefined) {
+        if (state.handleUnknown === 'error') unknownError(c.name, raw, nodeId, r);
+        continue;
+      }
+      outs[k]!.values[r] = 1;
+    }
+    replace.set(c.name, state.dropOriginal ? outs : [c, ...outs]);
+  }
+  return spliceColumns(table, replace, { kind: 'one_hot', ...(nodeId ? { nodeId } : {}) });
+}
+
+export const oneHot = defineNode({
+  kind: 'one_hot',
+  label: 'One-hot encode',
+  category: 'preprocess',
+  description:
+    'Turns each category into a 0/1 column named `column=value`. Categories come from the training rows, sorted; ' +
+    'missing values encode as all zeros.',
+  params: oneHotParams,
+  inputs: [{ name: 'data', type: 'table' }],
+  outputs: [{ name: 'data', type: 'table' }],
+  async run(inputs, params, ctx) {
+    const frame = inputFrame(inputs, 'data', ctx.nodeId);
+    const columns = featureColumns(frame, params.columns, ['categorical'], ['categorical', 'numeric', 'boolean'], ctx.nodeId);
+    const rows = fitRows(frame);
+    const specs: OneHotColumn[] = columns.map((c) => {
+      let categories: string[] | number[];
+      if (c.type === 'categorical') {
+        const seen = new Set<string>();
+        for (const r of rows) {
+          const v = c.values[r];
+          if (v !== null && v !== undefined) seen.add(v);
+        }
+        categories = [...seen].sort(compareStrings);
+      } else {
+        const seen = new Set<number>();
+        for (const r of rows) {
+          const v = c.values[r]!;
+          if (!Number.isNaN(v)) seen.add(v);
+        }
+        categories = [...seen].sort((a, b) => a - b);
+      }
+      if (categories.length > params.maxCategories) {
+        throw new KilnError(
+          'TOO_MANY_CATEGORIES',
+          `node "${ctx.nodeId}" param "maxCategories": column "${c.name}" has ${categories.length} categories in the training rows, more than ${params.maxCategories}; raise maxCategories or use ordinal_encode with an embedding`,
+          { nodeId: ctx.nodeId, param: 'maxCategories', column: c.name },
+        );
+      }
+      if (categories.length === 0) ctx.log(`column "${c.name}" has no values in the training rows; it encodes to no columns`, 'warn');
+      return { column: c.name, numeric: c.type !== 'categorical', categories };
+    });
+    const state: OneHotState = {
+      columns: specs,
+      handleUnknown: params.handleUnknown,
+      dropOriginal: params.dropOriginal,
+      reads: specs.map((s) => s.column),
+    };
+    const table = applyOneHot(state, frame.table, ctx.nodeId);
+    return { data: withStep(frame, table, { kind: 'one_hot', nodeId: ctx.nodeId, state }) };
+  },
+  apply(state, table) {
+    return applyOneHot(state as OneHotState, table);
+  },
+});

@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import type { Column, Table } from '../../data/table';
+import { defineNode } from '../registry';
+import { fitRows, inputFrame, withStep } from '../frame-utils';
+import { compareStrings, featureColumns, requireColumn } from './preprocess-utils';
+
+/** Vocabulary of one encoded column: category i gets code i; anything else gets `categories.length`. */
+export interface OrdinalColumn {
+  column: string;
+  numeric: boolean;
+  categories: string[] | number[];
+}
+
+export interface OrdinalEncodeState {
+  columns: OrdinalColumn[];
+  /**
+   * Distinct codes per encoded column: K known categories + 1 reserved "unknown or missing" code.
+   * Embedding models size their tables from this (the train node scans steps of kind ordinal_encode).
+   */
+  cardinality: Record<string, number>;
+  reads: string[];
+}
+
+export const ordinalEncodeParams = z.object({
+  columns: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('columns to encode; empty = every categorical column except the target (numeric and boolean columns may be named)'),
+  order: z
+    .enum(['lexical', 'frequency'])
+    .default('lexical')
+    .describe('code order: sorted values (lexical) or most frequent first (frequency; ties sorted)'),
+  maxCategories: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(1000)
+    .describe('keep at most this many categories (the most frequent); rarer ones share the unknown code'),
+});
+
+type Key = string | number;
+
+function cellKey(c: Column, r: number): Key | null {
+  if (c.type === 'categorical') return c.values[r] ?? null;
+  const v = c.values[r]!;
+  return Number.isNaN(v) ? null : v;
+}
+
+function compareKeys(a: Key, b: Key): number {
+  return typeof a === 'number' && typeof b === 'number' ? a - b : compareStrings(String(a), String(b));
+}
+
+/** Replaces each encoded column by its integer codes (numeric type), in place. */
+export function applyOrdinalEncode(state: OrdinalEncodeState, table: Table): Table {
+  const replace = new Map<string, Column>();
+  for (const spec of state.columns) {
+    const c = requireColumn(table, spec.column, 'ordinal_encode');
+    const cats = spec.categories as Key[];
+    const index = new Map<Key, number>(cats.map((v, i) => [v, i]));
+    const unknown = cats.length;
+    const values = new Float64Array(table.nRows);
+    for (let r = 0; r < table.nRows; r++) {
+      const raw = cellKey(c, r);
+      if (raw === null) {
+        values[r] = unknown;
+        continue;
+      }
+      const key = spec.numeric ? (typeof raw === 'number' ? raw : Number(raw)) : String(raw);
+      values[r] = index.get(key) ?? unknown;
+    }
+    replace.set(c.name, { name: c.name, type: 'numeric', values });
+  }
+  return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
+}
+
+export const ordinalEncode = defineNode({
+  kind: 'ordinal_encode',
+  label: 'Ordinal encode',
+  category: 'preprocess',
+  description:
+    'Replaces categories by integer codes 0..K-1 learnt from the training rows; unknown and missing values get the ' +
+    'reserved code K, so an embedding has an "unknown" slot (cardinality K+1).',
+  params: ordinalEncodeParams,
+  inputs: [{ name: 'data', type: 'table' }],
+  outputs: [{ name: 'data', type: 'table' }],
+  async run(inputs, params, ctx) {
+    const frame = inputFrame(inputs, 'data', ctx.nodeId);
+    const columns = featureColumns(frame, params.columns, ['categorical'], ['categorical', 'numeric', 'boolean'], ctx.nodeId);
+    const rows = fitRows(frame);
+    const specs: OrdinalColumn[] = columns.map((c) => {
+      const counts = new Map<Key, number>();
+      for (const r of rows) {
+        const k = cellKey(c, r);
+        if (k !== null) counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      const byFrequency = [...counts.entries()].sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0]));
+      const kept = byFrequency.slice(0, params.maxCategories).map(([k]) => k);
+      if (byFrequency.length > params.maxCategories) {
+        ctx.log(
+          `column "${c.name}": kept the ${params.maxCategories} most frequent of ${byFrequency.length} categories; the rest share the unknown code`,
+          'warn',
+        );
+      }
+      if (params.order === 'lexical') kept.sort(compareKeys);
+      return { column: c.name, numeric: c.type !== 'categorical', categories: kept as string[] | number[] };
+    });
+    const state: OrdinalEncodeState = {
+      columns: specs,
+      cardinality: Object.fromEntries(specs.map((s) => [s.column, s.categories.length + 1])),
+      reads: specs.map((s) => s.column),
+    };
+    return {
+      data: withStep(frame, applyOrdinalEncode(state, frame.table), { kind: 'ordinal_encode', nodeId: ctx.nodeId, state }),
+    };
+  },
+  apply(state, table) {
+    return applyOrdinalEncode(state as OrdinalEncodeState, table);
+  },
+});

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { KilnError } from '../../errors';
+import type { ColumnSchema, Table } from '../../data/table';
+import { defineNode } from '../registry';
+import { inputFrame } from '../frame-utils';
+import type { Frame } from '../types';
+
+/**
+ * Fitted state of select_columns. `reads` is empty: selecting never requires a column to be
+ * present at serving time (absent ones, such as the target, are skipped).
+ */
+export interface SelectColumnsState {
+  keep: string[];
+  reads: string[];
+}
+
+/**
+ * Names of raw columns that earlier fitted steps read, or `null` when some step does not say
+ * (then every raw column is assumed needed). Steps of the preprocessing kinds record the columns
+ * they need in `state.reads`.
+ */
+export function columnsReadBySteps(frame: Frame): Set<string> | null {
+  const out = new Set<string>();
+  for (const s of frame.steps) {
+    const reads = (s.state as { reads?: unknown } | null)?.reads;
+    if (!Array.isArray(reads)) return null;
+    for (const r of reads) if (typeof r === 'string') out.add(r);
+  }
+  return out;
+}
+
+/**
+ * The input schema without the columns this node removed, except those an earlier step still
+ * reads: serving replays every step, so those must still be sent.
+ */
+export function pruneInputSchema(frame: Frame, removed: Set<string>): ColumnSchema[] {
+  const read = columnsReadBySteps(frame);
+  if (read === null) return frame.inputSchema;
+  return frame.inputSchema.filter((c) => !removed.has(c.name) || read.has(c.name));
+}
+
+/** Fails naming node, param and column when a listed column is not in the table. */
+export function checkColumnsExist(table: Table, names: string[], nodeId: string, param = 'columns'): void {
+  const have = new Set(table.columns.map((c) => c.name));
+  for (const name of names) {
+    if (!have.has(name)) {
+      throw new KilnError(
+        'UNKNOWN_COLUMN',
+        `node "${nodeId}" param "${param}": column "${name}" does not exist (columns: ${table.columns.map((c) => c.name).join(', ')})`,
+        { nodeId, param, column: name },
+      );
+    }
+  }
+}
+
+/** Keeps the named columns, in `keep` order, skipping any the table lacks. */
+export function applySelectColumns(state: SelectColumnsState, table: Table): Table {
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  const columns = [];
+  for (const name of state.keep) {
+    const c = byName.get(name);
+    if (c) columns.push(c);
+  }
+  return { columns, nRows: table.nRows };
+}
+
+export const selectColumnsParams = z.object({
+  columns: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe('columns to keep, in this order; the target column is always kept'),
+});
+
+export const selectColumns = defineNode({
+  kind: 'select_columns',
+  label: 'Select columns',
+  category: 'preprocess',
+  description:
+    'Keeps only the listed columns (and the target). Removed raw columns are no longer required by the packaged model.',
+  params: selectColumnsParams,
+  inputs: [{ name: 'data', type: 'table' }],
+  outputs: [{ name: 'data', type: 'table' }],
+  async run(inputs, params, ctx) {
+    const frame = inputFrame(inputs, 'data', ctx.nodeId);
+    checkColumnsExist(frame.table, params.columns, ctx.nodeId);
+    const keep = [...new Set(params.columns)];
+    if (frame.target !== undefined && !keep.includes(frame.target) && frame.table.columns.some((c) => c.name === frame.target)) {
+      keep.push(frame.target);
+    }
+    const kept = new Set(keep);
+    const removed = new Set(frame.table.columns.map((c) => c.name).filter((n) => !kept.has(n)));
+    const state: SelectColumnsState = { keep, reads: [] };
+    const out: Frame = {
+      ...frame,
+      table: applySelectColumns(state, frame.table),
+      inputSchema: pruneInputSchema(frame, removed),
+      steps: [...frame.steps, { kind: 'select_columns', nodeId: ctx.nodeId, state }],
+    };
+    return { data: out };
+  },
+  apply(state, table) {
+    return applySelectColumns(state as SelectColumnsState, table);
+  },
+});

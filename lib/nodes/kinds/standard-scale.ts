@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { KilnError } from '../../errors';
+import type { Column, Table } from '../../data/table';
+import { defineNode } from '../registry';
+import { fitRows, inputFrame, withStep } from '../frame-utils';
+import { featureColumns, presentValues, requireNumericColumn } from './preprocess-utils';
+
+export interface StandardScaleColumn {
+  column: string;
+  /** subtracted (0 when withMean is off) */
+  mean: number;
+  /** divided by (1 when withStd is off or the training values are constant) */
+  scale: number;
+}
+
+export interface StandardScaleState {
+  columns: StandardScaleColumn[];
+  reads: string[];
+}
+
+export const standardScaleParams = z.object({
+  columns: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('numeric columns to scale; empty = every numeric column except the target'),
+  withMean: z.boolean().default(true).describe('subtract the training mean'),
+  withStd: z.boolean().default(true).describe('divide by the training standard deviation (population, ddof 0)'),
+});
+
+/** (x − mean) / scale per column; missing values stay NaN. */
+export function applyStandardScale(state: StandardScaleState, table: Table): Table {
+  const replace = new Map<string, Column>();
+  for (const s of state.columns) {
+    const c = requireNumericColumn(table, s.column, 'standard_scale');
+    const values = new Float64Array(table.nRows);
+    for (let i = 0; i < values.length; i++) values[i] = (c.values[i]! - s.mean) / s.scale;
+    replace.set(c.name, { name: c.name, type: 'numeric', values });
+  }
+  return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
+}
+
+export const standardScale = defineNode({
+  kind: 'standard_scale',
+  label: 'Standard scale',
+  category: 'preprocess',
+  description:
+    'Centres numeric columns on the training mean and divides by the training standard deviation (as scikit-learn’s ' +
+    'StandardScaler: population std, constant columns keep scale 1, missing values stay missing).',
+  params: standardScaleParams,
+  inputs: [{ name: 'data', type: 'table' }],
+  outputs: [{ name: 'data', type: 'table' }],
+  async run(inputs, params, ctx) {
+    const frame = inputFrame(inputs, 'data', ctx.nodeId);
+    const columns = featureColumns(frame, params.columns, ['numeric'], ['numeric', 'boolean', 'date'], ctx.nodeId);
+    const rows = fitRows(frame);
+    const specs = columns.map((c): StandardScaleColumn => {
+      const v = presentValues((c as { values: Float64Array }).values, rows);
+      if (v.length === 0) {
+        throw new KilnError(
+          'SCALE_EMPTY',
+          `node "${ctx.nodeId}" param "columns": column "${c.name}" has no values in the training rows; impute or drop it first`,
+          { nodeId: ctx.nodeId, param: 'columns', column: c.name },
+        );
+      }
+      let sum = 0;
+      for (const x of v) sum += x;
+      const mean = sum / v.length;
+      // two-pass variance: stable for large offsets (e.g. dates in epoch milliseconds)
+      let ss = 0;
+      for (const x of v) ss += (x - mean) * (x - mean);
+      const std = Math.sqrt(ss / v.length);
+      return {
+        column: c.name,
+        mean: params.withMean ? mean : 0,
+        scale: params.withStd && std > 0 ? std : 1,
+      };
+    });
+    const state: StandardScaleState = { columns: specs, reads: specs.map((s) => s.column) };
+    return {
+      data: withStep(frame, applyStandardScale(state, frame.table), { kind: 'standard_scale', nodeId: ctx.nodeId, state }),
+    };
+  },
+  apply(state, table) {
+    return applyStandardScale(state as StandardScaleState, table);
+  },
+});
