@@ -7,6 +7,8 @@ import { initNodeBackend, shutdownNodeBackend } from './node';
 
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const hasIcd = existsSync(ICD);
+// Say why in the test name when the WebGPU tests can't run here.
+const gpuTest = (title: string) => (hasIcd ? title : `${title} (skipped: no SwiftShader ICD at ${ICD}; install chromium)`);
 if (hasIcd && !process.env.VK_ICD_FILENAMES) process.env.VK_ICD_FILENAMES = ICD;
 
 // [[1,2,3],[4,5,6]] · [[7,8],[9,10],[11,12]]
@@ -71,7 +73,7 @@ describe('initNodeBackend', () => {
     }
   });
 
-  it.skipIf(!hasIcd)('starts webgpu on SwiftShader (Dawn) and computes the same matMul', async () => {
+  it.skipIf(!hasIcd)(gpuTest('starts webgpu on SwiftShader (Dawn) and computes the same matMul'), async () => {
     const info = await initNodeBackend('webgpu');
     expect(info.name).toBe('webgpu');
     expect(info.adapter).toMatch(/SwiftShader/i);
@@ -79,7 +81,7 @@ describe('initNodeBackend', () => {
     expect(await matMul()).toEqual(EXPECTED);
   });
 
-  it.skipIf(!hasIcd)('auto skips the software WebGPU adapter and records why', async () => {
+  it.skipIf(!hasIcd)(gpuTest('auto skips the software WebGPU adapter and records why'), async () => {
     const info = await initNodeBackend('auto');
     expect(info.name).toBe('wasm');
     expect(info.fallbackFrom).toEqual(['webgpu']);
@@ -87,7 +89,7 @@ describe('initNodeBackend', () => {
     expect(await matMul()).toEqual(EXPECTED);
   });
 
-  it.skipIf(!hasIcd)('switches cpu → webgpu → cpu in one process and can restart webgpu after shutdown', async () => {
+  it.skipIf(!hasIcd)(gpuTest('switches cpu → webgpu → cpu in one process and can restart webgpu after shutdown'), async () => {
     await initNodeBackend('cpu');
     expect((await initNodeBackend('webgpu')).name).toBe('webgpu');
     expect(await matMul()).toEqual(EXPECTED);

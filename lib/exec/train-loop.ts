@@ -127,7 +127,9 @@ export async function fitModel(
       const ex = train.xs.map((x) => tf.gather(x, orderT));
       const ey = tf.gather(train.y, orderT);
       orderT.dispose();
-      let lossSum: Tensor = tf.scalar(0);
+      // Batch losses are kept and summed once per epoch: no extra kernels per step.
+      const batchLosses: Tensor[] = [];
+      const batchSizes: number[] = [];
       try {
         for (let start = 0; start < nTrain; start += batch) {
           const size = Math.min(batch, nTrain - start);
@@ -143,13 +145,13 @@ export async function fitModel(
             },
             true,
           )!;
-          const next = tf.tidy(() => tf.add(lossSum, tf.mul(batchLoss, size)));
-          lossSum.dispose();
-          batchLoss.dispose();
-          lossSum = next;
+          batchLosses.push(batchLoss);
+          batchSizes.push(size);
           if (opts.signal?.aborted) break;
         }
-        const loss = (await lossSum.data())[0]! / nTrain;
+        const lossSum = tf.tidy(() => tf.sum(tf.mul(tf.stack(batchLosses), tf.tensor1d(batchSizes))));
+        const loss = (await lossSum.data())[0]! / batchSizes.reduce((a, b) => a + b, 0);
+        lossSum.dispose();
         let valLoss: number | undefined;
         if (val) {
           const vl = tf.tidy(() => lossFn(tf, opts.loss, val.y, forward(model, val.xs, false)));
@@ -179,7 +181,7 @@ export async function fitModel(
           bestEpoch = epoch;
         }
       } finally {
-        lossSum.dispose();
+        batchLosses.forEach((t) => t.dispose());
         ex.forEach((t) => t.dispose());
         ey.dispose();
       }
