@@ -33,7 +33,12 @@ export function descendants(from: string, edges: Pick<GraphEdge, 'source' | 'tar
   const stack = [from];
   while (stack.length) {
     const id = stack.pop()!;
-    for (const e of edges) if (e.source === id && !seen.has(e.target)) (seen.add(e.target), stack.push(e.target));
+    for (const e of edges) {
+      if (e.source === id && !seen.has(e.target)) {
+        seen.add(e.target);
+        stack.push(e.target);
+      }
+    }
   }
   return seen;
 }
