@@ -1,0 +1,105 @@
+/**
+ * Dataset uploads (`PUT /api/datasets?project=&name=&format=`) and the by-hash check clients use
+ * to skip re-uploading content the server already has. The body streams to the artifact store
+ * while it is hashed and counted; a body over the limit is refused (413) before it is read when
+ * its length is declared, and cut off with nothing left behind when it is not.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { inferSchema, parseTable } from '../../lib/data/infer';
+import { tableStats } from '../../lib/data/stats';
+import { isKilnError } from '../../lib/errors';
+import { ensureProject, findDatasetByHash, insertDatasetVersion } from '../db/catalog';
+import { datasets, type Dataset } from '../db/schema';
+import { checkDeclaredLength, limitedBody } from './body';
+import type { ApiContext } from './context';
+import { errorJson, HttpError, json } from './errors';
+import { findProjectByName } from './lookup';
+import { projectNameSchema } from '../trpc/projects';
+
+const datasetNameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 _.()-]*$/, 'dataset names use letters, digits, spaces and _ . ( ) -');
+
+function param<T extends z.ZodType>(url: URL, name: string, schema: T): z.infer<T> {
+  const r = schema.safeParse(url.searchParams.get(name) ?? undefined);
+  if (!r.success) throw new HttpError(400, 'BAD_REQUEST', `query parameter "${name}": ${r.error.issues[0]!.message}`);
+  return r.data;
+}
+
+/** What an upload answers (and GET by-hash): the version without its statistics or storage key. */
+function describe(d: Dataset, created: boolean) {
+  return { id: d.id, projectId: d.projectId, name: d.name, hash: d.hash, format: d.format, bytes: d.bytes, rows: d.rows, schema: d.schema, createdAt: d.createdAt, created };
+}
+
+async function findVersion(ctx: ApiContext, projectId: string, name: string, hash: string): Promise<Dataset | null> {
+  const [row] = await ctx.db
+    .select()
+    .from(datasets)
+    .where(and(eq(datasets.projectId, projectId), eq(datasets.name, name), eq(datasets.hash, hash)));
+  return row ?? null;
+}
+
+/** `PUT /api/datasets?project=P&name=N&format=csv|json` with the raw file as the body. */
+export async function uploadDatasetHandler(ctx: ApiContext, req: Request): Promise<Response> {
+  const url = new URL(req.url);
+  // Refuse an oversized declared body before any other work, and before a byte of it is read.
+  checkDeclaredLength(req, ctx.config.maxUploadBytes, 'dataset upload');
+  const projectName = param(url, 'project', projectNameSchema);
+  const name = param(url, 'name', datasetNameSchema);
+  const fromExt = /\.(csv|json)$/i.exec(name)?.[1]?.toLowerCase();
+  const format = param(url, 'format', z.enum(['csv', 'json']).optional()) ?? (fromExt as 'csv' | 'json' | undefined);
+  if (!format) throw new HttpError(400, 'BAD_REQUEST', 'query parameter "format": expected csv or json (or a name ending in .csv / .json)');
+  const project = await ensureProject(ctx.db, projectName);
+  // The key is the server's own; the client's name only labels the version.
+  const key = `datasets/${project.id}/${randomUUID()}.${format}`;
+  const put = await ctx.store.put(key, limitedBody(req, ctx.config.maxUploadBytes, 'dataset upload'));
+  let keep = false;
+  try {
+    const existing = await findVersion(ctx, project.id, name, put.sha256);
+    if (existing) return json(describe(existing, false));
+    const bytes = await ctx.store.getBytes(key);
+    if (!bytes) throw new Error(`stored upload ${key} vanished`);
+    let table;
+    try {
+      table = parseTable({ name, text: new TextDecoder().decode(bytes), format });
+    } catch (e) {
+      if (isKilnError(e)) throw new HttpError(400, e.code, e.message);
+      throw e;
+    }
+    if (table.nRows === 0 || table.columns.length === 0) throw new HttpError(400, 'EMPTY_DATASET', `${name}: no rows to train on`);
+    const row = await insertDatasetVersion(ctx.db, {
+      projectId: project.id,
+      name,
+      hash: put.sha256,
+      format,
+      bytes: put.bytes,
+      rows: table.nRows,
+      schema: inferSchema(table),
+      stats: tableStats(table),
+      storageKey: key,
+    });
+    // A concurrent upload of the same content may have won the insert: then its file is the one kept.
+    keep = row.storageKey === key;
+    return json(describe(row, keep));
+  } finally {
+    if (!keep) await ctx.store.delete(key).catch(() => undefined);
+  }
+}
+
+/**
+ * `HEAD|GET /api/datasets/by-hash/:sha256?project=P`: 200 when the project already stores this
+ * content (GET answers the version as JSON, HEAD the same in `x-kiln-dataset-id`), 404 otherwise.
+ */
+export async function datasetByHashHandler(ctx: ApiContext, req: Request, hash: string): Promise<Response> {
+  const url = new URL(req.url);
+  if (!/^[0-9a-f]{64}$/.test(hash)) return errorJson(400, 'BAD_REQUEST', 'a content hash is 64 lowercase hex digits (SHA-256 of the file)');
+  const projectName = param(url, 'project', projectNameSchema);
+  const project = await findProjectByName(ctx.db, projectName);
+  const d = project ? await findDatasetByHash(ctx.db, project.id, hash) : null;
+  if (!d) return errorJson(404, 'NOT_FOUND', `project "${projectName}" has no dataset with content ${hash}`);
+  return json(describe(d, false), 200, { 'x-kiln-dataset-id': d.id });
+}

@@ -1,0 +1,174 @@
+/**
+ * The runner protocol (docs/runner-protocol.md): register, claim, heartbeat, events, complete,
+ * release and dataset download. Every call is authenticated by a runner token; the attempt
+ * token in the body proves which claim a call speaks for.
+ */
+import { z } from 'zod';
+import { getDatasets, getGraph } from '../db/catalog';
+import type { Runner } from '../db/schema';
+import { appendEvents, claimRun, completeRun, getDataset, heartbeat, releaseRun, type ClaimedRow } from '../jobs/queue';
+import { authenticateRunner, registerRunner } from '../jobs/runners';
+import { readJson } from './body';
+import type { ApiContext } from './context';
+import { errorJson, HttpError, json } from './errors';
+
+/** The runner a request's bearer token belongs to; 401 for a missing, unknown or revoked token. */
+export async function requireRunner(ctx: ApiContext, req: Request): Promise<Runner> {
+  const h = req.headers.get('authorization') ?? '';
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  if (!m) throw new HttpError(401, 'UNAUTHORIZED', 'missing runner token (Authorization: Bearer <token>)');
+  const runner = await authenticateRunner(ctx.db, m[1]!);
+  if (!runner) throw new HttpError(401, 'UNAUTHORIZED', 'unknown or revoked runner token');
+  return runner;
+}
+
+/** Parses a JSON body against a zod schema; the first issue becomes a one-line 400. */
+async function body<T extends z.ZodType>(ctx: ApiContext, req: Request, schema: T): Promise<z.infer<T>> {
+  const raw = await readJson(req, ctx.config.maxJsonBytes);
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    throw new HttpError(400, 'BAD_REQUEST', `${path || 'body'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+const attemptToken = z.string().regex(/^[0-9a-f]{64}$/, 'must be the attempt token of the claim (64 hex digits)');
+const shortText = z.string().max(500);
+
+const registerSchema = z.object({
+  name: shortText.optional(),
+  backend: shortText.optional(),
+  device: shortText.optional(),
+  hostname: shortText.optional(),
+  concurrency: z.number().int().min(1).max(1024).optional(),
+  version: shortText.optional(),
+});
+const claimSchema = z.object({ backends: z.array(z.string().min(1).max(32)).max(8).optional() });
+const heartbeatSchema = z.object({ attemptToken });
+const eventsSchema = z.object({
+  attemptToken,
+  events: z.array(z.object({ seq: z.number().int().min(0).max(2_147_483_647), type: z.string().min(1).max(64), payload: z.unknown() })).max(5000),
+});
+const completeSchema = z.object({
+  attemptToken,
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  metrics: z.record(z.string().max(200), z.number().nullable()).optional(),
+  gates: z.unknown().optional(),
+  backend: shortText.optional(),
+  device: shortText.optional(),
+  error: z.string().max(10_000).optional(),
+});
+const releaseSchema = z.object({ attemptToken, reason: z.string().max(2000).default('released by the runner') });
+
+function leaseLost(reason: 'lease_lost' | 'not_found' | 'stale', runId: string): Response {
+  if (reason === 'not_found') return errorJson(404, 'NOT_FOUND', `no run ${runId}`);
+  return errorJson(409, 'LEASE_LOST', `run ${runId}: this attempt no longer holds the run (lease expired or the run was finished by another attempt)`);
+}
+
+export async function registerHandler(ctx: ApiContext, req: Request): Promise<Response> {
+  const runner = await requireRunner(ctx, req);
+  const info = await body(ctx, req, registerSchema);
+  const row = await registerRunner(ctx.db, runner.id, info);
+  if (!row) throw new HttpError(401, 'UNAUTHORIZED', 'unknown or revoked runner token');
+  return json({ runnerId: runner.id, leaseSeconds: ctx.config.leaseSeconds, heartbeatSeconds: ctx.config.heartbeatSeconds });
+}
+
+export async function claimHandler(ctx: ApiContext, req: Request): Promise<Response> {
+  const runner = await requireRunner(ctx, req);
+  const b = await body(ctx, req, claimSchema);
+  // A run whose graph or dataset vanished cannot start: fail it and look for the next one.
+  for (let tries = 0; tries < 10; tries++) {
+    const row = await claimRun(ctx.db, { runnerId: runner.id, leaseMs: ctx.config.leaseSeconds * 1000, ...(b.backends ? { backends: b.backends } : {}) });
+    if (!row) return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+    const claimed = await describeClaim(ctx, row);
+    if (claimed) return json({ run: claimed });
+  }
+  return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+}
+
+async function describeClaim(ctx: ApiContext, row: ClaimedRow) {
+  const graph = await getGraph(ctx.db, row.projectId, row.graphHash);
+  const ids = Object.values(row.datasets);
+  const found = new Map((await getDatasets(ctx.db, ids)).map((d) => [d.id, d]));
+  const missing = !graph ? `graph ${row.graphHash} is no longer stored` : Object.entries(row.datasets).find(([, id]) => !found.has(id));
+  if (missing) {
+    const why = typeof missing === 'string' ? missing : `dataset version ${missing[1]} for input "${missing[0]}" is no longer stored`;
+    await completeRun(ctx.db, { runId: row.id, attemptToken: row.attemptToken, status: 'failed', error: why });
+    return null;
+  }
+  const datasets: Record<string, { id: string; name: string; hash: string; format: 'csv' | 'json'; bytes: number }> = {};
+  for (const [inputName, id] of Object.entries(row.datasets)) {
+    const d = found.get(id)!;
+    datasets[inputName] = { id: d.id, name: d.name, hash: d.hash, format: d.format, bytes: d.bytes };
+  }
+  return {
+    id: row.id,
+    attempt: row.attempts,
+    attemptToken: row.attemptToken,
+    leaseExpiresAt: row.leaseExpiresAt.toISOString(),
+    graph: graph!.doc,
+    datasets,
+    options: row.options,
+  };
+}
+
+export async function heartbeatHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
+  await requireRunner(ctx, req);
+  const b = await body(ctx, req, heartbeatSchema);
+  const r = await heartbeat(ctx.db, { runId, attemptToken: b.attemptToken, leaseMs: ctx.config.leaseSeconds * 1000 });
+  if (!r.ok) return leaseLost(r.reason, runId);
+  return json({ leaseExpiresAt: r.leaseExpiresAt.toISOString(), cancelRequested: r.cancelRequested });
+}
+
+export async function eventsHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
+  await requireRunner(ctx, req);
+  const b = await body(ctx, req, eventsSchema);
+  const r = await appendEvents(ctx.db, { runId, attemptToken: b.attemptToken, events: b.events.map((e) => ({ seq: e.seq, type: e.type, payload: e.payload ?? {} })) });
+  if (!r.ok) return leaseLost(r.reason, runId);
+  return json({ accepted: r.accepted });
+}
+
+export async function completeHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
+  await requireRunner(ctx, req);
+  const b = await body(ctx, req, completeSchema);
+  const r = await completeRun(ctx.db, {
+    runId,
+    attemptToken: b.attemptToken,
+    status: b.status,
+    ...(b.metrics !== undefined ? { metrics: b.metrics } : {}),
+    ...(b.gates !== undefined ? { gates: b.gates } : {}),
+    ...(b.backend !== undefined ? { backend: b.backend } : {}),
+    ...(b.device !== undefined ? { device: b.device } : {}),
+    ...(b.error !== undefined ? { error: b.error } : {}),
+  });
+  if (!r.ok) return leaseLost(r.reason, runId);
+  return json({ status: r.status });
+}
+
+export async function releaseHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
+  await requireRunner(ctx, req);
+  const b = await body(ctx, req, releaseSchema);
+  const r = await releaseRun(ctx.db, { runId, attemptToken: b.attemptToken, reason: b.reason });
+  if (!r.ok) return leaseLost(r.reason, runId);
+  return json({ status: r.status });
+}
+
+/** `GET /api/runner/datasets/:id`: the stored file, streamed. */
+export async function datasetDownloadHandler(ctx: ApiContext, req: Request, datasetId: string): Promise<Response> {
+  await requireRunner(ctx, req);
+  const d = await getDataset(ctx.db, datasetId);
+  if (!d) return errorJson(404, 'NOT_FOUND', `no dataset version ${datasetId}`);
+  const stream = await ctx.store.get(d.storageKey);
+  if (!stream) return errorJson(404, 'NOT_FOUND', `the file of dataset version ${datasetId} is missing from the artifact store`);
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      'content-type': d.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-length': String(d.bytes),
+      'x-kiln-sha256': d.hash,
+      'cache-control': 'no-store',
+    },
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Opening everything the API needs in one place: the database (PGlite or PostgreSQL), the
+ * artifact store (local or S3), the configuration, and the lease reaper that puts runs of dead
+ * runners back in the queue.
+ */
+import { resolve } from 'node:path';
+import { openDb, type KilnDb } from '../db/client';
+import { reapExpiredLeases } from '../jobs/queue';
+import { openStoreFromEnv } from '../storage';
+import type { ArtifactStore } from '../storage/types';
+import { configFromEnv, type ApiConfig } from './config';
+import { createApi, type Api } from './router';
+
+export interface ApiRuntime {
+  api: Api;
+  db: KilnDb;
+  store: ArtifactStore;
+  config: ApiConfig;
+  dataDir: string;
+  /** Stops the reaper and closes the database. */
+  close(): Promise<void>;
+}
+
+export interface OpenRuntimeOptions {
+  /** default `KILN_DATA_DIR` or `.data` */
+  dataDir?: string;
+  /** default `DATABASE_URL` (unset: PGlite under `<dataDir>/db`) */
+  databaseUrl?: string;
+  env?: Record<string, string | undefined>;
+  /** how often expired leases are reaped (default 1000 ms; 0 disables the reaper) */
+  reapIntervalMs?: number;
+  log?: (message: string) => void;
+}
+
+/** Opens the database (running migrations), the store, and starts the lease reaper. */
+export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRuntime> {
+  const env = o.env ?? process.env;
+  const dataDir = resolve(o.dataDir ?? (env.KILN_DATA_DIR || '.data'));
+  const databaseUrl = o.databaseUrl ?? (env.DATABASE_URL || undefined);
+  const config = configFromEnv(env);
+  const db = await openDb({ ...(databaseUrl ? { databaseUrl } : {}), dataDir });
+  const store = openStoreFromEnv(dataDir, env);
+  const log = o.log ?? ((m: string) => console.error(m));
+  const api = createApi({ db: db.db, store, config, log });
+
+  const interval = o.reapIntervalMs ?? 1000;
+  let timer: NodeJS.Timeout | undefined;
+  let reaping: Promise<unknown> | undefined;
+  if (interval > 0) {
+    timer = setInterval(() => {
+      // One pass at a time: a slow database must not pile up overlapping sweeps.
+      if (reaping) return;
+      reaping = reapExpiredLeases(db.db)
+        .then((r) => {
+          for (const id of r.requeued) log(`kiln server: run ${id}: lease expired, back in the queue`);
+          for (const id of r.failed) log(`kiln server: run ${id}: lease expired on its last attempt, failed`);
+        })
+        .catch((e: unknown) => log(`kiln server: lease reaper: ${(e as Error).message}`))
+        .finally(() => {
+          reaping = undefined;
+        });
+    }, interval);
+    timer.unref();
+  }
+
+  return {
+    api,
+    db,
+    store,
+    config,
+    dataDir,
+    async close() {
+      if (timer) clearInterval(timer);
+      await reaping;
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * Kiln's server process (`npm start` → `tsx server/main.ts --local-runner`): one Node http server
+ * that answers `/api/*` with the framework-free API (server/http) and everything else with Next
+ * (unless `--no-ui`), runs the lease reaper, and optionally starts one local `kiln runner` child
+ * pointed at itself.
+ *
+ *   tsx server/main.ts [--port N] [--host H] [--data-dir DIR] [--no-ui] [--local-runner | --no-local-runner]
+ *
+ * When ready it prints exactly one line to stdout:
+ *   kiln server listening on http://127.0.0.1:PORT (db: pglite <dir> | postgres)
+ * SIGTERM / SIGINT: the local runner is stopped first (it hands its run back while the server
+ * still answers), then the server stops accepting, finishes requests in flight and closes the
+ * database. A second signal exits at once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createRunnerToken, listRunners, revokeRunner } from './jobs/runners';
+import { nodeHandler } from './http/node-adapter';
+import { openApiRuntime } from './http/runtime';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const LOCAL_RUNNER_NAME = 'kiln-local-runner';
+
+function fail(message: string): never {
+  process.stderr.write(`kiln server: error: ${message}\n`);
+  process.exit(1);
+}
+
+function parseFlags(argv: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'no-ui': { type: 'boolean', default: false },
+        'local-runner': { type: 'boolean' },
+        'no-local-runner': { type: 'boolean' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const portText = values.port ?? process.env.PORT ?? '3000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) fail(`--port must be a port number from 0 to 65535, got "${portText}"`);
+  return {
+    port,
+    // Loopback by default: the tRPC API has no user authentication, so exposing it is a choice.
+    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    dataDir: values['data-dir'] ?? process.env.KILN_DATA_DIR ?? '.data',
+    ui: !values['no-ui'],
+    localRunner: values['no-local-runner'] ? false : (values['local-runner'] ?? false),
+  };
+}
+
+/** Starts (and keeps alive) one `kiln runner` child with a freshly minted token. */
+function superviseLocalRunner(url: string, token: string, log: (m: string) => void) {
+  let child: ChildProcess | undefined;
+  let stopping = false;
+  let restarts = 0;
+  let startedAt = 0;
+  const start = () => {
+    startedAt = Date.now();
+    // The token goes through the environment, not argv, so `ps` does not show it.
+    child = spawn(process.execPath, [join(ROOT, 'server/cli/kiln.mjs'), 'runner', '--server', url], {
+      cwd: ROOT,
+      env: { ...process.env, KILN_RUNNER_TOKEN: token },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', (e) => log(`kiln server: local runner could not start: ${e.message}`));
+    child.on('exit', (code, signal) => {
+      child = undefined;
+      if (stopping) return;
+      // A runner that keeps dying right away is not restarted forever.
+      if (Date.now() - startedAt > 60_000) restarts = 0;
+      if (++restarts > 5) {
+        log(`kiln server: local runner exited (${signal ?? code}) ${restarts - 1} times in a row; not restarting it`);
+        return;
+      }
+      log(`kiln server: local runner exited (${signal ?? code}); restarting in ${restarts * 2} s`);
+      setTimeout(() => !stopping && start(), restarts * 2000).unref();
+    });
+  };
+  start();
+  return {
+    /** Sends SIGTERM and waits (at most `ms`) for the runner to hand its run back and exit. */
+    async stop(ms: number): Promise<void> {
+      stopping = true;
+      const c = child;
+      if (!c || c.exitCode !== null) return;
+      const exited = new Promise<void>((r) => c.once('exit', () => r()));
+      c.kill('SIGTERM');
+      const timer = setTimeout(() => c.kill('SIGKILL'), ms);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const runtime = await openApiRuntime({ dataDir: flags.dataDir, log }).catch((e: unknown) => fail(`cannot open the database: ${(e as Error).message}`));
+  const apiListener = nodeHandler((req) => runtime.api.handleApi(req));
+
+  let uiListener: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  if (flags.ui) {
+    const { default: next } = await import('next');
+    const app = next({ dev: false, dir: ROOT });
+    try {
+      await app.prepare();
+    } catch (e) {
+      fail(`cannot start the studio (${(e as Error).message.split('\n')[0]}); run \`npm run build\` first, or pass --no-ui`);
+    }
+    const handle = app.getRequestHandler();
+    uiListener = (req, res) => handle(req, res);
+  }
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path === '/api' || path.startsWith('/api/') || !uiListener) {
+      void apiListener(req, res);
+      return;
+    }
+    uiListener(req, res).catch((e: unknown) => {
+      log(`kiln server: ui: ${(e as Error).stack ?? String(e)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal server error');
+    });
+  });
+  // Uploads and live-event streams may last long; the per-request timeout would cut them off.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(flags.port, flags.host, () => resolveListen());
+  }).catch((e: unknown) => fail(`cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : flags.port;
+  const shownHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
+  const url = `http://${shownHost}:${port}`;
+
+  let runner: ReturnType<typeof superviseLocalRunner> | undefined;
+  if (flags.localRunner) {
+    const db = runtime.db.db;
+    // Tokens of local runners from earlier starts are useless now; revoke them so they do not pile up.
+    for (const r of await listRunners(db)) if (r.name === LOCAL_RUNNER_NAME && !r.revokedAt) await revokeRunner(db, r.id);
+    const { token } = await createRunnerToken(db, LOCAL_RUNNER_NAME);
+    runner = superviseLocalRunner(url, token, log);
+  }
+
+  const dbDir = join(runtime.dataDir, 'db');
+  const relDir = relative(process.cwd(), dbDir);
+  const dbDesc = runtime.db.kind === 'pglite' ? `pglite ${relDir && !relDir.startsWith('..') ? relDir : dbDir}` : 'postgres';
+  process.stdout.write(`kiln server listening on ${url} (db: ${dbDesc})\n`);
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) {
+      log(`kiln server: ${signal} again, exiting now`);
+      process.exit(1);
+    }
+    shuttingDown = true;
+    log(`kiln server: ${signal}, shutting down`);
+    // The runner first: it finishes its epoch and hands the run back through this server.
+    await runner?.stop(60_000);
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    server.closeIdleConnections();
+    // Live-event streams never end on their own; give requests in flight a moment, then cut them.
+    const cut = setTimeout(() => server.closeAllConnections(), 5_000);
+    await closed;
+    clearTimeout(cut);
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main().catch((e: unknown) => fail((e as Error).stack ?? String(e)));

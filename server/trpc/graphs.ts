@@ -1,0 +1,40 @@
+/** Graph versions: saved by hash after validation, with the layout kept apart. */
+import { z } from 'zod';
+import { validateGraph } from '../../lib/graph/validate';
+import '../../lib/nodes/catalog';
+import { getGraph, listGraphs, saveGraph } from '../db/catalog';
+import { resolveProject } from '../http/lookup';
+import { projectNameSchema } from './projects';
+import { graphInvalid, publicProcedure, router, TRPCError } from './trpc';
+
+/** `{ projectId }` or `{ projectName }`: every procedure that works in one project takes this. */
+export const projectRefSchema = z.object({
+  projectId: z.string().min(1).max(64).optional(),
+  projectName: projectNameSchema.optional(),
+});
+
+export const graphHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a graph hash is 64 lowercase hex digits');
+
+export const graphsRouter = router({
+  /** Validates and stores a graph version; returns its hash. Invalid → BAD_REQUEST with every diagnostic. */
+  save: publicProcedure.input(projectRefSchema.extend({ graph: z.unknown() })).mutation(async ({ ctx, input }) => {
+    const v = validateGraph(input.graph);
+    if (!v.ok || !v.graph) throw graphInvalid(v.diagnostics);
+    const project = await resolveProject(ctx.db, input, true);
+    if (!project) throw new TRPCError({ code: 'BAD_REQUEST', message: 'give projectId or projectName' });
+    const saved = await saveGraph(ctx.db, project.id, v.graph);
+    return { projectId: project.id, ...saved, warnings: v.diagnostics.filter((d) => d.severity === 'warning') };
+  }),
+
+  get: publicProcedure.input(z.object({ projectId: z.string().min(1).max(64), hash: graphHashSchema })).query(async ({ ctx, input }) => {
+    const g = await getGraph(ctx.db, input.projectId, input.hash);
+    if (!g) throw new TRPCError({ code: 'NOT_FOUND', message: `graph ${input.hash} is not stored in project ${input.projectId}` });
+    return g;
+  }),
+
+  versions: publicProcedure.input(projectRefSchema.extend({ limit: z.number().int().min(1).max(1000).default(100) })).query(async ({ ctx, input }) => {
+    const project = await resolveProject(ctx.db, input, false);
+    if (!project) return [];
+    return listGraphs(ctx.db, project.id, input.limit);
+  }),
+});

@@ -1,0 +1,195 @@
+/**
+ * Runs: submit (validate → save graph → queue), list, get, cancel, compare, and events — as a
+ * page and as a live subscription (server-sent events) that polls the database.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tracked } from '@trpc/server';
+import { z } from 'zod';
+import { validateGraph } from '../../lib/graph/validate';
+import '../../lib/nodes/catalog';
+import { getDatasets, getGraph, saveGraph } from '../db/catalog';
+import type { Graph } from '../../lib/graph/schema';
+import type { Run, RunEvent } from '../db/schema';
+import { cancelRun, getRun, getRuns, listArtifacts, listRunEvents, listRuns, submitRun, toPublicRun } from '../jobs/queue';
+import { resolveProject } from '../http/lookup';
+import { projectRefSchema } from './graphs';
+import { graphInvalid, publicProcedure, router, TRPCError } from './trpc';
+
+const runIdSchema = z.string().min(1).max(64);
+const statusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** How often the live-events subscription looks for new events. */
+export const EVENT_POLL_MS = 250;
+
+export const submitInputSchema = projectRefSchema.extend({
+  graph: z.unknown(),
+  /** input dataset name (a dataset node with source "input") → dataset version id */
+  datasets: z.record(z.string().min(1).max(200), z.string().min(1).max(64)).default({}),
+  options: z
+    .object({
+      backend: z.enum(['auto', 'webgpu', 'wasm', 'cpu']).optional(),
+      source: z.string().max(200).optional(),
+      maxAttempts: z.number().int().min(1).max(100).optional(),
+      priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+    })
+    .default({}),
+});
+
+/** Input names the graph reads: dataset nodes with `source: "input"`, by node id. */
+export function graphInputs(graph: Graph, params: Record<string, unknown>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of graph.nodes) {
+    if (n.kind !== 'dataset') continue;
+    const p = (params[n.id] ?? n.params) as { source?: string; name?: string };
+    if (p.source === 'input' && typeof p.name === 'string') out.set(p.name, n.id);
+  }
+  return out;
+}
+
+type Scalar = string | number | boolean | null;
+
+/** A graph's scalar params flattened as `nodeId.param` (arrays of scalars joined), for comparison tables. */
+export function flattenParams(graph: Graph): Record<string, Scalar> {
+  const out: Record<string, Scalar> = {};
+  for (const n of graph.nodes) {
+    for (const [k, v] of Object.entries(n.params ?? {})) {
+      if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[`${n.id}.${k}`] = v as Scalar;
+      else if (Array.isArray(v) && v.length <= 50 && v.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x))) out[`${n.id}.${k}`] = v.join(', ');
+    }
+  }
+  return out;
+}
+
+function publicEvent(e: RunEvent) {
+  return { id: e.id, attempt: e.attempt, seq: e.seq, type: e.type, payload: e.payload, createdAt: e.createdAt };
+}
+
+export const runsRouter = router({
+  /**
+   * Validates the graph (an invalid one is a BAD_REQUEST with every diagnostic and is never
+   * queued), checks that every input dataset of the graph is given a stored dataset version,
+   * saves the graph version and queues the run.
+   */
+  submit: publicProcedure.input(submitInputSchema).mutation(async ({ ctx, input }) => {
+    const v = validateGraph(input.graph);
+    if (!v.ok || !v.graph) throw graphInvalid(v.diagnostics);
+    const graph = v.graph;
+    if (input.projectId === undefined && input.projectName === undefined) throw new TRPCError({ code: 'BAD_REQUEST', message: 'give projectId or projectName' });
+    const inputs = graphInputs(graph, v.params);
+    for (const [name, nodeId] of inputs) {
+      if (!(name in input.datasets)) {
+        throw new TRPCError({ code: 'BAD_REQUEST', message: `node "${nodeId}" reads input dataset "${name}", but no dataset version was given for it (datasets.${name})` });
+      }
+    }
+    for (const name of Object.keys(input.datasets)) {
+      if (!inputs.has(name)) {
+        const known = [...inputs.keys()].map((n) => `"${n}"`).join(', ') || 'none';
+        throw new TRPCError({ code: 'BAD_REQUEST', message: `datasets.${name}: the graph has no input dataset "${name}" (its inputs: ${known})` });
+      }
+    }
+    const project = await resolveProject(ctx.db, input, input.projectId === undefined);
+    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${input.projectId}` });
+    // Checked before the graph is saved, so a submit that cannot run leaves nothing behind.
+    const ids = Object.values(input.datasets);
+    const found = new Map((await getDatasets(ctx.db, ids)).filter((d) => d.projectId === project.id).map((d) => [d.id, d]));
+    for (const [name, id] of Object.entries(input.datasets)) {
+      if (!found.has(id)) throw new TRPCError({ code: 'BAD_REQUEST', message: `datasets.${name}: dataset version ${id} is not stored in project "${project.name}"` });
+    }
+    const { hash } = await saveGraph(ctx.db, project.id, graph);
+    const { maxAttempts, priority, ...options } = input.options;
+    const run = await submitRun(ctx.db, {
+      projectId: project.id,
+      graphHash: hash,
+      datasets: input.datasets,
+      options,
+      ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+      ...(priority !== undefined ? { priority } : {}),
+    });
+    return { runId: run.id, projectId: project.id, graphHash: hash, status: run.status, warnings: v.diagnostics.filter((d) => d.severity === 'warning') };
+  }),
+
+  list: publicProcedure
+    .input(projectRefSchema.extend({ status: z.union([statusSchema, z.array(statusSchema).max(5)]).optional(), limit: z.number().int().min(1).max(1000).default(100) }))
+    .query(async ({ ctx, input }) => {
+      let projectId: string | undefined;
+      if (input.projectId !== undefined || input.projectName !== undefined) {
+        const project = await resolveProject(ctx.db, input, false);
+        if (!project) return [];
+        projectId = project.id;
+      }
+      const rows = await listRuns(ctx.db, { ...(projectId !== undefined ? { projectId } : {}), ...(input.status !== undefined ? { status: input.status } : {}), limit: input.limit });
+      return rows.map(toPublicRun);
+    }),
+
+  get: publicProcedure.input(z.object({ id: runIdSchema })).query(async ({ ctx, input }) => {
+    const run = await getRun(ctx.db, input.id);
+    if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
+    const artifacts = await listArtifacts(ctx.db, run.id);
+    return {
+      ...toPublicRun(run),
+      artifacts: artifacts.map((a) => ({ id: a.id, kind: a.kind, bytes: a.bytes, sha256: a.sha256, attempt: a.attempt, createdAt: a.createdAt, url: `/api/runs/${run.id}/artifacts/${a.kind}` })),
+    };
+  }),
+
+  cancel: publicProcedure.input(z.object({ id: runIdSchema })).mutation(async ({ ctx, input }) => {
+    const run = await cancelRun(ctx.db, input.id);
+    if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
+    return { id: run.id, status: run.status, cancelRequested: run.cancelRequested };
+  }),
+
+  /** A table of runs side by side: status, scalar params (`nodeId.param`) and metrics; `differs` lists the params that vary. */
+  compare: publicProcedure.input(z.object({ ids: z.array(runIdSchema).min(1).max(50) })).query(async ({ ctx, input }) => {
+    const found = new Map((await getRuns(ctx.db, input.ids)).map((r) => [r.id, r]));
+    const missing = input.ids.filter((id) => !found.has(id));
+    if (missing.length) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${missing[0]}` });
+    const graphCache = new Map<string, Record<string, Scalar>>();
+    const rows: { id: string; status: Run['status']; graphHash: string; backend: string | null; device: string | null; params: Record<string, Scalar>; metrics: Record<string, number | null> }[] = [];
+    for (const id of input.ids) {
+      const run = found.get(id) as Run;
+      const gk = `${run.projectId}/${run.graphHash}`;
+      if (!graphCache.has(gk)) {
+        const g = await getGraph(ctx.db, run.projectId, run.graphHash);
+        graphCache.set(gk, g ? flattenParams(g.doc) : {});
+      }
+      rows.push({ id, status: run.status, graphHash: run.graphHash, backend: run.backend, device: run.device, params: graphCache.get(gk)!, metrics: run.metrics ?? {} });
+    }
+    const paramKeys = [...new Set(rows.flatMap((r) => Object.keys(r.params)))].sort();
+    const metricKeys = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort();
+    const differs = paramKeys.filter((k) => new Set(rows.map((r) => JSON.stringify(r.params[k] ?? null))).size > 1);
+    return { runs: rows, paramKeys, metricKeys, differs };
+  }),
+
+  /** A page of events after the cursor `afterId` (event ids grow in arrival order). */
+  events: publicProcedure
+    .input(z.object({ runId: runIdSchema, afterId: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(1000) }))
+    .query(async ({ ctx, input }) => {
+      const events = await listRunEvents(ctx.db, input.runId, { afterId: input.afterId, limit: input.limit });
+      return { events: events.map(publicEvent), nextAfterId: events.length ? events[events.length - 1]!.id : input.afterId };
+    }),
+
+  /**
+   * Live events of a run (server-sent events), each tracked by its id so a reconnecting client
+   * resumes where it left off. Ends once the run is finished and every event has been sent.
+   */
+  onEvents: publicProcedure
+    .input(z.object({ runId: runIdSchema, afterId: z.number().int().min(0).optional(), lastEventId: z.string().regex(/^\d+$/).nullish() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      let after = input.lastEventId ? Number(input.lastEventId) : (input.afterId ?? 0);
+      while (!signal?.aborted) {
+        // Status first: events recorded before the run finished are then surely in the page below.
+        const run = await getRun(ctx.db, input.runId);
+        if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.runId}` });
+        for (;;) {
+          const page = await listRunEvents(ctx.db, input.runId, { afterId: after, limit: 500 });
+          for (const e of page) {
+            after = e.id;
+            yield tracked(String(e.id), { ...publicEvent(e), runStatus: run.status });
+          }
+          if (page.length < 500) break;
+        }
+        if (FINAL.has(run.status)) return;
+        await sleep(EVENT_POLL_MS, undefined, signal ? { signal } : undefined).catch(() => undefined);
+      }
+    }),
+});
