@@ -89,4 +89,20 @@ describe('fitModel', () => {
     x.dispose();
     y.dispose();
   });
+
+  it('lets timers run while training on cpu (heartbeats, signals, UI events)', async () => {
+    const { x, y } = data(2000);
+    const m = linear(6);
+    let turns = 0;
+    const timer = setInterval(() => turns++, 0);
+    const t0 = performance.now();
+    await fitModel(tf, m, [x], y, { ...opts, epochs: 20, batchSize: 8, validationFraction: 0 });
+    clearInterval(timer);
+    const ms = performance.now() - t0;
+    // At least one turn per epoch, and one per ~25 ms of batches.
+    expect(turns).toBeGreaterThanOrEqual(Math.max(20, Math.floor(ms / 50)));
+    m.dispose();
+    x.dispose();
+    y.dispose();
+  });
 });

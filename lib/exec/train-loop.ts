@@ -1,6 +1,7 @@
 import type * as tfTypes from '@tensorflow/tfjs';
 import { KilnError } from '../errors';
 import { createRng, permutation } from '../rng';
+import { yieldToEventLoop } from './yield';
 
 type TF = typeof tfTypes;
 type Tensor = tfTypes.Tensor;
@@ -44,6 +45,8 @@ function makeOptimizer(tf: TF, name: OptimizerName, lr: number): tfTypes.Optimiz
 }
 
 const EPS = 1e-7;
+/** Longest stretch of batches without letting timers and I/O run (heartbeats, UI). */
+const YIELD_EVERY_MS = 25;
 
 /** Mean loss over a batch. Probabilities are clipped so log never sees 0. */
 function lossFn(tf: TF, name: LossName, yTrue: Tensor, yPred: Tensor): tfTypes.Scalar {
@@ -119,7 +122,10 @@ export async function fitModel(
   });
 
   try {
+    let lastYield = performance.now();
     for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
       if (opts.signal?.aborted) throw new KilnError('CANCELLED', 'training cancelled');
       const order = permutation(nTrain, rng);
       // One gather per epoch, then contiguous slices per batch: far fewer kernel launches.
@@ -147,6 +153,10 @@ export async function fitModel(
           )!;
           batchLosses.push(batchLoss);
           batchSizes.push(size);
+          if (performance.now() - lastYield > YIELD_EVERY_MS) {
+            await yieldToEventLoop();
+            lastYield = performance.now();
+          }
           if (opts.signal?.aborted) break;
         }
         const lossSum = tf.tidy(() => tf.sum(tf.mul(tf.stack(batchLosses), tf.tensor1d(batchSizes))));

@@ -11,6 +11,8 @@ import { inferSchema, parseTable } from '../../lib/data/infer';
 import { readDataFile } from '../../lib/data/node';
 import { runCommand } from './run';
 import { predictCommand } from './predict';
+import type { RunnerCommandOptions } from './runner';
+import type { SubmitOptions } from './submit';
 import { readJsonFile } from './io';
 
 function collect(v: string, prev: string[]): string[] {
@@ -97,6 +99,35 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
     .option('--backend <name>', 'webgpu | wasm | cpu | auto', 'cpu')
     .action(async (dir: string, o: { input: string; backend: string }) => {
       code = await predictCommand(dir, o, io);
+    });
+
+  program
+    .command('runner')
+    .description('train queued runs from a Kiln server until SIGTERM (then hand the run in flight back)')
+    .requiredOption('--server <url>', 'Kiln server URL, e.g. http://127.0.0.1:3000')
+    .option('--token <token>', 'runner token (default: $KILN_RUNNER_TOKEN)')
+    .option('--backend <name>', 'webgpu | wasm | cpu | auto', 'auto')
+    .option('--concurrency <n>', 'runs trained at the same time', '1')
+    .option('--name <name>', 'name shown in the runners list (default: hostname-pid)')
+    .action(async (o: RunnerCommandOptions) => {
+      // Loaded on use: the server-side clients cost startup time the other commands need not pay.
+      const { runnerCommand } = await import('./runner');
+      code = await runnerCommand(o, io);
+    });
+
+  program
+    .command('submit')
+    .description('upload the data, queue a run of the graph on a Kiln server, and optionally wait for it')
+    .argument('<graph>', 'graph JSON file')
+    .requiredOption('--server <url>', 'Kiln server URL, e.g. http://127.0.0.1:3000')
+    .option('--data <spec>', 'data file for the graph\'s input dataset, or NAME=FILE (repeatable)', collect, [])
+    .option('--project <name>', 'project to record the run in', 'default')
+    .option('--backend <name>', 'backend the run asks for: webgpu | wasm | cpu | auto', 'auto')
+    .option('--wait', 'follow the run to its end, printing progress; exit non-zero unless it succeeds')
+    .option('--json', 'print one JSON object: runId, status, metrics, backend, device, gates')
+    .action(async (file: string, o: SubmitOptions) => {
+      const { submitCommand } = await import('./submit');
+      code = await submitCommand(file, o, io);
     });
 
   try {

@@ -8,9 +8,10 @@ import { KilnError } from '../../lib/errors';
 import { runGraph } from '../../lib/exec/executor';
 import { validateGraph, formatDiagnostic } from '../../lib/graph/validate';
 import { graphHash } from '../../lib/graph/canonical';
-import type { DataSource, Evaluation, TrainedModel } from '../../lib/nodes/types';
+import type { DataSource } from '../../lib/nodes/types';
 import { buildPackage } from '../../lib/package/package';
 import { writePackageDir } from '../../lib/package/node';
+import { selectTrainedModel } from '../runner/select-model';
 import { KILN_VERSION } from './version';
 import { readJsonFile } from './io';
 
@@ -97,17 +98,7 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
     },
   });
 
-  // The model to package: the one the (first) evaluate node scores, else the last trained output.
-  const evalNode = graph.nodes.find((n) => n.kind === 'evaluate');
-  let evaluation: Evaluation | undefined;
-  let trained: TrainedModel | undefined;
-  if (evalNode) {
-    evaluation = result.outputs[evalNode.id]!.metrics as Evaluation;
-    const e = graph.edges.find((x) => x.target === evalNode.id && x.targetPort === 'model')!;
-    trained = result.outputs[e.source]![e.sourcePort] as TrainedModel;
-  } else {
-    for (const n of graph.nodes) for (const val of Object.values(result.outputs[n.id] ?? {})) if (val && typeof val === 'object' && 'members' in val) trained = val as TrainedModel;
-  }
+  const { trained, evaluation } = selectTrainedModel(graph, result.outputs);
 
   let packageDir: string | undefined;
   if (o.out) {

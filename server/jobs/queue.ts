@@ -285,19 +285,25 @@ export async function releaseRun(
   db: Db,
   opts: { runId: string; attemptToken: string; reason: string },
 ): Promise<{ ok: true; status: 'queued' | 'cancelled' } | LeaseLost> {
-  const [row] = await db
-    .update(runs)
-    .set({
-      status: sql`(CASE WHEN ${runs.cancelRequested} THEN 'cancelled' ELSE 'queued' END)::run_status`,
-      attempts: sql`CASE WHEN ${runs.cancelRequested} THEN ${runs.attempts} ELSE greatest(${runs.attempts} - 1, 0) END`,
-      finishedAt: sql`CASE WHEN ${runs.cancelRequested} THEN now() ELSE NULL END`,
-      attemptToken: null,
-      runnerId: null,
-      leaseExpiresAt: null,
-      lastAttemptError: opts.reason.slice(0, 2000),
-    })
-    .where(and(eq(runs.id, opts.runId), eq(runs.attemptToken, opts.attemptToken), eq(runs.status, 'running')))
-    .returning({ status: runs.status });
+  const row = await db.transaction(async (tx) => {
+    const [r] = await tx
+      .update(runs)
+      .set({
+        status: sql`(CASE WHEN ${runs.cancelRequested} THEN 'cancelled' ELSE 'queued' END)::run_status`,
+        attempts: sql`CASE WHEN ${runs.cancelRequested} THEN ${runs.attempts} ELSE greatest(${runs.attempts} - 1, 0) END`,
+        finishedAt: sql`CASE WHEN ${runs.cancelRequested} THEN now() ELSE NULL END`,
+        attemptToken: null,
+        runnerId: null,
+        leaseExpiresAt: null,
+        lastAttemptError: opts.reason.slice(0, 2000),
+      })
+      .where(and(eq(runs.id, opts.runId), eq(runs.attemptToken, opts.attemptToken), eq(runs.status, 'running')))
+      .returning({ status: runs.status, attempts: runs.attempts });
+    // The handed-back attempt's number is reused by the next claim: drop its events so the
+    // next holder's stream (seq from 1 again) is not mixed with a discarded training.
+    if (r?.status === 'queued') await tx.delete(runEvents).where(and(eq(runEvents.runId, opts.runId), eq(runEvents.attempt, r.attempts + 1)));
+    return r;
+  });
   if (!row) return whyNotHeld(db, opts.runId);
   return { ok: true, status: row.status as 'queued' | 'cancelled' };
 }
