@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { createRunnerToken, listRunners, revokeRunner } from './jobs/runners';
 import { nodeHandler } from './http/node-adapter';
 import { openApiRuntime } from './http/runtime';
+import { seedSampleProject } from './db/seed';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCAL_RUNNER_NAME = 'kiln-local-runner';
@@ -108,6 +109,8 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const runtime = await openApiRuntime({ dataDir: flags.dataDir, log }).catch((e: unknown) => fail(`cannot open the database: ${(e as Error).message}`));
+  const seeded = await seedSampleProject(runtime.db.db).catch((e: unknown) => log(`kiln server: sample project not created: ${(e as Error).message}`));
+  if (seeded) log(`kiln server: created the sample project "${seeded}"`);
   const apiListener = nodeHandler((req) => runtime.api.handleApi(req));
 
   let uiListener: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;

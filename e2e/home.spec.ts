@@ -1,0 +1,35 @@
+import { expect, test } from '@playwright/test';
+
+test('home page shows Kiln and the node catalog', async ({ page }, testInfo) => {
+  await page.goto('/');
+  await expect(page).toHaveTitle('Kiln');
+  await expect(page.getByRole('heading', { level: 1, name: 'Kiln' })).toBeVisible();
+
+  // The catalog is rendered from the node registry, so at least one kind proves the wiring.
+  const cards = page.locator('.node-card');
+  await expect(cards.first()).toBeVisible();
+  expect(await cards.count()).toBeGreaterThan(0);
+  await expect(cards.first().locator('code')).toHaveText(/\S/);
+  await expect(page.getByRole('heading', { level: 2 }).first()).toBeVisible();
+
+  await page.screenshot({ path: testInfo.outputPath('home.png'), fullPage: true });
+});
+
+test('the health route answers ok', async ({ request }) => {
+  const res = await request.get('/api/health');
+  expect(res.status()).toBe(200);
+  expect(await res.json()).toEqual({ ok: true });
+});
+
+test('WebGPU is available on a localhost page', async ({ page }) => {
+  // WebGPU is exposed only in secure contexts: a localhost page qualifies, about:blank does not.
+  await page.goto('/');
+  const gpu = await page.evaluate(async () => {
+    if (!('gpu' in navigator) || !navigator.gpu) return { present: false, adapter: false };
+    const adapter = await navigator.gpu.requestAdapter();
+    return { present: true, adapter: adapter !== null };
+  });
+  expect(gpu.present).toBe(true);
+  // An adapter (SwiftShader on GPU-less machines) means tfjs's WebGPU backend can really run.
+  expect(gpu.adapter).toBe(true);
+});
