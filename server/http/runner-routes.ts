@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { getDatasets, getGraph } from '../db/catalog';
 import type { Runner } from '../db/schema';
+import { waitForQueuedRun } from '../jobs/queue-signal';
 import { appendEvents, claimRun, completeRun, getDataset, heartbeat, releaseRun, type ClaimedRow } from '../jobs/queue';
 import { authenticateRunner, registerRunner } from '../jobs/runners';
 import { readJson } from './body';
@@ -75,15 +76,29 @@ export async function registerHandler(ctx: ApiContext, req: Request): Promise<Re
   return json({ runnerId: runner.id, leaseSeconds: ctx.config.leaseSeconds, heartbeatSeconds: ctx.config.heartbeatSeconds });
 }
 
+/** Longest a claim may wait for work (`?wait=SECONDS`): below common proxy idle timeouts. */
+const MAX_CLAIM_WAIT_SECONDS = 25;
+
 export async function claimHandler(ctx: ApiContext, req: Request): Promise<Response> {
   const runner = await requireRunner(ctx, req);
   const b = await body(ctx, req, claimSchema);
+  // Long poll: with ?wait=N an empty queue is watched for up to N seconds, so an idle runner
+  // starts a submitted run within milliseconds instead of at its next poll.
+  const waitParam = Number(new URL(req.url).searchParams.get('wait') ?? 0);
+  const waitMs = Number.isFinite(waitParam) ? Math.min(Math.max(waitParam, 0), MAX_CLAIM_WAIT_SECONDS) * 1000 : 0;
+  const deadline = Date.now() + waitMs;
   // A run whose graph or dataset vanished cannot start: fail it and look for the next one.
-  for (let tries = 0; tries < 10; tries++) {
+  for (let tries = 0; tries < 10; ) {
     const row = await claimRun(ctx.db, { runnerId: runner.id, leaseMs: ctx.config.leaseSeconds * 1000, ...(b.backends ? { backends: b.backends } : {}) });
-    if (!row) return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
-    const claimed = await describeClaim(ctx, row);
-    if (claimed) return json({ run: claimed });
+    if (row) {
+      tries++;
+      const claimed = await describeClaim(ctx, row);
+      if (claimed) return json({ run: claimed });
+      continue;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0 || req.signal.aborted) break;
+    await waitForQueuedRun(Math.min(left, 1000), req.signal);
   }
   return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
 }

@@ -13,6 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
 import type { Db } from '../db/client';
+import { notifyRunQueued } from './queue-signal';
 import { artifacts, datasets, graphs, runEvents, runners, runs, type Artifact, type Run, type RunEvent } from '../db/schema';
 
 export * from '../db/catalog';
@@ -98,6 +99,7 @@ export async function submitRun(db: Db, input: SubmitRunInput): Promise<Run> {
     })
     .returning();
   if (!run) throw new Error('inserting a run returned no row');
+  notifyRunQueued();
   return run;
 }
 
@@ -305,6 +307,7 @@ export async function releaseRun(
     return r;
   });
   if (!row) return whyNotHeld(db, opts.runId);
+  if (row.status === 'queued') notifyRunQueued();
   return { ok: true, status: row.status as 'queued' | 'cancelled' };
 }
 
@@ -357,6 +360,7 @@ export async function reapExpiredLeases(db: Db): Promise<{ requeued: string[]; f
     else if (r.status === 'failed') out.failed.push(r.id);
     else out.cancelled.push(r.id);
   }
+  if (out.requeued.length) notifyRunQueued();
   return out;
 }
 

@@ -212,9 +212,12 @@ export class RunnerClient {
     return this.json<Registration>({ method: 'POST', path: '/api/runner/register', json: info });
   }
 
-  /** `POST /api/runner/claim`: the next queued run, or null when the queue is empty (204). */
-  async claim(backends?: string[]): Promise<ClaimedRun | null> {
-    const res = await this.request({ method: 'POST', path: '/api/runner/claim', json: backends ? { backends } : {} });
+  /**
+   * `POST /api/runner/claim`: the next queued run, or null when the queue is empty (204).
+   * With `waitSeconds` the server holds the request until a run is queued or the time is up.
+   */
+  async claim(backends?: string[], waitSeconds = 0): Promise<ClaimedRun | null> {
+    const res = await this.request({ method: 'POST', path: `/api/runner/claim${waitSeconds > 0 ? `?wait=${waitSeconds}` : ''}`, json: backends ? { backends } : {} });
     if (res.status === 204) return null;
     const text = await res.text();
     if (!text) return null;

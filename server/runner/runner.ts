@@ -31,6 +31,8 @@ export interface StartRunnerOptions {
   log?: (line: string) => void;
   /** wait between claims on an empty queue (default 500 ms, ±25 % jitter) */
   pollMs?: number;
+  /** how long the server may hold a claim open waiting for work (default 2 s) */
+  claimWaitSeconds?: number;
   /** dataset cache folder (default: $KILN_RUNNER_CACHE or <tmp>/kiln-runner-cache) */
   cacheDir?: string;
   /** how long one request keeps retrying while the server is unreachable (default 120 s) */
@@ -74,6 +76,8 @@ export async function startRunner(o: StartRunnerOptions): Promise<RunnerHandle> 
   const name = o.name ?? `${hostname()}-${process.pid}`;
   const log = o.log ?? ((line: string) => process.stderr.write(`kiln runner ${name}: ${line}\n`));
   const pollMs = o.pollMs ?? 500;
+  /** long-poll window; short enough that a stopping runner's last claim returns soon */
+  const CLAIM_WAIT_SECONDS = o.claimWaitSeconds ?? 2;
 
   const backend = await initNodeBackend(o.backend);
   let warnedUnreachable = false;
@@ -106,10 +110,12 @@ export async function startRunner(o: StartRunnerOptions): Promise<RunnerHandle> 
   let fatal: unknown = null;
 
   const loop = async (): Promise<void> => {
+    let claimStarted = 0;
     while (!stopping.signal.aborted) {
       let run: ClaimedRun | null;
       try {
-        run = await client.claim([backend.name]);
+        claimStarted = Date.now();
+        run = await client.claim([backend.name], CLAIM_WAIT_SECONDS);
         warnedUnreachable = false;
       } catch (e) {
         if (e instanceof RunnerAuthError) throw e;
@@ -117,11 +123,13 @@ export async function startRunner(o: StartRunnerOptions): Promise<RunnerHandle> 
         await sleep(pollMs * 4, undefined, { signal: stopping.signal }).catch(() => {});
         continue;
       }
-      if (!run) {
+      // The server long-polls; only a server that answered at once (older, or shutting down) needs a pause.
+      if (!run && Date.now() - claimStarted < pollMs) {
         const jitter = pollMs * (0.75 + Math.random() * 0.5);
         await sleep(jitter, undefined, { signal: stopping.signal }).catch(() => {});
         continue;
       }
+      if (!run) continue;
       o.onClaim?.(run);
       // A claim answered after the stop began is handed straight back (executeRun releases it).
       const outcome = await executeRun(run, ctx, stopping.signal);
