@@ -4,7 +4,10 @@
  * (unless `--no-ui`), runs the lease reaper, and optionally starts one local `kiln runner` child
  * pointed at itself.
  *
- *   tsx server/main.ts [--port N] [--host H] [--data-dir DIR] [--no-ui] [--local-runner | --no-local-runner]
+ *   tsx server/main.ts [--port N] [--host H] [--data-dir DIR] [--no-ui] [--local-runner | --no-local-runner] [--serving-port 8501]
+ *
+ * With --local-runner it also starts one `kiln serving` child (the data plane, port 8501 or
+ * --serving-port) that serves the registry's endpoints.
  *
  * When ready it prints exactly one line to stdout:
  *   kiln server listening on http://127.0.0.1:PORT (db: pglite <dir> | postgres)
@@ -21,9 +24,11 @@ import { createRunnerToken, listRunners, revokeRunner } from './jobs/runners';
 import { nodeHandler } from './http/node-adapter';
 import { openApiRuntime } from './http/runtime';
 import { seedSampleProject } from './db/seed';
+import { SERVING_NODE_FLAGS } from './serving/node-flags';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCAL_RUNNER_NAME = 'kiln-local-runner';
+const LOCAL_SERVING_NAME = 'kiln-local-serving';
 
 function fail(message: string): never {
   process.stderr.write(`kiln server: error: ${message}\n`);
@@ -42,6 +47,7 @@ function parseFlags(argv: string[]) {
         'no-ui': { type: 'boolean', default: false },
         'local-runner': { type: 'boolean' },
         'no-local-runner': { type: 'boolean' },
+        'serving-port': { type: 'string' },
       },
       strict: true,
     }));
@@ -51,8 +57,12 @@ function parseFlags(argv: string[]) {
   const portText = values.port ?? process.env.PORT ?? '3000';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) fail(`--port must be a port number from 0 to 65535, got "${portText}"`);
+  const servingText = values['serving-port'] ?? process.env.KILN_SERVING_PORT ?? '8501';
+  const servingPort = Number(servingText);
+  if (!/^\d+$/.test(servingText) || servingPort > 65535) fail(`--serving-port must be a port number from 0 to 65535, got "${servingText}"`);
   return {
     port,
+    servingPort,
     // Loopback by default: the tRPC API has no user authentication, so exposing it is a choice.
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
     dataDir: values['data-dir'] ?? process.env.KILN_DATA_DIR ?? '.data',
@@ -61,8 +71,11 @@ function parseFlags(argv: string[]) {
   };
 }
 
-/** Starts (and keeps alive) one `kiln runner` child with a freshly minted token. */
-function superviseLocalRunner(url: string, token: string, log: (m: string) => void) {
+/**
+ * Starts (and keeps alive) one `kiln` child with a freshly minted token: the local runner
+ * (`kiln runner`) or the local serving process (`kiln serving`).
+ */
+function superviseLocalChild(what: 'runner' | 'serving', args: string[], tokenEnv: string, token: string, log: (m: string) => void, nodeArgs: readonly string[] = []) {
   let child: ChildProcess | undefined;
   let stopping = false;
   let restarts = 0;
@@ -70,22 +83,22 @@ function superviseLocalRunner(url: string, token: string, log: (m: string) => vo
   const start = () => {
     startedAt = Date.now();
     // The token goes through the environment, not argv, so `ps` does not show it.
-    child = spawn(process.execPath, [join(ROOT, 'server/cli/kiln.mjs'), 'runner', '--server', url], {
+    child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'server/cli/kiln.mjs'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, KILN_RUNNER_TOKEN: token },
+      env: { ...process.env, [tokenEnv]: token },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    child.on('error', (e) => log(`kiln server: local runner could not start: ${e.message}`));
+    child.on('error', (e) => log(`kiln server: local ${what} could not start: ${e.message}`));
     child.on('exit', (code, signal) => {
       child = undefined;
       if (stopping) return;
       // A runner that keeps dying right away is not restarted forever.
       if (Date.now() - startedAt > 60_000) restarts = 0;
       if (++restarts > 5) {
-        log(`kiln server: local runner exited (${signal ?? code}) ${restarts - 1} times in a row; not restarting it`);
+        log(`kiln server: local ${what} exited (${signal ?? code}) ${restarts - 1} times in a row; not restarting it`);
         return;
       }
-      log(`kiln server: local runner exited (${signal ?? code}); restarting in ${restarts * 2} s`);
+      log(`kiln server: local ${what} exited (${signal ?? code}); restarting in ${restarts * 2} s`);
       setTimeout(() => !stopping && start(), restarts * 2000).unref();
     });
   };
@@ -151,13 +164,18 @@ async function main(): Promise<void> {
   const shownHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
   const url = `http://${shownHost}:${port}`;
 
-  let runner: ReturnType<typeof superviseLocalRunner> | undefined;
+  let runner: ReturnType<typeof superviseLocalChild> | undefined;
+  let serving: ReturnType<typeof superviseLocalChild> | undefined;
   if (flags.localRunner) {
     const db = runtime.db.db;
     // Tokens of local runners from earlier starts are useless now; revoke them so they do not pile up.
-    for (const r of await listRunners(db)) if (r.name === LOCAL_RUNNER_NAME && !r.revokedAt) await revokeRunner(db, r.id);
+    for (const r of await listRunners(db)) if ((r.name === LOCAL_RUNNER_NAME || r.name === LOCAL_SERVING_NAME) && !r.revokedAt) await revokeRunner(db, r.id);
     const { token } = await createRunnerToken(db, LOCAL_RUNNER_NAME);
-    runner = superviseLocalRunner(url, token, log);
+    runner = superviseLocalChild('runner', ['runner', '--server', url], 'KILN_RUNNER_TOKEN', token, log);
+    // The serving data plane beside it (docs/serving.md), with its own machine token of the same kind.
+    const servingToken = (await createRunnerToken(db, LOCAL_SERVING_NAME)).token;
+    // Started with the serving V8 flags directly, so `kiln serving` need not re-exec itself.
+    serving = superviseLocalChild('serving', ['serving', '--server', url, '--port', String(flags.servingPort)], 'KILN_SERVING_TOKEN', servingToken, log, SERVING_NODE_FLAGS);
   }
 
   const dbDir = join(runtime.dataDir, 'db');
@@ -174,7 +192,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     log(`kiln server: ${signal}, shutting down`);
     // The runner first: it finishes its epoch and hands the run back through this server.
-    await runner?.stop(60_000);
+    await Promise.all([runner?.stop(60_000), serving?.stop(30_000)]);
     const closed = new Promise<void>((r) => server.close(() => r()));
     server.closeIdleConnections();
     // Live-event streams never end on their own; give requests in flight a moment, then cut them.

@@ -13,6 +13,8 @@ import { runCommand } from './run';
 import { predictCommand } from './predict';
 import type { RunnerCommandOptions } from './runner';
 import type { SubmitOptions } from './submit';
+import type { ServeOptions, ServingCommandOptions } from './serve';
+import type { AliasSetOptions, EndpointBindOptions, EndpointKeyOptions, RegisterOptions } from './registry';
 import { readJsonFile } from './io';
 
 function collect(v: string, prev: string[]): string[] {
@@ -129,6 +131,96 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
       const { submitCommand } = await import('./submit');
       code = await submitCommand(file, o, io);
     });
+
+  // The serving data plane (server/cli/serve.ts): same flags for one package or the registry's endpoints.
+  const servingFlags = (c: Command) =>
+    c
+      .option('--port <n>', 'port (TF Serving\'s REST port by default)', '8501')
+      .option('--host <host>', 'interface to listen on', '127.0.0.1')
+      .option('--max-concurrency <n>', 'requests in flight at most; more are answered 429', '256')
+      .option('--max-instances <n>', 'instances per request at most (413 above)', '1000')
+      .option('--max-body-bytes <n>', 'request body cap (413 above)', String(4 * 1024 * 1024))
+      .option('--timeout-ms <n>', 'answer 503 when a request takes longer', '10000')
+      .option('--batch <mode>', 'micro-batch concurrent requests: auto | on | off', 'auto')
+      .option('--backend <name>', 'tfjs backend for models the compiled path cannot run: webgpu | wasm | cpu | auto', 'cpu')
+      .option('--no-compiled', 'always predict with tfjs (no compiled forward pass)');
+  servingFlags(
+    program
+      .command('serve')
+      .description('serve a model package over TF Serving\'s REST API (and KServe V2) until SIGTERM')
+      .argument('<dir>', 'model package directory')
+      .option('--name <name>', 'model NAME in /v1/models/NAME (default: the package\'s model name)'),
+  ).action(async (dir: string, o: ServeOptions) => {
+    const { serveCommand } = await import('./serve');
+    code = await serveCommand(dir, o, io);
+  });
+  servingFlags(
+    program
+      .command('serving')
+      .description('serve the endpoints of a Kiln server\'s registry, swapping versions as they change, until SIGTERM')
+      .requiredOption('--server <url>', 'Kiln server URL, e.g. http://127.0.0.1:3000')
+      .option('--token <token>', 'machine token (default: $KILN_SERVING_TOKEN)')
+      .option('--poll-ms <n>', 'how often to poll the serving config', '2000'),
+  ).action(async (o: ServingCommandOptions) => {
+    const { servingCommand } = await import('./serve');
+    code = await servingCommand(o, io);
+  });
+
+  // Registry commands for CI/CD (server/cli/registry.ts): exit 3 when a gate blocks.
+  const server = (c: Command) => c.requiredOption('--server <url>', 'Kiln server URL, e.g. http://127.0.0.1:3000').option('--json', 'print one JSON object').option('--actor <who>', 'who does this, for the history (default: cli:<user>@<host>)');
+  server(
+    program
+      .command('register')
+      .description("register a succeeded run's model package as the model's next version (checked for serveability)")
+      .argument('<runId>', 'id of a succeeded run')
+      .requiredOption('--model <name>', 'registered model name (created on first use)')
+      .option('--description <text>', 'description of the version'),
+  ).action(async (runId: string, o: RegisterOptions) => {
+    const { registerCommand } = await import('./registry');
+    code = await registerCommand(runId, o, io);
+  });
+  const alias = program.command('alias').description('move model aliases (staging, production …) through their gates');
+  server(
+    alias
+      .command('set')
+      .description('move ALIAS of MODEL to VERSION if every gate passes; exit 3 when a gate blocks')
+      .argument('<model>', 'registered model name')
+      .argument('<alias>', 'alias, e.g. production')
+      .argument('<version>', 'version number')
+      .option('--reason <text>', 'why, recorded in the alias history')
+      .option('--min-absolute-change <x>', 'must beat the current holder by at least this much')
+      .option('--min-relative-change <y>', 'must beat the current holder by at least this fraction')
+      .option('--metric <name>', 'metric the "must beat" gate compares (default: the evaluate gates\' first metric)')
+      .option('--force', 'move even if the metric or must-beat gates fail (recorded as forced)')
+      .option('--dry-run', 'show the gate results without moving'),
+  ).action(async (model: string, a: string, version: string, o: AliasSetOptions) => {
+    const { aliasSetCommand } = await import('./registry');
+    code = await aliasSetCommand(model, a, version, o, io);
+  });
+  const endpoint = program.command('endpoint').description('bind endpoints and make their API keys');
+  server(
+    endpoint
+      .command('bind')
+      .description('create or rebind endpoint NAME to a model alias or version, optionally with a traffic split')
+      .argument('<name>', 'endpoint name (the NAME in /v1/models/NAME:predict)')
+      .requiredOption('--model <name>', 'registered model name')
+      .option('--alias <alias>', 'serve the version this alias points to (follows alias moves)')
+      .option('--version <n>', 'serve this version')
+      .option('--traffic <split>', 'weighted split between READY versions, e.g. 3=90,4=10'),
+  ).action(async (name: string, o: EndpointBindOptions) => {
+    const { endpointBindCommand } = await import('./registry');
+    code = await endpointBindCommand(name, o, io);
+  });
+  server(
+    endpoint
+      .command('key')
+      .description('make a new API key for an endpoint (printed once)')
+      .argument('<endpoint>', 'endpoint name')
+      .option('--name <label>', 'label to tell keys apart'),
+  ).action(async (name: string, o: EndpointKeyOptions) => {
+    const { endpointKeyCommand } = await import('./registry');
+    code = await endpointKeyCommand(name, o, io);
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

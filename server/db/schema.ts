@@ -158,3 +158,118 @@ export type Run = typeof runs.$inferSelect;
 export type RunEvent = typeof runEvents.$inferSelect;
 export type Artifact = typeof artifacts.$inferSelect;
 export type Runner = typeof runners.$inferSelect;
+
+// ── Registry and endpoints (issue 4) ────────────────────────────────────────────────────────
+
+/** A registered model: a name that numbered versions belong to. */
+export const registeredModels = pgTable('registered_models', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  description: text('description').notNull().default(''),
+  tags: jsonb('tags').$type<Record<string, string>>().notNull().default({}),
+  createdAt: createdAt(),
+});
+
+export const versionStatus = pgEnum('model_version_status', ['PENDING', 'READY', 'FAILED']);
+
+/** A numbered version of a registered model, made from one run's model package. */
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    id: text('id').primaryKey(),
+    modelId: text('model_id')
+      .notNull()
+      .references(() => registeredModels.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    runId: text('run_id').references(() => runs.id, { onDelete: 'set null' }),
+    graphHash: text('graph_hash').notNull(),
+    /** input name → dataset version id */
+    datasets: jsonb('datasets').$type<Record<string, string>>().notNull().default({}),
+    metrics: jsonb('metrics').$type<Record<string, number | null>>().notNull().default({}),
+    /** graph params that matter for comparison (per node id) */
+    params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
+    /** the evaluate node's gates as recorded by the run */
+    gates: jsonb('gates').notNull().default([]),
+    backend: text('backend'),
+    device: text('device'),
+    status: versionStatus('status').notNull().default('PENDING'),
+    statusReason: text('status_reason'),
+    /** storage key of the model package zip (copied from the run's artifact) */
+    storageKey: text('storage_key').notNull(),
+    sha256: text('sha256').notNull(),
+    description: text('description').notNull().default(''),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('model_versions_number').on(t.modelId, t.version), index('model_versions_run').on(t.runId)],
+);
+
+/** Where each alias (staging, production, champion …) of a model points now. */
+export const modelAliases = pgTable(
+  'model_aliases',
+  {
+    modelId: text('model_id')
+      .notNull()
+      .references(() => registeredModels.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+    versionId: text('version_id')
+      .notNull()
+      .references(() => modelVersions.id, { onDelete: 'cascade' }),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.alias] })],
+);
+
+/** Every attempt to move an alias: who, when, from which version to which, why, and the gates. */
+export const aliasEvents = pgTable(
+  'alias_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    modelId: text('model_id')
+      .notNull()
+      .references(() => registeredModels.id, { onDelete: 'cascade' }),
+    alias: text('alias').notNull(),
+    fromVersion: integer('from_version'),
+    toVersion: integer('to_version').notNull(),
+    outcome: text('outcome', { enum: ['moved', 'blocked'] }).notNull(),
+    actor: text('actor').notNull(),
+    reason: text('reason').notNull().default(''),
+    gateResults: jsonb('gate_results').notNull().default([]),
+    createdAt: createdAt(),
+  },
+  (t) => [index('alias_events_model').on(t.modelId, t.alias, t.createdAt)],
+);
+
+/** A served name bound to a model alias or version, with an optional weighted traffic split. */
+export const endpoints = pgTable('endpoints', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  modelId: text('model_id')
+    .notNull()
+    .references(() => registeredModels.id, { onDelete: 'cascade' }),
+  /** what the endpoint serves by default: { alias } or { version } */
+  target: jsonb('target').$type<{ alias: string } | { version: number }>().notNull(),
+  /** optional split: [{ version, weight }]; empty = all traffic to the target */
+  traffic: jsonb('traffic').$type<{ version: number; weight: number }[]>().notNull().default([]),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+/** API keys of an endpoint (only the SHA-256 is stored; the prefix helps people tell keys apart). */
+export const endpointKeys = pgTable('endpoint_keys', {
+  id: text('id').primaryKey(),
+  endpointId: text('endpoint_id')
+    .notNull()
+    .references(() => endpoints.id, { onDelete: 'cascade' }),
+  keyHash: text('key_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  name: text('name').notNull().default(''),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  createdAt: createdAt(),
+});
+
+export type RegisteredModel = typeof registeredModels.$inferSelect;
+export type ModelVersion = typeof modelVersions.$inferSelect;
+export type ModelAlias = typeof modelAliases.$inferSelect;
+export type AliasEvent = typeof aliasEvents.$inferSelect;
+export type Endpoint = typeof endpoints.$inferSelect;
+export type EndpointKey = typeof endpointKeys.$inferSelect;

@@ -16,6 +16,7 @@ import {
   registerHandler,
   releaseHandler,
 } from './runner-routes';
+import { servingConfigHandler, servingPackageHandler } from './serving-routes';
 import { handleTrpc } from './trpc-handler';
 
 export interface Api {
@@ -46,6 +47,8 @@ const routes: Route[] = [
   { method: 'PUT', pattern: /^\/api\/datasets\/?$/, handler: uploadDatasetHandler },
   { method: ['GET', 'HEAD'], pattern: /^\/api\/datasets\/by-hash\/([^/]{1,128})$/, handler: datasetByHashHandler },
   { method: ['GET', 'HEAD'], pattern: new RegExp(`^/api/runs/${ID}/artifacts/model$`), handler: (ctx, _req, id) => downloadModelHandler(ctx, id!) },
+  { method: ['GET', 'HEAD'], pattern: /^\/api\/serving\/config$/, handler: servingConfigHandler },
+  { method: ['GET', 'HEAD'], pattern: new RegExp(`^/api/serving/versions/${ID}/package$`), handler: servingPackageHandler },
   { method: ['GET', 'POST'], pattern: /^\/api\/trpc(\/.*)?$/, handler: (ctx, req) => handleTrpc(ctx, req) },
 ];
 

@@ -1,0 +1,500 @@
+/**
+ * Serving throughput: `npm run bench:serve [-- --write-docs] [--duration S] [--targets a,b]`.
+ *
+ * Trains the cars pipeline with Kiln (`kiln init --model mlp` + `kiln run --out`), fits the same
+ * pipeline in scikit-learn on the exact rows Kiln trained on (Debian's python3-sklearn), and puts
+ * four servers under the same `wrk` load on 127.0.0.1, one at a time:
+ *
+ * - `kiln` — `kiln serve PKG --name cars`, TF Serving's REST API;
+ * - `fastapi` — FastAPI under uvicorn, 2 workers (bench/serve_peers/fastapi_app.py);
+ * - `flask` — Flask under gunicorn, 2 sync workers (bench/serve_peers/flask_app.py);
+ * - `bare` — a bare Node `http` server answering a constant JSON body, the ceiling.
+ *
+ * Every request is `POST /v1/models/cars:predict` with `{"instances": [one raw cars record]}`.
+ * Each target gets a warm-up, then `wrk -t2 -c{16,64} -d10s --latency` twice per connection
+ * count. Prints a markdown table and the ratios the issue sets targets for; with `--write-docs`
+ * it replaces the bench:serve section of docs/benchmarks.md, and writes nothing in the repo
+ * otherwise (scratch files go to a temporary directory).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** One wrk run, as parsed from the `KILN_WRK {...}` line bench/wrk/post.lua prints in done(). */
+export interface WrkResult {
+  requests: number;
+  durationS: number;
+  /** requests completed per second of wall time */
+  rps: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** answers with a status above 399 (wrk's summary.errors.status) */
+  non2xx: number;
+  /** connect + read + write errors and timeouts */
+  socketErrors: number;
+}
+
+/** Which servers the bench knows; `kind` decides which ratio a row feeds. */
+export type TargetId = 'kiln' | 'fastapi' | 'flask' | 'bare';
+export const TARGET_LABELS: Record<TargetId, string> = {
+  kiln: 'Kiln `kiln serve`',
+  fastapi: 'FastAPI + uvicorn, 2 workers',
+  flask: 'Flask + gunicorn, 2 sync workers',
+  bare: 'bare Node `http`, constant JSON',
+};
+const PYTHON_TARGETS: TargetId[] = ['fastapi', 'flask'];
+
+export interface BenchRow {
+  target: TargetId;
+  connections: number;
+  run: number;
+  result: WrkResult;
+}
+
+const WRK_LINE = /^KILN_WRK (.*)$/m;
+const WRK_FIELDS = ['requests', 'duration_us', 'p50_us', 'p90_us', 'p99_us', 'max_us', 'non2xx', 'connect_errors', 'read_errors', 'write_errors', 'timeouts'] as const;
+
+/**
+ * Parses wrk's stdout (with bench/wrk/post.lua) into a {@link WrkResult}.
+ * @throws Error when the `KILN_WRK` line is missing, is not JSON, or lacks a numeric field —
+ *   naming the field, so a changed Lua script fails loudly instead of reporting zeros.
+ */
+export function parseWrkOutput(stdout: string): WrkResult {
+  const m = WRK_LINE.exec(stdout);
+  if (!m) throw new Error(`wrk output has no KILN_WRK line (was wrk run with -s bench/wrk/post.lua?): ${stdout.trim().split('\n').slice(-3).join(' | ').slice(0, 300)}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(m[1]!);
+  } catch {
+    throw new Error(`wrk KILN_WRK line is not JSON: ${m[1]!.slice(0, 200)}`);
+  }
+  const o = raw as Record<string, unknown>;
+  for (const f of WRK_FIELDS) {
+    if (typeof o[f] !== 'number' || !Number.isFinite(o[f])) throw new Error(`wrk KILN_WRK line: field "${f}" is ${JSON.stringify(o[f])}, expected a number`);
+  }
+  const n = o as Record<(typeof WRK_FIELDS)[number], number>;
+  if (n.duration_us <= 0) throw new Error(`wrk KILN_WRK line: field "duration_us" is ${n.duration_us}, expected > 0`);
+  const durationS = n.duration_us / 1e6;
+  return {
+    requests: n.requests,
+    durationS,
+    rps: n.requests / durationS,
+    p50Ms: n.p50_us / 1000,
+    p90Ms: n.p90_us / 1000,
+    p99Ms: n.p99_us / 1000,
+    maxMs: n.max_us / 1000,
+    non2xx: n.non2xx,
+    socketErrors: n.connect_errors + n.read_errors + n.write_errors + n.timeouts,
+  };
+}
+
+const fmtRps = (x: number) => Math.round(x).toLocaleString('en-US');
+const fmtMs = (x: number) => x.toFixed(2);
+
+/** The results as a markdown table, one row per wrk run, in the order given. */
+export function markdownTable(rows: readonly BenchRow[]): string {
+  const lines = ['| target | connections | run | req/s | p50 (ms) | p99 (ms) | non-2xx | socket errors |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const w = r.result;
+    lines.push(`| ${TARGET_LABELS[r.target]} | ${r.connections} | ${r.run} | ${fmtRps(w.rps)} | ${fmtMs(w.p50Ms)} | ${fmtMs(w.p99Ms)} | ${w.non2xx} | ${w.socketErrors} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The three numbers the issue sets targets for; null where a target was not measured. */
+export interface Ratios {
+  /** Kiln's best req/s over the best req/s of any Python configuration (target ≥ 5) */
+  kilnOverBestPython: number | null;
+  /** Kiln's best req/s over the bare-Node ceiling's best (target ≥ 0.5) */
+  kilnOverBare: number | null;
+  /** Kiln's worst p99 over its runs at 16 connections, ms (target ≤ 5) */
+  kilnP99At16Ms: number | null;
+  bestPython: TargetId | null;
+}
+
+/** Best (highest) req/s of a target over all its runs and connection counts, or null. */
+export function bestRps(rows: readonly BenchRow[], target: TargetId): number | null {
+  const r = rows.filter((x) => x.target === target);
+  return r.length ? Math.max(...r.map((x) => x.result.rps)) : null;
+}
+
+/**
+ * Ratios from the rows. Throughput compares each side's best run (what a tuned deployment
+ * gets); latency takes Kiln's worst run at 16 connections, so one lucky run cannot pass it.
+ */
+export function computeRatios(rows: readonly BenchRow[]): Ratios {
+  const kiln = bestRps(rows, 'kiln');
+  let bestPython: TargetId | null = null;
+  let py = 0;
+  for (const t of PYTHON_TARGETS) {
+    const b = bestRps(rows, t);
+    if (b !== null && b > py) [py, bestPython] = [b, t];
+  }
+  const bare = bestRps(rows, 'bare');
+  const k16 = rows.filter((r) => r.target === 'kiln' && r.connections === 16);
+  return {
+    kilnOverBestPython: kiln !== null && bestPython !== null && py > 0 ? kiln / py : null,
+    kilnOverBare: kiln !== null && bare ? kiln / bare : null,
+    kilnP99At16Ms: k16.length ? Math.max(...k16.map((r) => r.result.p99Ms)) : null,
+    bestPython,
+  };
+}
+
+/** The ratios as markdown bullets, each against the issue's target. */
+export function formatRatios(r: Ratios): string {
+  const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const na = 'n/a (Kiln or the other side was not measured)';
+  return [
+    `- Kiln / best Python (${r.bestPython ? TARGET_LABELS[r.bestPython] : 'none'}): ${r.kilnOverBestPython === null ? na : `**${r.kilnOverBestPython.toFixed(2)}×** (target ≥ 5×: ${verdict(r.kilnOverBestPython >= 5)})`}`,
+    `- Kiln / bare Node ceiling: ${r.kilnOverBare === null ? na : `**${(r.kilnOverBare * 100).toFixed(0)}%** (target ≥ 50%: ${verdict(r.kilnOverBare >= 0.5)})`}`,
+    `- Kiln p99 at 16 connections (worst run): ${r.kilnP99At16Ms === null ? na : `**${r.kilnP99At16Ms.toFixed(2)} ms** (target ≤ 5 ms: ${verdict(r.kilnP99At16Ms <= 5)})`}`,
+  ].join('\n');
+}
+
+export const DOCS_START = '<!-- bench:serve start -->';
+export const DOCS_END = '<!-- bench:serve end -->';
+export const DOCS_HEADING = '## Serving throughput (bench:serve)';
+
+/**
+ * Replaces the text between the bench:serve markers of a markdown document with `section`;
+ * appends the heading and the markers at the end when the document has none.
+ * @throws Error when only one marker is present, a marker appears twice, or end precedes start.
+ */
+export function replaceDocsSection(doc: string, section: string): string {
+  const count = (s: string) => doc.split(s).length - 1;
+  const [ns, ne] = [count(DOCS_START), count(DOCS_END)];
+  const body = `${DOCS_START}\n${section.trim()}\n${DOCS_END}`;
+  if (ns === 0 && ne === 0) return `${doc.replace(/\s*$/, '')}\n\n${DOCS_HEADING}\n\n${body}\n`;
+  if (ns !== 1 || ne !== 1) throw new Error(`docs: expected one "${DOCS_START}" and one "${DOCS_END}", found ${ns} and ${ne}`);
+  const i = doc.indexOf(DOCS_START);
+  const j = doc.indexOf(DOCS_END);
+  if (j < i) throw new Error(`docs: "${DOCS_END}" comes before "${DOCS_START}"`);
+  return doc.slice(0, i) + body + doc.slice(j + DOCS_END.length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run itself: everything below starts processes and is exercised by `npm run bench:serve`.
+
+const ROOT = resolve(import.meta.dirname, '..');
+const PEERS = join(ROOT, 'bench/serve_peers');
+const LUA = join(ROOT, 'bench/wrk/post.lua');
+const CARS = join(ROOT, 'node_modules/vega-datasets/data/cars.json');
+const KILN = join(ROOT, 'server/cli/kiln.mjs');
+// Debian's interpreter, where python3-sklearn/-fastapi/-flask live (a pyenv shim may shadow it).
+const PYTHON = '/usr/bin/python3';
+const TARGET = 'Miles_per_Gallon';
+const MODEL = 'cars';
+const CONNECTIONS = [16, 64];
+const RUNS = 2;
+
+interface Options {
+  writeDocs: boolean;
+  durationS: number;
+  warmupS: number;
+  targets: TargetId[];
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { writeDocs: false, durationS: 10, warmupS: 3, targets: ['kiln', 'fastapi', 'flask', 'bare'], keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--write-docs') o.writeDocs = true;
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--duration' || a === '--warmup') {
+      const n = Number(val());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${a} must be a whole number of seconds ≥ 1`);
+      if (a === '--duration') o.durationS = n;
+      else o.warmupS = n;
+    } else if (a === '--targets') {
+      const ts = val().split(',').map((s) => s.trim());
+      for (const t of ts) if (!(t in TARGET_LABELS)) throw new Error(`--targets: unknown target "${t}" (kiln, fastapi, flask, bare)`);
+      o.targets = ts as TargetId[];
+    } else throw new Error(`unknown option "${a}" (--write-docs, --duration S, --warmup S, --targets kiln,fastapi,flask,bare, --keep)`);
+  }
+  if (o.writeDocs && (o.targets.length < 4 || o.durationS !== 10)) throw new Error('--write-docs records the full bench only: all four targets, --duration 10');
+  return o;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? res(a.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What `kiln run --json` prints, the parts the bench reports. */
+interface KilnRun {
+  metrics: Record<string, number>;
+  nTest: number;
+  backend: string;
+}
+
+/** What bench/serve_peers/train_cars.py prints. */
+interface SklearnFit {
+  rows: number;
+  seconds: number;
+  r2: number;
+  rmse: number;
+}
+
+/** Builds the Kiln package and returns Kiln's test metrics and the split it trained on. */
+async function buildKiln(dir: string, withPackage: boolean) {
+  const graphFile = join(dir, 'cars-graph.json');
+  await run(process.execPath, [KILN, 'init', '--data', CARS, '--target', TARGET, '--model', 'mlp', '-o', graphFile], { cwd: ROOT });
+  const graph = JSON.parse(readFileSync(graphFile, 'utf8')) as { seed: number; nodes: { id: string; kind: string }[]; edges: { source: string; target: string }[] };
+  let kiln: KilnRun | null = null;
+  if (withPackage) {
+    const { stdout } = await run(process.execPath, [KILN, 'run', graphFile, '--data', CARS, '--out', join(dir, 'cars-pkg'), '--name', MODEL, '--json'], { cwd: ROOT, maxBuffer: 1 << 24 });
+    kiln = JSON.parse(stdout.trim().split('\n').pop()!) as KilnRun;
+  }
+  // The split's rows: run only the split node and its ancestors. Same graph seed and node ids,
+  // so the same seeded split as `kiln run` above, without training twice.
+  await import('../lib/nodes/catalog');
+  const { runGraph } = await import('../lib/exec/executor');
+  const { readDataFile } = await import('../lib/data/node');
+  const splitNode = graph.nodes.find((n) => n.kind === 'split');
+  if (!splitNode) throw new Error('kiln init wrote no split node');
+  const keep = new Set([splitNode.id]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const e of graph.edges) {
+      if (keep.has(e.target) && !keep.has(e.source)) {
+        keep.add(e.source);
+        grew = true;
+      }
+    }
+  }
+  const sub = { ...graph, nodes: graph.nodes.filter((n) => keep.has(n.id)), edges: graph.edges.filter((e) => keep.has(e.source) && keep.has(e.target)) };
+  const r = await runGraph(sub, { loadData: async () => readDataFile(CARS) });
+  const split = (r.outputs[splitNode.id]!.data as { split?: Uint8Array }).split;
+  if (!split) throw new Error('split node returned no split');
+  const train = [...split.keys()].filter((i) => split[i] === 0);
+  const test = [...split.keys()].filter((i) => split[i] === 1);
+  return { graphFile, kiln, train, test };
+}
+
+interface Started {
+  proc: ChildProcess;
+  url: string;
+  log: string;
+  exited: Promise<number | null>;
+}
+
+function start(target: TargetId, port: number, dir: string, pkgDir: string, modelPkl: string): Started {
+  const log = join(dir, `${target}.log`);
+  const fd = openSync(log, 'w');
+  // One BLAS thread per worker: with 2 workers on 2 cores, OpenBLAS's own threads only fight
+  // over the cores (measured: half the CPU went to system time without this).
+  const pyEnv = { ...process.env, KILN_BENCH_MODEL: modelPkl, KILN_BENCH_NAME: MODEL, PYTHONDONTWRITEBYTECODE: '1', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const [cmd, args, cwd, env] = ((): [string, string[], string, NodeJS.ProcessEnv] => {
+    switch (target) {
+      case 'kiln':
+        return [process.execPath, [KILN, 'serve', pkgDir, '--name', MODEL, '--port', String(port)], ROOT, process.env];
+      case 'fastapi':
+        return [PYTHON, ['-m', 'uvicorn', 'fastapi_app:app', '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--no-access-log', '--log-level', 'warning'], PEERS, pyEnv];
+      case 'flask':
+        return [PYTHON, ['-m', 'gunicorn', '--workers', '2', '--worker-class', 'sync', '--bind', `127.0.0.1:${port}`, '--log-level', 'warning', 'flask_app:app'], PEERS, pyEnv];
+      case 'bare':
+        return [process.execPath, [join(PEERS, 'bare.mjs'), String(port)], ROOT, process.env];
+    }
+  })();
+  // Own process group, so stopping it also stops uvicorn's and gunicorn's workers.
+  const proc = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  return { proc, url: `http://127.0.0.1:${port}/v1/models/${MODEL}:predict`, log, exited };
+}
+
+async function stop(s: Started): Promise<void> {
+  if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
+  try {
+    process.kill(-s.proc.pid!, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const done = await Promise.race([s.exited.then(() => true), sleep(15_000).then(() => false)]);
+  if (!done) {
+    try {
+      process.kill(-s.proc.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    await s.exited;
+  }
+}
+
+const tail = (file: string) => readFileSync(file, 'utf8').trim().split('\n').slice(-5).join('\n');
+
+/** Waits until the target answers a predict with one finite number; returns that number. */
+async function waitReady(s: Started, body: string, timeoutMs = 120_000): Promise<number> {
+  const t0 = Date.now();
+  let last = '';
+  let exited = false;
+  void s.exited.then(() => (exited = true));
+  while (Date.now() - t0 < timeoutMs) {
+    if (exited) throw new Error(`server exited before it answered; last log lines:\n${tail(s.log)}`);
+    try {
+      const res = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const text = await res.text();
+      if (res.status === 200) {
+        const p = (JSON.parse(text) as { predictions?: unknown }).predictions;
+        if (!Array.isArray(p) || p.length !== 1 || typeof p[0] !== 'number' || !Number.isFinite(p[0])) throw new Error(`predict answered ${text.slice(0, 200)}, expected {"predictions": [<one finite number>]}`);
+        return p[0];
+      }
+      last = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('predict answered')) throw e;
+      last = String((e as Error).cause ?? e);
+    }
+    await sleep(250);
+  }
+  throw new Error(`no 200 from ${s.url} within ${timeoutMs / 1000} s (last: ${last}); log:\n${tail(s.log)}`);
+}
+
+async function wrk(url: string, connections: number, seconds: number, bodyFile: string): Promise<WrkResult> {
+  const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', LUA, url, '--', bodyFile], { maxBuffer: 1 << 20 });
+  return parseWrkOutput(stdout);
+}
+
+async function machine(): Promise<string> {
+  const py = await run(PYTHON, ['-c', 'import json,sklearn,pandas,fastapi,uvicorn,flask,gunicorn;print(json.dumps({m.__name__:m.__version__ for m in (sklearn,pandas,fastapi,uvicorn,flask,gunicorn)}))']).then((r) => JSON.parse(r.stdout) as Record<string, string>);
+  const pyVersion = (await run(PYTHON, ['--version'])).stdout.trim();
+  // `wrk -v` prints its version and exits non-zero.
+  const wrkVersion = await run('wrk', ['-v']).then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? '');
+  const c = cpus();
+  return [
+    `${c.length} vCPUs (\`${c[0]?.model.trim() ?? 'unknown'}\`), ${Math.round(totalmem() / 2 ** 30)} GiB; wrk shares the cores with the server under test.`,
+    `Node ${process.version}; ${wrkVersion.split('\n')[0]!.trim()}; ${pyVersion} with scikit-learn ${py.sklearn}, pandas ${py.pandas}, FastAPI ${py.fastapi}, uvicorn ${py.uvicorn} (h11, asyncio loop), Flask ${py.flask}, gunicorn ${py.gunicorn} — Debian packages.`,
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const o = parseArgs(argv);
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-serve-'));
+  let current: Started | null = null;
+  const onSignal = () => {
+    if (current?.proc.pid) {
+      try {
+        process.kill(-current.proc.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const needKiln = o.targets.includes('kiln');
+    const needPy = o.targets.some((t) => PYTHON_TARGETS.includes(t));
+    console.error(`bench:serve: building the cars pipeline in ${dir}`);
+    const built = await buildKiln(dir, needKiln);
+    const cars = JSON.parse(readFileSync(CARS, 'utf8')) as Record<string, unknown>[];
+    // One held-out record with every field present, sent as it appears in cars.json (name and
+    // target included: both servers ignore fields their model does not read).
+    const record = built.test.map((i) => cars[i]!).find((r) => Object.values(r).every((v) => v !== null));
+    if (!record) throw new Error('no complete test record');
+    const body = JSON.stringify({ instances: [record] });
+    const bodyFile = join(dir, 'body.json');
+    writeFileSync(bodyFile, body);
+
+    const modelPkl = join(dir, 'cars-sklearn.pkl');
+    let sk: SklearnFit | null = null;
+    if (needPy) {
+      const spec = join(dir, 'sklearn-spec.json');
+      writeFileSync(spec, JSON.stringify({ path: CARS, target: TARGET, train: built.train, test: built.test, out: modelPkl }));
+      const { stdout } = await run(PYTHON, [join(PEERS, 'train_cars.py'), spec], { cwd: PEERS, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+      sk = JSON.parse(stdout.trim().split('\n').pop()!) as SklearnFit;
+    }
+    const nTest = built.test.filter((i) => cars[i]![TARGET] !== null).length;
+    if (built.kiln && built.kiln.nTest !== nTest) throw new Error(`split mismatch: kiln run scored ${built.kiln.nTest} test rows, the replayed split has ${nTest}`);
+
+    const pipelineNote = [
+      `Pipeline: \`kiln init --data cars.json --target ${TARGET} --model mlp\` (drop Name, median-impute, one-hot Origin, standard-scale, MLP 64-32), ${built.train.length} train / ${built.test.length} test rows; scikit-learn fits the same steps (MLPRegressor (64, 32)) on the same rows.`,
+      built.kiln ? `Kiln test metrics: r2 ${built.kiln.metrics.r2?.toFixed(3)}, rmse ${built.kiln.metrics.rmse?.toFixed(3)} (trained on ${built.kiln.backend}).` : null,
+      sk ? `scikit-learn test metrics: r2 ${sk.r2.toFixed(3)}, rmse ${sk.rmse.toFixed(3)}.` : null,
+    ]
+      .filter(Boolean)
+      .join(' ');
+    console.error(pipelineNote);
+
+    const rows: BenchRow[] = [];
+    const predictions: string[] = [];
+    for (const target of o.targets) {
+      const port = await freePort();
+      const s = start(target, port, dir, join(dir, 'cars-pkg'), modelPkl);
+      current = s;
+      try {
+        const p = await waitReady(s, body);
+        predictions.push(`${target} ${p.toFixed(3)}`);
+        console.error(`bench:serve: ${target} ready on ${s.url}, predicts ${p.toFixed(3)} (actual ${String(record[TARGET])}); warm-up ${o.warmupS} s`);
+        await wrk(s.url, 16, o.warmupS, bodyFile);
+        for (const c of CONNECTIONS) {
+          for (let i = 1; i <= RUNS; i++) {
+            const result = await wrk(s.url, c, o.durationS, bodyFile);
+            rows.push({ target, connections: c, run: i, result });
+            console.error(`  ${target} c${c} run ${i}: ${fmtRps(result.rps)} req/s, p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms, non-2xx ${result.non2xx}, socket errors ${result.socketErrors}`);
+          }
+        }
+      } finally {
+        await stop(s);
+        current = null;
+      }
+    }
+
+    const ratios = computeRatios(rows);
+    const date = new Date().toISOString().slice(0, 10);
+    const section = [
+      `\`npm run bench:serve\` (\`bench/serve.ts\`, peers in \`bench/serve_peers/\`, load from \`bench/wrk/post.lua\`), ${date}.`,
+      '',
+      `**Load.** \`wrk -t2 -c{16,64} -d${o.durationS}s --latency\` on 127.0.0.1, one server at a time after a ${o.warmupS} s warm-up, each configuration run twice. Every request is \`POST /v1/models/cars:predict\` with \`{"instances": [one raw cars record]}\`; each server was first checked to answer it with one finite number (${predictions.join(', ')}; actual ${String(record[TARGET])}). non-2xx counts answers with a status above 399 (wrk's own count); socket errors are connect/read/write errors and timeouts (2 s).`,
+      '',
+      pipelineNote,
+      '',
+      `**Machine.** ${await machine()}`,
+      '',
+      markdownTable(rows),
+      '',
+      formatRatios(ratios),
+    ].join('\n');
+    console.log(section);
+    if (o.writeDocs) {
+      const docs = join(ROOT, 'docs/benchmarks.md');
+      writeFileSync(docs, replaceDocsSection(readFileSync(docs, 'utf8'), section));
+      console.error(`bench:serve: wrote the bench:serve section of ${docs}`);
+    }
+  } finally {
+    if (o.keep) console.error(`bench:serve: kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(`bench:serve: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * The serving config: what a serving process needs to know to serve every endpoint (docs/
+ * serving.md, "Control plane → serving contract"). Its `revision` is the SHA-256 of the canonical
+ * JSON of the rest, so a poller can tell "nothing changed" from one string.
+ */
+import { createHash } from 'node:crypto';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
+import { canonicalJson } from '../../lib/graph/canonical';
+import type { Db } from '../db/client';
+import { endpointKeys, endpoints, modelAliases, modelVersions, registeredModels } from '../db/schema';
+
+export interface ServingVersion {
+  version: number;
+  sha256: string;
+  url: string;
+  aliases: string[];
+}
+
+export interface ServingEndpoint {
+  name: string;
+  model: string;
+  keyHashes: string[];
+  versions: ServingVersion[];
+  default: number;
+  traffic: { version: number; weight: number }[];
+}
+
+export interface ServingConfig {
+  revision: string;
+  endpoints: ServingEndpoint[];
+}
+
+/** Where a serving process downloads a version's package (`GET`, machine token). */
+export function packageUrl(versionId: string): string {
+  return `/api/serving/versions/${versionId}/package`;
+}
+
+/**
+ * The serving config, exactly as docs/serving.md describes it. An endpoint whose target resolves
+ * to no READY version is left out (it cannot serve anything), as are split versions that are not
+ * READY; everything is sorted so the revision only changes when the content does.
+ */
+export async function servingConfig(db: Db): Promise<ServingConfig> {
+  const eps = await db
+    .select({ id: endpoints.id, name: endpoints.name, modelId: endpoints.modelId, target: endpoints.target, traffic: endpoints.traffic, model: registeredModels.name })
+    .from(endpoints)
+    .innerJoin(registeredModels, eq(registeredModels.id, endpoints.modelId))
+    .orderBy(asc(endpoints.name));
+  const modelIds = [...new Set(eps.map((e) => e.modelId))];
+  const epIds = eps.map((e) => e.id);
+  const versions = modelIds.length
+    ? await db
+        .select({ id: modelVersions.id, modelId: modelVersions.modelId, version: modelVersions.version, sha256: modelVersions.sha256 })
+        .from(modelVersions)
+        .where(and(inArray(modelVersions.modelId, modelIds), eq(modelVersions.status, 'READY')))
+    : [];
+  const aliases = modelIds.length
+    ? await db
+        .select({ modelId: modelAliases.modelId, alias: modelAliases.alias, versionId: modelAliases.versionId })
+        .from(modelAliases)
+        .where(inArray(modelAliases.modelId, modelIds))
+    : [];
+  const keys = epIds.length
+    ? await db
+        .select({ endpointId: endpointKeys.endpointId, keyHash: endpointKeys.keyHash })
+        .from(endpointKeys)
+        .where(and(inArray(endpointKeys.endpointId, epIds), isNull(endpointKeys.revokedAt)))
+    : [];
+
+  const out: ServingEndpoint[] = [];
+  for (const ep of eps) {
+    const ready = new Map(versions.filter((v) => v.modelId === ep.modelId).map((v) => [v.version, v]));
+    const readyById = new Map([...ready.values()].map((v) => [v.id, v]));
+    const aliasesByVersion = new Map<number, string[]>();
+    for (const a of aliases) {
+      if (a.modelId !== ep.modelId) continue;
+      const v = readyById.get(a.versionId);
+      if (v) aliasesByVersion.set(v.version, [...(aliasesByVersion.get(v.version) ?? []), a.alias]);
+    }
+    const t = ep.target;
+    let def: number | undefined;
+    if ('alias' in t) {
+      for (const [version, names] of aliasesByVersion) if (names.includes(t.alias)) def = version;
+    } else if (ready.has(t.version)) def = t.version;
+    if (def === undefined) continue;
+    const traffic = ep.traffic.filter((s) => ready.has(s.version)).map((s) => ({ version: s.version, weight: s.weight }));
+    // A split that lost a version no longer sums to 100: serve the default alone rather than skew it.
+    const splitOk = traffic.length === ep.traffic.length && traffic.reduce((s, x) => s + x.weight, 0) === 100;
+    const needed = new Set<number>([def, ...(splitOk ? traffic.map((s) => s.version) : []), ...aliasesByVersion.keys()]);
+    out.push({
+      name: ep.name,
+      model: ep.model,
+      keyHashes: keys.filter((k) => k.endpointId === ep.id).map((k) => k.keyHash).sort(),
+      versions: [...needed]
+        .sort((a, b) => a - b)
+        .map((n) => {
+          const v = ready.get(n)!;
+          return { version: n, sha256: v.sha256, url: packageUrl(v.id), aliases: [...(aliasesByVersion.get(n) ?? [])].sort() };
+        }),
+      default: def,
+      traffic: splitOk ? traffic : [],
+    });
+  }
+  const revision = createHash('sha256').update(canonicalJson({ endpoints: out }), 'utf8').digest('hex');
+  return { revision, endpoints: out };
+}

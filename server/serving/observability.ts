@@ -1,0 +1,116 @@
+/**
+ * Prometheus metrics (prom-client, one registry per server, no default process collectors) and
+ * a sampled, bounded log of recent requests (`GET /v1/requests/recent`).
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class ServingMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'endpoint' | 'version' | 'code'>;
+  private readonly duration: Histogram<'endpoint' | 'version'>;
+  private readonly errors: Counter<'endpoint' | 'version' | 'reason'>;
+  private readonly inFlight: Gauge;
+  /** read at scrape time: a gauge `set` on every request costs more than the request's counter */
+  inFlightNow: () => number = () => 0;
+  // Labelled children cached by key: prom-client hashes label objects on every call otherwise.
+  private readonly children = new Map<string, { hist: Histogram.Internal<'endpoint' | 'version'>; codes: Map<number, Counter.Internal> }>();
+
+  constructor() {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'kiln_serving_requests_total', help: 'Requests by endpoint, version and HTTP status', labelNames: ['endpoint', 'version', 'code'], registers });
+    this.duration = new Histogram({
+      name: 'kiln_serving_request_duration_seconds',
+      help: 'Request latency from the first byte read to the last byte written',
+      labelNames: ['endpoint', 'version'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers,
+    });
+    this.errors = new Counter({ name: 'kiln_serving_errors_total', help: 'Failed requests by reason (bad_request, auth, not_found, too_large, overloaded, timeout, internal)', labelNames: ['endpoint', 'version', 'reason'], registers });
+    const now = () => this.inFlightNow();
+    this.inFlight = new Gauge({
+      name: 'kiln_serving_in_flight_requests',
+      help: 'Requests being answered',
+      registers,
+      collect() {
+        this.set(now());
+      },
+    });
+  }
+
+  /** Counts one answered request; label children are cached per endpoint/version (and code). */
+  observe(endpoint: string, version: string, code: number, seconds: number): void {
+    const dk = `${endpoint}\u0000${version}`;
+    let c = this.children.get(dk);
+    if (!c) {
+      c = { hist: this.duration.labels(endpoint, version), codes: new Map() };
+      this.children.set(dk, c);
+    }
+    let counter = c.codes.get(code);
+    if (!counter) {
+      counter = this.requests.labels(endpoint, version, String(code));
+      c.codes.set(code, counter);
+    }
+    counter.inc();
+    c.hist.observe(seconds);
+    if (code >= 400) this.errors.labels(endpoint, version, reasonOf(code)).inc();
+  }
+}
+
+function reasonOf(code: number): string {
+  if (code === 400) return 'bad_request';
+  if (code === 401 || code === 403) return 'auth';
+  if (code === 404) return 'not_found';
+  if (code === 413) return 'too_large';
+  if (code === 429) return 'overloaded';
+  if (code === 503) return 'unavailable';
+  if (code === 504) return 'timeout';
+  return code >= 500 ? 'internal' : 'client';
+}
+
+export interface RequestLogEntry {
+  at: string;
+  method: string;
+  path: string;
+  endpoint: string;
+  version: string;
+  status: number;
+  ms: number;
+  instances?: number;
+  error?: string;
+}
+
+/**
+ * The last `capacity` logged requests. Successes are sampled at `sample` (0..1); failures are
+ * always kept, since they are what someone looking at the log wants to see.
+ */
+export class RequestLog {
+  private readonly ring: (RequestLogEntry | undefined)[];
+  private next = 0;
+  private count = 0;
+
+  constructor(
+    readonly capacity: number,
+    readonly sample: number,
+  ) {
+    this.ring = new Array(capacity);
+  }
+
+  /** Whether a request with this status should be logged (cheap; decides before building the entry). */
+  wants(status: number): boolean {
+    return this.capacity > 0 && (status >= 400 || (this.sample > 0 && Math.random() < this.sample));
+  }
+
+  add(e: RequestLogEntry): void {
+    if (this.capacity === 0) return;
+    this.ring[this.next] = e;
+    this.next = (this.next + 1) % this.capacity;
+    this.count = Math.min(this.count + 1, this.capacity);
+  }
+
+  /** Newest first. */
+  recent(limit = this.capacity): RequestLogEntry[] {
+    const out: RequestLogEntry[] = [];
+    for (let k = 1; k <= Math.min(limit, this.count); k++) out.push(this.ring[(this.next - k + this.capacity) % this.capacity]!);
+    return out;
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Endpoints for the studio and the CLI: list, get, bind to an alias or version (with a traffic
+ * split), API keys (a new key is returned once) and client snippets.
+ */
+import { z } from 'zod';
+import { createEndpointKey, createOrBindEndpoint, getEndpoint, listEndpoints, revokeEndpointKey } from '../registry/endpoints';
+import { endpointSnippets } from '../registry/snippets';
+import { publicProcedure, router, TRPCError } from './trpc';
+
+const nameSchema = z.string().min(1).max(64);
+
+export const endpointsRouter = router({
+  list: publicProcedure.query(({ ctx }) => listEndpoints(ctx.db)),
+  get: publicProcedure.input(z.object({ name: nameSchema })).query(async ({ ctx, input }) => {
+    const ep = await getEndpoint(ctx.db, input.name);
+    if (!ep) throw new TRPCError({ code: 'NOT_FOUND', message: `no endpoint "${input.name}"` });
+    return ep;
+  }),
+  bind: publicProcedure
+    .input(
+      z.object({
+        name: nameSchema,
+        model: nameSchema,
+        target: z.union([z.object({ alias: z.string().min(1).max(64) }), z.object({ version: z.number().int().min(1) })]),
+        traffic: z.array(z.object({ version: z.number().int(), weight: z.number() })).max(16).default([]),
+      }),
+    )
+    .mutation(({ ctx, input }) => createOrBindEndpoint(ctx.db, { name: input.name, modelName: input.model, target: input.target, traffic: input.traffic })),
+  /** A new API key; the only time it is shown. */
+  createKey: publicProcedure
+    .input(z.object({ name: nameSchema, keyName: z.string().max(200).default('') }))
+    .mutation(({ ctx, input }) => createEndpointKey(ctx.db, input.name, input.keyName)),
+  revokeKey: publicProcedure
+    .input(z.object({ name: nameSchema, key: z.string().min(1).max(64) }))
+    .mutation(async ({ ctx, input }) => {
+      const revoked = await revokeEndpointKey(ctx.db, input.name, input.key);
+      if (!revoked) throw new TRPCError({ code: 'NOT_FOUND', message: `endpoint "${input.name}" has no active key ${input.key}` });
+      return { revoked };
+    }),
+  snippets: publicProcedure
+    .input(z.object({ name: nameSchema, servingUrl: z.string().url().max(500).optional() }))
+    .query(({ ctx, input }) => endpointSnippets(ctx.db, ctx.store, input.name, ...(input.servingUrl ? [input.servingUrl] : []))),
+});
