@@ -6,7 +6,7 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { KilnError } from '../errors';
 import type { Table } from '../data/table';
 import type { Manifest } from './manifest';
-import { ModelRunner, applySteps, featureMatrix } from './predictor';
+import { ModelRunner, applySteps, featureMatrix, type Predictions } from './predictor';
 import { recordsToTable, type RecordsOptions } from './records';
 import { readPackage, type PackageFiles } from './validate';
 
@@ -96,26 +96,7 @@ export class PackagePredictor {
     const t = applySteps(manifest.preprocessing, table);
     const x = featureMatrix(t, manifest.features);
     const p = await this.runner.predictMatrix(x, t.nRows);
-    const out: PredictionResult[] = new Array(p.n);
-    if (manifest.task === 'regression') {
-      const values = p.values!;
-      for (let i = 0; i < p.n; i++) out[i] = { prediction: values[i]! };
-      return out;
-    }
-    const labels = manifest.labels!;
-    const probs = p.probs!;
-    const k = labels.length;
-    for (let i = 0; i < p.n; i++) {
-      const probabilities: Record<string, number> = {};
-      let best = 0;
-      for (let c = 0; c < k; c++) {
-        const v = probs[i * k + c]!;
-        probabilities[labels[c]!] = v;
-        if (v > probs[i * k + best]!) best = c;
-      }
-      out[i] = { label: labels[best]!, probabilities };
-    }
-    return out;
+    return formatPredictions(manifest, p);
   }
 
   /** Releases the members' tensors. The predictor cannot be used afterwards. */
@@ -154,4 +135,28 @@ function checkShapes(manifest: Manifest, runner: ModelRunner): void {
     const first = shapes[0]!.outputs[0]!;
     if (width !== first[first.length - 1]) bad(`output width ${String(width)} differs from members[0]'s ${String(first[first.length - 1])}`);
   });
+}
+
+/** Turns raw model outputs into results: `{ prediction }` (regression) or `{ label, probabilities }` (classification). */
+export function formatPredictions(manifest: Manifest, p: Predictions): PredictionResult[] {
+  const out: PredictionResult[] = new Array(p.n);
+  if (manifest.task === 'regression') {
+    const values = p.values!;
+    for (let i = 0; i < p.n; i++) out[i] = { prediction: values[i]! };
+    return out;
+  }
+  const labels = manifest.labels!;
+  const probs = p.probs!;
+  const k = labels.length;
+  for (let i = 0; i < p.n; i++) {
+    const probabilities: Record<string, number> = {};
+    let best = 0;
+    for (let c = 0; c < k; c++) {
+      const v = probs[i * k + c]!;
+      probabilities[labels[c]!] = v;
+      if (v > probs[i * k + best]!) best = c;
+    }
+    out[i] = { label: labels[best]!, probabilities };
+  }
+  return out;
 }

@@ -8,8 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { KilnError } from '../../lib/errors';
 import { compileMembers, type CompiledModel } from '../../lib/package/compiled';
 import type { Manifest } from '../../lib/package/manifest';
-import { PackagePredictor, type PredictionResult } from '../../lib/package/package-predictor';
-import { applySteps, featureMatrix, type Predictions } from '../../lib/package/predictor';
+import { formatPredictions, PackagePredictor, type PredictionResult } from '../../lib/package/package-predictor';
+import { applySteps, featureMatrix } from '../../lib/package/predictor';
 import { recordsToTable } from '../../lib/package/records';
 import { readPackage, type PackageFiles } from '../../lib/package/validate';
 import { MicroBatcher, type Done } from './batcher';
@@ -144,29 +144,6 @@ function renumber(e: unknown): unknown {
   return e;
 }
 
-/** The same result shape as `PackagePredictor.predictTable`. */
-function formatPredictions(manifest: Manifest, p: Predictions): PredictionResult[] {
-  const out: PredictionResult[] = new Array(p.n);
-  if (manifest.task === 'regression') {
-    const values = p.values!;
-    for (let i = 0; i < p.n; i++) out[i] = { prediction: values[i]! };
-    return out;
-  }
-  const labels = manifest.labels!;
-  const probs = p.probs!;
-  const k = labels.length;
-  for (let i = 0; i < p.n; i++) {
-    const probabilities: Record<string, number> = {};
-    let best = 0;
-    for (let c = 0; c < k; c++) {
-      const v = probs[i * k + c]!;
-      probabilities[labels[c]!] = v;
-      if (v > probs[i * k + best]!) best = c;
-    }
-    out[i] = { label: labels[best]!, probabilities };
-  }
-  return out;
-}
 
 type StepState = { columns?: unknown; fills?: unknown };
 
