@@ -35,7 +35,8 @@ export interface OpenRuntimeOptions {
 /** Opens the database (running migrations), the store, and starts the lease reaper. */
 export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRuntime> {
   const env = o.env ?? process.env;
-  const dataDir = resolve(o.dataDir ?? (env.KILN_DATA_DIR || '.data'));
+  // The data dir is chosen at run time; tell Next's tracer not to bundle the whole project for it.
+  const dataDir = resolve(/*turbopackIgnore: true*/ o.dataDir ?? (env.KILN_DATA_DIR || '.data'));
   const databaseUrl = o.databaseUrl ?? (env.DATABASE_URL || undefined);
   const config = configFromEnv(env);
   const db = await openDb({ ...(databaseUrl ? { databaseUrl } : {}), dataDir });
