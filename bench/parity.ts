@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import '../lib/nodes/catalog';
 import { initNodeBackend } from '../lib/backend/node';
 import { loadBuiltinDataset } from '../lib/data/node';
-import { inferSchema, parseTable } from '../lib/data/infer';
+import { parseTable } from '../lib/data/infer';
 import { runGraph } from '../lib/exec/executor';
-import { initGraph } from '../lib/graph/templates';
+import { initGraphFromTable } from '../lib/graph/templates';
 import type { Evaluation, Frame } from '../lib/nodes/types';
 
 const cases = [
@@ -30,9 +30,7 @@ const rows: string[] = [];
 for (const c of cases) {
   const src = await loadBuiltinDataset(c.dataset);
   const table = parseTable(src);
-  const uniqueCounts: Record<string, number> = {};
-  for (const col of table.columns) if (col.type === 'categorical') uniqueCounts[col.name] = new Set(col.values.filter((v) => v !== null)).size;
-  const { graph, task } = initGraph({ schema: inferSchema(table), target: c.target, model: c.model, source: { source: 'builtin', name: c.dataset }, uniqueCounts });
+  const { graph, task } = initGraphFromTable(table, { target: c.target, model: c.model, source: { source: 'builtin', name: c.dataset } });
   const t0 = performance.now();
   const r = await runGraph(graph, { loadData: async (ref) => loadBuiltinDataset(ref.builtin!) });
   const ms = performance.now() - t0;

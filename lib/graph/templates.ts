@@ -1,4 +1,5 @@
-import type { ColumnSchema } from '../data/table';
+import { inferSchema } from '../data/infer';
+import type { ColumnSchema, Table } from '../data/table';
 import { KilnError } from '../errors';
 import { GRAPH_VERSION, type Graph } from './schema';
 
@@ -83,4 +84,14 @@ export function initGraph(o: InitOptions): { graph: Graph; task: 'regression' | 
   nodes.push({ id: 'evaluate', kind: 'evaluate', params: { gates: [] }, position: { x: (x += 220), y: 100 } });
   edges.push({ source: 'train', sourcePort: 'trained', target: 'evaluate', targetPort: 'model' });
   return { graph: { version: GRAPH_VERSION, name: `${o.target} (${task}, ${model})`, seed: o.seed ?? 42, nodes, edges }, task };
+}
+
+/**
+ * `initGraph` for a parsed table: infers the schema and counts the distinct values of each
+ * categorical column (so identifier-like columns are dropped).
+ */
+export function initGraphFromTable(table: Table, o: Omit<InitOptions, 'schema' | 'uniqueCounts'>): ReturnType<typeof initGraph> {
+  const uniqueCounts: Record<string, number> = {};
+  for (const c of table.columns) if (c.type === 'categorical') uniqueCounts[c.name] = new Set(c.values.filter((v) => v !== null)).size;
+  return initGraph({ ...o, schema: inferSchema(table), uniqueCounts });
 }

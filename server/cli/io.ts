@@ -16,3 +16,15 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
+
+/** The base URL from `--server`, or a one-line error naming the flag. */
+export function serverBase(server: string): string {
+  let u: URL;
+  try {
+    u = new URL(server);
+  } catch {
+    throw new KilnError('BAD_OPTION', `--server must be a URL such as http://127.0.0.1:3000, got "${server}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new KilnError('BAD_OPTION', `--server must be an http(s) URL, got "${server}"`);
+  return u.origin + u.pathname.replace(/\/+$/, '');
+}

@@ -6,8 +6,8 @@ import '../../lib/nodes/catalog';
 import { KilnError, isKilnError } from '../../lib/errors';
 import { GraphInvalidError } from '../../lib/exec/executor';
 import { formatDiagnostic, validateGraph } from '../../lib/graph/validate';
-import { initGraph } from '../../lib/graph/templates';
-import { inferSchema, parseTable } from '../../lib/data/infer';
+import { initGraphFromTable } from '../../lib/graph/templates';
+import { parseTable } from '../../lib/data/infer';
 import { readDataFile } from '../../lib/data/node';
 import { runCommand } from './run';
 import { predictCommand } from './predict';
@@ -45,16 +45,11 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
       if (o.model !== 'linear' && o.model !== 'mlp') throw new KilnError('BAD_OPTION', `--model must be linear or mlp, got "${o.model}"`);
       const src = await readDataFile(o.data);
       const table = parseTable(src);
-      const schema = inferSchema(table);
-      const uniqueCounts: Record<string, number> = {};
-      for (const c of table.columns) if (c.type === 'categorical') uniqueCounts[c.name] = new Set(c.values.filter((v) => v !== null)).size;
-      const { graph, task } = initGraph({
-        schema,
+      const { graph, task } = initGraphFromTable(table, {
         target: o.target,
         ...(o.task ? { task: o.task as 'regression' | 'classification' } : {}),
         model: o.model as 'linear' | 'mlp',
         source: { source: 'input', name: 'data' },
-        uniqueCounts,
         file: basename(o.data),
       });
       const json = `${JSON.stringify(graph, null, 2)}\n`;

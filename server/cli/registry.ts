@@ -8,6 +8,7 @@ import { hostname, userInfo } from 'node:os';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { KilnError, isKilnError } from '../../lib/errors';
 import type { AppRouter } from '../trpc/root';
+import { serverBase } from './io';
 
 interface IO {
   out: (s: string) => void;
@@ -34,16 +35,6 @@ export function defaultActor(): string {
   return `cli:${user}@${hostname()}`;
 }
 
-function serverBase(server: string): string {
-  let u: URL;
-  try {
-    u = new URL(server);
-  } catch {
-    throw new KilnError('BAD_OPTION', `--server must be a URL such as http://127.0.0.1:3000, got "${server}"`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new KilnError('BAD_OPTION', `--server must be an http(s) URL, got "${server}"`);
-  return u.origin + u.pathname.replace(/\/+$/, '');
-}
 
 function client(server: string) {
   return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${serverBase(server)}/api/trpc` })] });

@@ -14,7 +14,7 @@ import { KilnError } from '../../lib/errors';
 import { formatDiagnostic, validateGraph } from '../../lib/graph/validate';
 import type { Graph } from '../../lib/graph/schema';
 import type { AppRouter } from '../trpc/root';
-import { readJsonFile } from './io';
+import { readJsonFile, serverBase } from './io';
 import { parseDataSpecs } from './run';
 
 export interface SubmitOptions {
@@ -57,16 +57,6 @@ export async function hashFile(path: string): Promise<{ sha256: string; bytes: n
   return { sha256: h.digest('hex'), bytes };
 }
 
-function serverBase(server: string): string {
-  let u: URL;
-  try {
-    u = new URL(server);
-  } catch {
-    throw new KilnError('BAD_OPTION', `--server must be a URL such as http://127.0.0.1:3000, got "${server}"`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new KilnError('BAD_OPTION', `--server must be an http(s) URL, got "${server}"`);
-  return u.origin + u.pathname.replace(/\/+$/, '');
-}
 
 /** fetch that turns "fetch failed" into one line naming the server. */
 async function call(url: string, init: RequestInit & { duplex?: 'half' }): Promise<Response> {

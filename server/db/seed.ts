@@ -1,7 +1,7 @@
 import '../../lib/nodes/catalog';
 import { loadBuiltinDataset } from '../../lib/data/node';
-import { inferSchema, parseTable } from '../../lib/data/infer';
-import { initGraph } from '../../lib/graph/templates';
+import { parseTable } from '../../lib/data/infer';
+import { initGraphFromTable } from '../../lib/graph/templates';
 import type { Db } from './client';
 import { ensureProject, listProjects, saveGraph } from './catalog';
 
@@ -14,9 +14,7 @@ export async function seedSampleProject(db: Db): Promise<string | null> {
   if ((await listProjects(db)).length > 0) return null;
   const src = await loadBuiltinDataset('cars');
   const table = parseTable(src);
-  const uniqueCounts: Record<string, number> = {};
-  for (const c of table.columns) if (c.type === 'categorical') uniqueCounts[c.name] = new Set(c.values.filter((v) => v !== null)).size;
-  const { graph } = initGraph({ schema: inferSchema(table), target: 'Miles_per_Gallon', model: 'mlp', source: { source: 'builtin', name: 'cars' }, uniqueCounts });
+  const { graph } = initGraphFromTable(table, { target: 'Miles_per_Gallon', model: 'mlp', source: { source: 'builtin', name: 'cars' } });
   const project = await ensureProject(db, 'cars-sample', 'Sample: predict a car’s fuel economy (vega cars) with an MLP');
   await saveGraph(db, project.id, { ...graph, name: 'cars: Miles_per_Gallon (MLP)' });
   return project.name;
