@@ -1,6 +1,9 @@
 import type { NextConfig } from 'next';
 
 const nextConfig: NextConfig = {
+  // A second build or dev server in the same checkout (parallel work, benchmarks) can use its own
+  // output folder instead of fighting over `.next`.
+  distDir: process.env.KILN_NEXT_DIST_DIR || '.next',
   // These packages load native addons (Dawn via `webgpu`) or read their own .wasm files from
   // node_modules at run time; bundling them into the server build breaks those lookups, so
   // server code requires them from node_modules as Node would.

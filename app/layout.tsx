@@ -1,5 +1,7 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { Providers } from '../components/studio/Providers';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -11,7 +13,20 @@ export const metadata: Metadata = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>{children}</body>
+      <body>
+        <Providers>
+          <div className="app">
+            <nav className="topbar" aria-label="Kiln">
+              <Link href="/" className="brand">
+                Kiln
+              </Link>
+              <Link href="/">Projects</Link>
+              <Link href="/nodes">Node catalog</Link>
+            </nav>
+            {children}
+          </div>
+        </Providers>
+      </body>
     </html>
   );
 }

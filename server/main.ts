@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { createRunnerToken, listRunners, revokeRunner } from './jobs/runners';
 import { nodeHandler } from './http/node-adapter';
 import { openApiRuntime } from './http/runtime';
-import { seedSampleProject } from './db/seed';
+import { seedSampleProject } from './db/samples';
 import { SERVING_NODE_FLAGS } from './serving/node-flags';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -8,7 +8,7 @@ import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { executionGraph, graphHash } from '../../lib/graph/canonical';
 import type { Graph } from '../../lib/graph/schema';
 import type { Db } from './client';
-import { datasets, graphLayouts, graphs, projects, type Dataset, type Project } from './schema';
+import { datasets, graphDrafts, graphLayouts, graphs, projects, type Dataset, type Project } from './schema';
 
 /** Canvas-only data of a graph version, by node id. */
 export interface GraphLayout {
@@ -172,4 +172,16 @@ export function listDatasets(db: Db, projectId: string, opts: { name?: string; l
     .where(where)
     .orderBy(desc(datasets.createdAt))
     .limit(opts.limit ?? 100);
+}
+
+/** The project's working copy of its graph, or null when the studio never saved one. */
+export async function getGraphDraft(db: Db, projectId: string): Promise<{ doc: Graph; updatedAt: Date } | null> {
+  const [row] = await db.select().from(graphDrafts).where(eq(graphDrafts.projectId, projectId));
+  return row ? { doc: row.doc as Graph, updatedAt: row.updatedAt } : null;
+}
+
+/** Replaces the project's working copy (the caller checks its shape). */
+export async function putGraphDraft(db: Db, projectId: string, doc: Graph): Promise<void> {
+  const now = new Date();
+  await db.insert(graphDrafts).values({ projectId, doc, updatedAt: now }).onConflictDoUpdate({ target: graphDrafts.projectId, set: { doc, updatedAt: now } });
 }

@@ -43,6 +43,16 @@ export const graphLayouts = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.graphHash] })],
 );
 
+/**
+ * The studio's working copy of a project's pipeline, one per project: saved on every edit, valid
+ * or not, so an unfinished graph is never lost. Valid graphs are also stored as versions.
+ */
+export const graphDrafts = pgTable('graph_drafts', {
+  projectId: text('project_id').primaryKey(),
+  doc: jsonb('doc').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 /** Content-hashed dataset versions: the same name with new content is a new version. */
 export const datasets = pgTable(
   'datasets',

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { inferSchema, parseTable } from '../../lib/data/infer';
 import { tableStats } from '../../lib/data/stats';
 import { isKilnError } from '../../lib/errors';
-import { ensureProject, findDatasetByHash, insertDatasetVersion } from '../db/catalog';
+import { loadBuiltinDataset } from '../../lib/data/node';
+import { ensureProject, findDatasetByHash, getDataset, insertDatasetVersion } from '../db/catalog';
 import { datasets, type Dataset } from '../db/schema';
 import { checkDeclaredLength, limitedBody } from './body';
 import type { ApiContext } from './context';
@@ -53,13 +54,13 @@ export async function uploadDatasetHandler(ctx: ApiContext, req: Request): Promi
   const fromExt = /\.(csv|json)$/i.exec(name)?.[1]?.toLowerCase();
   const format = param(url, 'format', z.enum(['csv', 'json']).optional()) ?? (fromExt as 'csv' | 'json' | undefined);
   if (!format) throw new HttpError(400, 'BAD_REQUEST', 'query parameter "format": expected csv or json (or a name ending in .csv / .json)');
-  const project = await ensureProject(ctx.db, projectName);
   // The key is the server's own; the client's name only labels the version.
-  const key = `datasets/${project.id}/${randomUUID()}.${format}`;
+  const key = `datasets/${randomUUID()}.${format}`;
   const put = await ctx.store.put(key, limitedBody(req, ctx.config.maxUploadBytes, 'dataset upload'));
   let keep = false;
   try {
-    const existing = await findVersion(ctx, project.id, name, put.sha256);
+    const known = await findProjectByName(ctx.db, projectName);
+    const existing = known ? await findVersion(ctx, known.id, name, put.sha256) : null;
     if (existing) return json(describe(existing, false));
     const bytes = await ctx.store.getBytes(key);
     if (!bytes) throw new Error(`stored upload ${key} vanished`);
@@ -71,6 +72,8 @@ export async function uploadDatasetHandler(ctx: ApiContext, req: Request): Promi
       throw e;
     }
     if (table.nRows === 0 || table.columns.length === 0) throw new HttpError(400, 'EMPTY_DATASET', `${name}: no rows to train on`);
+    // Only a file that parses makes the project exist: a bad upload leaves nothing behind.
+    const project = known ?? (await ensureProject(ctx.db, projectName));
     const row = await insertDatasetVersion(ctx.db, {
       projectId: project.id,
       name,
@@ -102,4 +105,46 @@ export async function datasetByHashHandler(ctx: ApiContext, req: Request, hash: 
   const d = project ? await findDatasetByHash(ctx.db, project.id, hash) : null;
   if (!d) return errorJson(404, 'NOT_FOUND', `project "${projectName}" has no dataset with content ${hash}`);
   return json(describe(d, false), 200, { 'x-kiln-dataset-id': d.id });
+}
+
+/**
+ * `GET /api/datasets/:id/file`: the stored file of a dataset version, for the studio's browser
+ * runs and previews. (Runners use `/api/runner/datasets/:id` with their token.) Versions are
+ * immutable, so the answer may be cached for good.
+ */
+export async function datasetFileHandler(ctx: ApiContext, _req: Request, datasetId: string): Promise<Response> {
+  const d = await getDataset(ctx.db, datasetId);
+  if (!d) return errorJson(404, 'NOT_FOUND', `no dataset version ${datasetId}`);
+  const stream = await ctx.store.get(d.storageKey);
+  if (!stream) return errorJson(404, 'NOT_FOUND', `the file of dataset version ${datasetId} is missing from the artifact store`);
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      'content-type': d.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'content-length': String(d.bytes),
+      'x-kiln-dataset-name': encodeURIComponent(d.name),
+      'x-kiln-format': d.format,
+      'cache-control': 'private, max-age=31536000, immutable',
+    },
+  });
+}
+
+/** `GET /api/datasets/builtin/:name`: a vega-datasets file by name (`cars`, `penguins.json`), as the executor reads it. */
+export async function builtinDatasetHandler(_ctx: ApiContext, _req: Request, name: string): Promise<Response> {
+  let src;
+  try {
+    src = await loadBuiltinDataset(decodeURIComponent(name));
+  } catch (e) {
+    if (isKilnError(e)) return errorJson(404, e.code, e.message);
+    throw e;
+  }
+  return new Response(src.text, {
+    status: 200,
+    headers: {
+      'content-type': src.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      'x-kiln-dataset-name': encodeURIComponent(src.name),
+      'x-kiln-format': src.format,
+      'cache-control': 'public, max-age=3600',
+    },
+  });
 }

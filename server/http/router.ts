@@ -6,7 +6,7 @@
 import type { ApiContext } from './context';
 import { errorJson, errorResponse, json } from './errors';
 import { downloadModelHandler, uploadModelHandler } from './artifact-routes';
-import { datasetByHashHandler, uploadDatasetHandler } from './dataset-routes';
+import { builtinDatasetHandler, datasetByHashHandler, datasetFileHandler, uploadDatasetHandler } from './dataset-routes';
 import {
   claimHandler,
   completeHandler,
@@ -45,6 +45,8 @@ const routes: Route[] = [
   { method: 'PUT', pattern: new RegExp(`^/api/runner/runs/${ID}/artifacts/model$`), handler: uploadModelHandler },
   { method: 'GET', pattern: new RegExp(`^/api/runner/datasets/${ID}$`), handler: datasetDownloadHandler },
   { method: 'PUT', pattern: /^\/api\/datasets\/?$/, handler: uploadDatasetHandler },
+  { method: ['GET', 'HEAD'], pattern: /^\/api\/datasets\/builtin\/([A-Za-z0-9_.%-]{1,200})$/, handler: builtinDatasetHandler },
+  { method: ['GET', 'HEAD'], pattern: new RegExp(`^/api/datasets/${ID}/file$`), handler: datasetFileHandler },
   { method: ['GET', 'HEAD'], pattern: /^\/api\/datasets\/by-hash\/([^/]{1,128})$/, handler: datasetByHashHandler },
   { method: ['GET', 'HEAD'], pattern: new RegExp(`^/api/runs/${ID}/artifacts/model$`), handler: (ctx, _req, id) => downloadModelHandler(ctx, id!) },
   { method: ['GET', 'HEAD'], pattern: /^\/api\/serving\/config$/, handler: servingConfigHandler },

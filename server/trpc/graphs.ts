@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { validateGraph } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
-import { getGraph, listGraphs, saveGraph } from '../db/catalog';
+import { getGraph, getGraphDraft, listGraphs, putGraphDraft, saveGraph } from '../db/catalog';
+import { GRAPH_LIMITS, graphSchema } from '../../lib/graph/schema';
 import { resolveProject } from '../http/lookup';
 import { projectNameSchema } from './projects';
 import { graphInvalid, publicProcedure, router, TRPCError } from './trpc';
@@ -36,5 +37,37 @@ export const graphsRouter = router({
     const project = await resolveProject(ctx.db, input, false);
     if (!project) return [];
     return listGraphs(ctx.db, project.id, input.limit);
+  }),
+
+  /**
+   * Stores the studio's working copy, valid or not (only its shape is checked), so unfinished
+   * work survives a reload. Not a version: runs never point at drafts.
+   */
+  putDraft: publicProcedure.input(projectRefSchema.extend({ graph: z.unknown() })).mutation(async ({ ctx, input }) => {
+    const parsed = graphSchema.safeParse(input.graph);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new TRPCError({ code: 'BAD_REQUEST', message: `graph.${issue.path.join('.')}: ${issue.message}` });
+    }
+    if (parsed.data.nodes.length > GRAPH_LIMITS.maxNodes || parsed.data.edges.length > GRAPH_LIMITS.maxEdges) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: `graph too large: at most ${GRAPH_LIMITS.maxNodes} nodes and ${GRAPH_LIMITS.maxEdges} edges` });
+    }
+    const project = await resolveProject(ctx.db, input, false);
+    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${input.projectName ?? input.projectId}` });
+    await putGraphDraft(ctx.db, project.id, parsed.data);
+    return { ok: true };
+  }),
+
+  /**
+   * What the studio opens: the working copy if there is one, else the newest version; plus the
+   * newest version's hash. `graph` is null for a project with neither.
+   */
+  current: publicProcedure.input(projectRefSchema).query(async ({ ctx, input }) => {
+    const project = await resolveProject(ctx.db, input, false);
+    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${input.projectName ?? input.projectId}` });
+    const [latest] = await listGraphs(ctx.db, project.id, 1);
+    const draft = await getGraphDraft(ctx.db, project.id);
+    const stored = latest ? await getGraph(ctx.db, project.id, latest.hash) : null;
+    return { projectId: project.id, graph: draft?.doc ?? stored?.graph ?? null, latestHash: latest?.hash ?? null, fromDraft: draft !== null };
   }),
 });

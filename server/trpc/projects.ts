@@ -1,8 +1,14 @@
 /** Projects: named containers of graphs, datasets and runs. */
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { ensureProject, getProject, listProjects } from '../db/catalog';
+import { parseTable } from '../../lib/data/infer';
+import { isKilnError } from '../../lib/errors';
+import { initGraphFromTable } from '../../lib/graph/templates';
+import '../../lib/nodes/catalog';
+import { ensureProject, getDataset, getProject, listProjects, saveGraph } from '../db/catalog';
+import { createSampleProject, SAMPLES } from '../db/samples';
 import { projects } from '../db/schema';
+import { findProjectByName } from '../http/lookup';
 import { publicProcedure, router, TRPCError } from './trpc';
 
 /** Project names: what `?project=` and `kiln submit --project` carry, so URL- and shell-safe. */
@@ -11,6 +17,10 @@ export const projectNameSchema = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'project names use letters, digits, _ . - and start with a letter or digit');
+
+async function assertNewName(db: Parameters<typeof findProjectByName>[0], name: string) {
+  if (await findProjectByName(db, name)) throw new TRPCError({ code: 'CONFLICT', message: `a project named "${name}" already exists` });
+}
 
 export const projectsRouter = router({
   list: publicProcedure.query(({ ctx }) => listProjects(ctx.db)),
@@ -24,4 +34,54 @@ export const projectsRouter = router({
     if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${JSON.stringify('id' in input ? input.id : input.name)}` });
     return row;
   }),
+
+  /** The samples "New project" offers. */
+  samples: publicProcedure.query(() => SAMPLES.map(({ id, title, description, dataset, target }) => ({ id, title, description, dataset, target }))),
+
+  /** A new project holding a sample's pipeline (built-in data). */
+  createFromSample: publicProcedure
+    .input(z.object({ name: projectNameSchema, sample: z.enum(SAMPLES.map((s) => s.id) as [string, ...string[]]) }))
+    .mutation(async ({ ctx, input }) => {
+      await assertNewName(ctx.db, input.name);
+      const p = await createSampleProject(ctx.db, input.sample as (typeof SAMPLES)[number]['id'], input.name);
+      return { id: p.id, name: p.name, graphHash: p.graphHash };
+    }),
+
+  /**
+   * The starting pipeline for a dataset uploaded to the project (`PUT /api/datasets`), built as
+   * `kiln init` would: the target picks the task, high-cardinality text columns are dropped.
+   */
+  initFromDataset: publicProcedure
+    .input(
+      z.object({
+        name: projectNameSchema,
+        datasetId: z.string().min(1).max(64),
+        target: z.string().min(1).max(200),
+        model: z.enum(['linear', 'mlp']).default('mlp'),
+        task: z.enum(['regression', 'classification']).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const project = await findProjectByName(ctx.db, input.name);
+      if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project "${input.name}"` });
+      const d = await getDataset(ctx.db, input.datasetId);
+      if (!d || d.projectId !== project.id) throw new TRPCError({ code: 'NOT_FOUND', message: `project "${input.name}" has no dataset version ${input.datasetId}` });
+      const bytes = await ctx.store.getBytes(d.storageKey);
+      if (!bytes) throw new TRPCError({ code: 'NOT_FOUND', message: `the file of dataset ${d.name} is missing from the artifact store` });
+      try {
+        const table = parseTable({ name: d.name, text: new TextDecoder().decode(bytes), format: d.format });
+        const { graph, task } = initGraphFromTable(table, {
+          target: input.target,
+          model: input.model,
+          source: { source: 'input', name: d.name },
+          file: d.name,
+          ...(input.task ? { task: input.task } : {}),
+        });
+        const { hash } = await saveGraph(ctx.db, project.id, { ...graph, name: `${d.name}: ${input.target} (${input.model})` });
+        return { graphHash: hash, task };
+      } catch (e) {
+        if (isKilnError(e)) throw new TRPCError({ code: 'BAD_REQUEST', message: e.message, cause: e });
+        throw e;
+      }
+    }),
 });
