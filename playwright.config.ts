@@ -2,6 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.KILN_E2E_PORT ?? 3100);
 const BASE_URL = `http://localhost:${PORT}`;
+/** The serving process (TF Serving REST API) the e2e server's local runner starts beside it. */
+const SERVING_PORT = Number(process.env.KILN_E2E_SERVING_PORT ?? 8599);
 
 /**
  * End-to-end tests run the production build in Debian's Chromium (no Playwright browser
@@ -18,9 +20,11 @@ export default defineConfig({
   workers: process.env.CI ? 2 : undefined,
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   timeout: 60_000,
+  expect: { timeout: 15_000 },
   use: {
     baseURL: BASE_URL,
     browserName: 'chromium',
+    viewport: { width: 1280, height: 800 },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {
@@ -37,15 +41,16 @@ export default defineConfig({
     },
   },
   webServer: {
-    // Tests run Kiln's own server (API + the production Next build), as `npm start` does, on a
-    // throwaway data dir. `npm run test:e2e` builds first; off CI an already running server on
-    // the port is reused to keep the edit-test loop fast.
-    command: `npx tsx server/main.ts --port ${PORT} --no-local-runner --data-dir .data/e2e-${PORT}`,
+    // Tests run Kiln's own server (API + the production Next build) with its local runner and
+    // serving process, as `npm start` does, on a fresh throwaway data dir. The runner trains on
+    // wasm: the e2e tests check the studio's flow, and the WebGPU path is exercised in the
+    // browser. `npm run test:e2e` builds first; off CI an already running server is reused.
+    command: `rm -rf .data/e2e-${PORT} && npx tsx server/main.ts --port ${PORT} --local-runner --serving-port ${SERVING_PORT} --data-dir .data/e2e-${PORT}`,
     url: `${BASE_URL}/api/health`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,
     stdout: 'ignore',
     stderr: 'pipe',
-    env: { NEXT_TELEMETRY_DISABLED: '1' },
+    env: { NEXT_TELEMETRY_DISABLED: '1', KILN_RUNNER_BACKEND: 'wasm', KILN_SERVING_URL: `http://localhost:${SERVING_PORT}` },
   },
 });

@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
+import { shot } from './screens';
 
-test('home page shows Kiln and the node catalog', async ({ page }, testInfo) => {
-  await page.goto('/');
+test('the node catalog lists the registry', async ({ page }, testInfo) => {
+  await page.goto('/nodes');
   await expect(page).toHaveTitle('Kiln');
   await expect(page.getByRole('heading', { level: 1, name: 'Kiln' })).toBeVisible();
 
@@ -12,7 +13,7 @@ test('home page shows Kiln and the node catalog', async ({ page }, testInfo) => 
   await expect(cards.first().locator('code')).toHaveText(/\S/);
   await expect(page.getByRole('heading', { level: 2 }).first()).toBeVisible();
 
-  await page.screenshot({ path: testInfo.outputPath('home.png'), fullPage: true });
+  await shot(page, testInfo, 'node-catalog');
 });
 
 test('the health route answers ok', async ({ request }) => {

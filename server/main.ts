@@ -167,6 +167,8 @@ async function main(): Promise<void> {
   let runner: ReturnType<typeof superviseLocalChild> | undefined;
   let serving: ReturnType<typeof superviseLocalChild> | undefined;
   if (flags.localRunner) {
+    // Endpoint URLs and snippets the studio shows point at this local serving process.
+    process.env.KILN_SERVING_URL ||= `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${flags.servingPort}`;
     const db = runtime.db.db;
     // Tokens of local runners from earlier starts are useless now; revoke them so they do not pile up.
     for (const r of await listRunners(db)) if ((r.name === LOCAL_RUNNER_NAME || r.name === LOCAL_SERVING_NAME) && !r.revokedAt) await revokeRunner(db, r.id);

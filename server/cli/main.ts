@@ -103,7 +103,7 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
     .description('train queued runs from a Kiln server until SIGTERM (then hand the run in flight back)')
     .requiredOption('--server <url>', 'Kiln server URL, e.g. http://127.0.0.1:3000')
     .option('--token <token>', 'runner token (default: $KILN_RUNNER_TOKEN)')
-    .option('--backend <name>', 'webgpu | wasm | cpu | auto', 'auto')
+    .option('--backend <name>', 'webgpu | wasm | cpu | auto (default: $KILN_RUNNER_BACKEND or auto)', process.env.KILN_RUNNER_BACKEND || 'auto')
     .option('--concurrency <n>', 'runs trained at the same time', '1')
     .option('--name <name>', 'name shown in the runners list (default: hostname-pid)')
     .action(async (o: RunnerCommandOptions) => {
