@@ -61,6 +61,8 @@ export default tseslint.config(
   {
     ignores: [
       '.next/**',
+      '.next-*/**',
+      '.tmp-*/**',
       'node_modules/**',
       '.data/**',
       'drizzle/meta/**',

@@ -79,6 +79,14 @@ interface Ctx {
 
 const JSON_TYPE = 'application/json';
 const RETRY = ['retry-after', '1'];
+/** The answer to a CORS preflight: any origin may POST JSON with an API key. */
+const CORS_PREFLIGHT = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+  'access-control-allow-headers': 'authorization, content-type, x-api-key',
+  'access-control-max-age': '600',
+  'content-length': '0',
+};
 
 function envSample(): number {
   const v = Number(process.env.KILN_SERVING_LOG_SAMPLE);
@@ -339,6 +347,14 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const ctx: Ctx = { t0: performance.now(), method: req.method ?? 'GET', path, endpoint: '', version: '', instances: 0, sent: false, lv: null, released: false, deadline: 0, res, close: false, working: false };
+    // Browsers (the studio's "try it" form, web apps) call from other origins; keys, not origins, guard endpoints.
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      ctx.sent = true;
+      res.writeHead(204, CORS_PREFLIGHT);
+      res.end();
+      return;
+    }
     try {
       if (path.startsWith('/v1/models/')) return v1(req, ctx, path.slice(11));
       if (path.startsWith('/v2/models/')) return v2(req, ctx, path.slice(11));

@@ -1,0 +1,140 @@
+/// <reference lib="webworker" />
+/**
+ * Runs graphs off the main thread: starts a tfjs backend (WebGPU → WebGL → WASM → CPU), fetches
+ * built-in and uploaded data from the server, samples it, and runs lib/exec's executor with a
+ * cache kept across runs, so editing one param re-runs only what is downstream of it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBrowserBackend } from '../../lib/backend/browser';
+import type { BackendInfo } from '../../lib/backend';
+import { sampleDataSource } from '../../lib/data/sample';
+import { isKilnError } from '../../lib/errors';
+import { ExecCache } from '../../lib/exec/cache';
+import { GraphInvalidError, runGraph } from '../../lib/exec/executor';
+import { formatDiagnostic } from '../../lib/graph/validate';
+import '../../lib/nodes/catalog';
+import type { DataSource, Evaluation, TrainedModel } from '../../lib/nodes/types';
+import type { DataInfo, FromWorker, RunResult, ToWorker } from './protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (m: FromWorker) => scope.postMessage(m);
+
+const cache = new ExecCache(128);
+let cacheBackend = '';
+const fetched = new Map<string, Promise<DataSource>>();
+const runs = new Map<number, AbortController>();
+
+async function fetchSource(url: string, name: string): Promise<DataSource> {
+  const res = await fetch(url);
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { error?: { message?: string }; message?: string };
+      msg = body.error?.message ?? body.message ?? msg;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new Error(`dataset "${name}": ${msg}`);
+  }
+  const format = res.headers.get('x-kiln-format') === 'json' || /json/.test(res.headers.get('content-type') ?? '') ? 'json' : 'csv';
+  return { name, text: await res.text(), format };
+}
+
+/** Fetched once per worker: the same URL always serves the same bytes (versions are immutable). */
+function fetchOnce(url: string, name: string): Promise<DataSource> {
+  let p = fetched.get(url);
+  if (!p) {
+    p = fetchSource(url, name);
+    fetched.set(url, p);
+    p.catch(() => fetched.delete(url));
+  }
+  return p;
+}
+
+async function startBackend(preferred: BackendInfo['name'][]): Promise<BackendInfo> {
+  const info = await initBrowserBackend(preferred);
+  if (info.name !== cacheBackend) {
+    // Results computed on another backend may differ in the last bits: start clean.
+    cache.clear();
+    cacheBackend = info.name;
+  }
+  return info;
+}
+
+async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  const ctl = new AbortController();
+  runs.set(m.runId, ctl);
+  const t0 = performance.now();
+  const data: DataInfo[] = [];
+  try {
+    const backend = await startBackend(m.preferred);
+    post({ type: 'backend', info: backend });
+    const tensorsBefore = tf.memory().numTensors;
+    const r = await runGraph(m.graph, {
+      signal: ctl.signal,
+      cache,
+      onEvent: (event) => post({ type: 'event', runId: m.runId, event }),
+      loadData: async (ref) => {
+        let src: DataSource;
+        if (ref.builtin) src = await fetchOnce(`/api/datasets/builtin/${encodeURIComponent(ref.builtin)}`, ref.builtin);
+        else {
+          const name = ref.input ?? '';
+          const id = m.datasets[name];
+          if (!id) throw new Error(`input dataset "${name}" is not uploaded to this project (upload it on the Data tab)`);
+          src = await fetchOnce(`/api/datasets/${encodeURIComponent(id)}/file`, name);
+        }
+        const s = sampleDataSource(src, m.sampleSize, m.seed);
+        data.push({ ref: ref.builtin ? `builtin:${ref.builtin}` : `input:${ref.input}`, sampleRows: s.sampleRows, totalRows: s.totalRows });
+        return s.source;
+      },
+    });
+    const evaluations: RunResult['evaluations'] = [];
+    const histories: RunResult['histories'] = [];
+    for (const n of r.graph.nodes) {
+      const out = r.outputs[n.id] ?? {};
+      const ev = out.metrics as Evaluation | undefined;
+      if (ev && typeof ev === 'object' && 'metrics' in ev) evaluations.push({ nodeId: n.id, evaluation: ev });
+      const tm = out.trained as TrainedModel | undefined;
+      if (tm && Array.isArray(tm.history)) histories.push({ nodeId: n.id, history: tm.history, stoppedEarly: !!tm.stoppedEarly });
+    }
+    const result: RunResult = {
+      graphHash: r.graphHash,
+      backend,
+      evaluations,
+      histories,
+      task: evaluations[0]?.evaluation.task ?? null,
+      timings: r.timings,
+      cached: r.cached,
+      data,
+      tensorsBefore,
+      tensorsAfter: tf.memory().numTensors,
+      ms: performance.now() - t0,
+    };
+    post({ type: 'done', runId: m.runId, result });
+  } catch (e) {
+    const cancelled = ctl.signal.aborted || (isKilnError(e) && e.code === 'CANCELLED');
+    const nodeId = isKilnError(e) ? e.where.nodeId : undefined;
+    const diagnostics = e instanceof GraphInvalidError ? e.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic) : undefined;
+    post({
+      type: 'error',
+      runId: m.runId,
+      message: cancelled ? 'run stopped' : e instanceof Error ? e.message : String(e),
+      ...(nodeId && !cancelled ? { nodeId } : {}),
+      cancelled,
+      ...(diagnostics ? { diagnostics } : {}),
+    });
+  } finally {
+    runs.delete(m.runId);
+  }
+}
+
+scope.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  if (m.type === 'init') {
+    startBackend(m.preferred).then(
+      (info) => post({ type: 'backend', info }),
+      (e: unknown) => post({ type: 'backend-error', message: e instanceof Error ? e.message : String(e) }),
+    );
+  } else if (m.type === 'run') void run(m);
+  else if (m.type === 'stop') runs.get(m.runId)?.abort(new Error('stopped by the user'));
+};

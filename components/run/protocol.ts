@@ -1,0 +1,47 @@
+/** Messages between the RunPanel (main thread) and exec.worker.ts. Plain data only. */
+import type { BackendInfo, BackendName } from '../../lib/backend';
+import type { EpochMetrics, Evaluation, ExecEvent, Task } from '../../lib/nodes/types';
+
+export type ToWorker =
+  | { type: 'init'; preferred: BackendName[] }
+  | {
+      type: 'run';
+      runId: number;
+      graph: unknown;
+      /** input dataset name → dataset version id (newest version per name) */
+      datasets: Record<string, string>;
+      /** rows sampled per dataset; full data when the data has no more rows */
+      sampleSize: number;
+      seed: number;
+      preferred: BackendName[];
+    }
+  | { type: 'stop'; runId: number };
+
+export interface DataInfo {
+  /** "builtin:cars" or "input:sales" */
+  ref: string;
+  sampleRows: number;
+  totalRows: number;
+}
+
+export interface RunResult {
+  graphHash: string;
+  backend: BackendInfo;
+  evaluations: { nodeId: string; evaluation: Evaluation }[];
+  histories: { nodeId: string; history: EpochMetrics[]; stoppedEarly: boolean }[];
+  task: Task | null;
+  timings: Record<string, number>;
+  cached: string[];
+  data: DataInfo[];
+  /** tf.memory().numTensors after the run, and before it (a leak shows as a growing count) */
+  tensorsAfter: number;
+  tensorsBefore: number;
+  ms: number;
+}
+
+export type FromWorker =
+  | { type: 'backend'; info: BackendInfo }
+  | { type: 'backend-error'; message: string }
+  | { type: 'event'; runId: number; event: ExecEvent }
+  | { type: 'done'; runId: number; result: RunResult }
+  | { type: 'error'; runId: number; message: string; nodeId?: string; cancelled: boolean; diagnostics?: string[] };
