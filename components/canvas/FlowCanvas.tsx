@@ -1,4 +1,5 @@
 'use client';
+import { fitGraph } from './fit';
 import {
   Background,
   Controls,
@@ -148,7 +149,7 @@ export function FlowCanvas() {
   useEffect(() => {
     if (!nodes.length || fitted.current === projectName) return;
     fitted.current = projectName;
-    requestAnimationFrame(() => void rf.fitView({ padding: 0.15, maxZoom: 1.2 }));
+    requestAnimationFrame(() => fitGraph(rf, { padding: 0.15, maxZoom: 1.2 }));
   }, [nodes.length, projectName, rf]);
 
   return (

@@ -1,4 +1,5 @@
 'use client';
+import { fitGraph } from './fit';
 import { getNodesBounds, getViewportForBounds, useReactFlow } from '@xyflow/react';
 import { toPng } from 'html-to-image';
 import { useRef, useState } from 'react';
@@ -87,10 +88,10 @@ export function Toolbar() {
         ↷
       </button>
       <span className="kc-sep" />
-      <button aria-label="Auto-layout" title="Arrange left to right" disabled={empty} onClick={() => { autoLayout(); requestAnimationFrame(() => void rf.fitView({ padding: 0.15, duration: 200 })); }}>
+      <button aria-label="Auto-layout" title="Arrange left to right" disabled={empty} onClick={() => { autoLayout(); requestAnimationFrame(() => fitGraph(rf, { padding: 0.15, duration: 200 })); }}>
         Auto-layout
       </button>
-      <button aria-label="Fit view" title="Fit the whole pipeline in view" disabled={empty} onClick={() => void rf.fitView({ padding: 0.15, duration: 200 })}>
+      <button aria-label="Fit view" title="Fit the whole pipeline in view" disabled={empty} onClick={() => fitGraph(rf, { padding: 0.15, duration: 200 })}>
         Fit
       </button>
       <span className="kc-sep" />

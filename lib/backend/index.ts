@@ -34,8 +34,10 @@ export interface AdapterInfoLike {
 
 /** Formats a WebGPU adapter as `description — vendor, architecture`, skipping empty parts. */
 export function describeAdapter(info: AdapterInfoLike): string {
-  const head = info.description || info.device || 'unknown WebGPU adapter';
+  const head = info.description || info.device;
   const tail = [info.vendor, info.architecture].filter((s): s is string => !!s).join(', ');
+  // Browsers often redact the description and device: then vendor and architecture are the name.
+  if (!head) return tail ? `${tail}${isSoftwareAdapter(info) ? ' (software)' : ''}` : 'unnamed WebGPU adapter';
   return tail ? `${head} — ${tail}` : head;
 }
 

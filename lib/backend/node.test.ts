@@ -105,7 +105,8 @@ describe('adapter helpers', () => {
   it('formats description, vendor and architecture', () => {
     expect(describeAdapter({ vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader driver 5.0.0' })).toBe('SwiftShader driver 5.0.0 — google, swiftshader');
     expect(describeAdapter({ vendor: 'nvidia', device: 'H100' })).toBe('H100 — nvidia');
-    expect(describeAdapter({})).toBe('unknown WebGPU adapter');
+    expect(describeAdapter({})).toBe('unnamed WebGPU adapter');
+    expect(describeAdapter({ vendor: 'google', architecture: 'swiftshader' })).toBe('google, swiftshader (software)');
   });
 
   it('tells software adapters from hardware ones', () => {

@@ -83,7 +83,25 @@ export function initGraph(o: InitOptions): { graph: Graph; task: 'regression' | 
   edges.push({ source: 'model', sourcePort: 'model', target: 'train', targetPort: 'model' });
   nodes.push({ id: 'evaluate', kind: 'evaluate', params: { gates: [] }, position: { x: (x += 220), y: 100 } });
   edges.push({ source: 'train', sourcePort: 'trained', target: 'evaluate', targetPort: 'model' });
+  wrapLayout(nodes);
   return { graph: { version: GRAPH_VERSION, name: `${o.target} (${task}, ${model})`, seed: o.seed ?? 42, nodes, edges }, task };
+}
+
+/**
+ * Lays the main chain out in rows of four, like wrapped text, with the model under the node
+ * before `train`: a long pipeline then fits a canvas at a readable zoom. Layout only (not hashed).
+ */
+function wrapLayout(nodes: Graph['nodes']): void {
+  const PER_ROW = 4;
+  const DX = 230;
+  const DY = 190;
+  const chain = nodes.filter((n) => n.id !== 'model');
+  chain.forEach((n, i) => {
+    n.position = { x: (i % PER_ROW) * DX, y: Math.floor(i / PER_ROW) * DY };
+  });
+  const train = nodes.find((n) => n.id === 'train')?.position;
+  const model = nodes.find((n) => n.id === 'model');
+  if (train && model) model.position = { x: Math.max(0, train.x - DX), y: train.y + 95 };
 }
 
 /**

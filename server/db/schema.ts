@@ -283,3 +283,36 @@ export type ModelAlias = typeof modelAliases.$inferSelect;
 export type AliasEvent = typeof aliasEvents.$inferSelect;
 export type Endpoint = typeof endpoints.$inferSelect;
 export type EndpointKey = typeof endpointKeys.$inferSelect;
+
+/**
+ * Notebook versions of a project: every save whose content differs from the newest version
+ * appends one (`version` counts up from 1). `doc` is the notebook (lib/notebook's schema) with
+ * its cells and last outputs.
+ */
+export const notebooks = pgTable(
+  'notebooks',
+  {
+    projectId: text('project_id').notNull(),
+    version: integer('version').notNull(),
+    hash: text('hash').notNull(),
+    doc: jsonb('doc').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.version] })],
+);
+
+/**
+ * Custom node kinds a project's notebook defined: a name, a label, default config and the
+ * JavaScript of the transform. The canvas lists them in its palette; graphs carry the code in
+ * the node's params, so a run never depends on this table.
+ */
+export const customNodeKinds = pgTable(
+  'custom_node_kinds',
+  {
+    projectId: text('project_id').notNull(),
+    name: text('name').notNull(),
+    def: jsonb('def').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.name] })],
+);
