@@ -101,7 +101,7 @@ async function coldLoad(browser: Browser) {
   })()`)) as { dcl: number; load: number; fcp: number };
   await ctx.close();
   const jsBytes = scripts.reduce((s, x) => s + x.bytes, 0);
-  const heavy = scripts.filter((s) => /tfjs|@tensorflow|monaco-editor|MonacoEnvironment/.test(s.body)).map((s) => s.url);
+  const heavy = scripts.filter((s) => /tfjs|@tensorflow|registerKernel|monaco-editor|MonacoEnvironment/.test(s.body)).map((s) => s.url);
   return { interactiveMs, ...timing, jsBytes, scripts: scripts.length, heavy };
 }
 
@@ -120,11 +120,11 @@ async function frameTimesWhileDragging(page: Page, selector: string, moves: numb
     requestAnimationFrame(tick);
   })()`);
   const x = box.x + box.width / 2;
-  const y = box.y + 12;
+  const y = box.y + box.height / 2;
   await page.mouse.move(x, y);
   await page.mouse.down();
   for (let i = 1; i <= moves; i++) {
-    await page.mouse.move(x + Math.sin(i / 10) * 200 + i, y + Math.cos(i / 12) * 120);
+    await page.mouse.move(x + Math.sin(i / 10) * 60, y + (Math.cos(i / 12) - 1) * 40);
   }
   await page.mouse.up();
   return page.evaluate(`(() => { window.__stop = true; return window.__frames.slice(1); })()`) as Promise<number[]>;
@@ -152,7 +152,7 @@ async function main() {
     await page.getByRole('button', { name: 'Fit view' }).click();
     await page.waitForTimeout(500);
     const rendered = await page.locator('.react-flow__node').count();
-    const single = await frameTimesWhileDragging(page, '.react-flow__node[data-id="s50"]', 120);
+    const single = await frameTimesWhileDragging(page, '.react-flow__node[data-id="s62"]', 120);
     // Select every node (Ctrl+A on the canvas) and drag them all together.
     await page.getByRole('button', { name: 'Fit view' }).click();
     await page.waitForTimeout(500);
@@ -162,7 +162,7 @@ async function main() {
       throw e;
     });
     const n = await page.locator('.react-flow__node.selected').count();
-    const multi = await frameTimesWhileDragging(page, '.react-flow__node.selected[data-id="s60"]', 120);
+    const multi = await frameTimesWhileDragging(page, '.react-flow__node.selected[data-id="s63"]', 120);
     await ctx.close();
 
     const date = new Date().toISOString().slice(0, 10);
