@@ -5,6 +5,7 @@ import { listNodeKinds, type AnyNodeKind } from '../../lib/nodes/registry';
 import '../../lib/nodes/catalog';
 import { useGraphStore } from '../studio/graph-store';
 import { addNodeAt, freeSpot } from './commands';
+import { CustomKinds } from './CustomKinds';
 import { KIND_MIME } from './FlowCanvas';
 import { CATEGORY_LABELS, CATEGORY_ORDER, PORT_COLORS } from './ports';
 
@@ -19,14 +20,19 @@ export function Palette() {
   const [q, setQ] = useState('');
   const rf = useReactFlow();
   const groups = useMemo(() => {
-    const all = listNodeKinds().filter((k) => matches(k, q));
+    // `custom` nodes are made from the project's own kinds (the Custom group), never blank.
+    const all = listNodeKinds().filter((k) => k.kind !== 'custom' && matches(k, q));
     return CATEGORY_ORDER.map((c) => ({ category: c, kinds: all.filter((k) => k.category === c) })).filter((g) => g.kinds.length);
   }, [q]);
 
-  const addAtCentre = (kind: string) => {
+  const viewCentre = () => {
     const el = document.querySelector('.kc-flow');
     const r = el?.getBoundingClientRect();
-    const centre = r ? rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
+    return r ? rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
+  };
+
+  const addAtCentre = (kind: string) => {
+    const centre = viewCentre();
     // Below the centre's first free spot, so a new node never hides an existing one.
     addNodeAt(kind, freeSpot(useGraphStore.getState().graph, { x: centre.x - 85, y: centre.y - 40 }));
   };
@@ -55,7 +61,7 @@ export function Palette() {
         onChange={(e) => setQ(e.target.value)}
       />
       <div className="kc-palette-list">
-        {groups.length === 0 ? <p className="muted small">No node kind matches “{q}”.</p> : null}
+        {groups.length === 0 ? <p className="muted small">No built-in node kind matches “{q}”.</p> : null}
         {groups.map((g) => (
           <section key={g.category}>
             <h3>{CATEGORY_LABELS[g.category]}</h3>
@@ -84,6 +90,7 @@ export function Palette() {
             </ul>
           </section>
         ))}
+        <CustomKinds query={q} centre={viewCentre} />
       </div>
     </aside>
   );

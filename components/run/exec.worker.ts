@@ -13,6 +13,7 @@ import { ExecCache } from '../../lib/exec/cache';
 import { GraphInvalidError, runGraph } from '../../lib/exec/executor';
 import { formatDiagnostic } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
+import { runCustomInline } from '../../lib/nodes/kinds/custom';
 import type { DataSource, Evaluation, TrainedModel } from '../../lib/nodes/types';
 import type { DataInfo, FromWorker, RunResult, ToWorker } from './protocol';
 
@@ -73,6 +74,8 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
     const r = await runGraph(m.graph, {
       signal: ctl.signal,
       cache,
+      // Custom nodes are the project's own code: they run here, in this worker, off the main thread.
+      runCustom: runCustomInline,
       onEvent: (event) => post({ type: 'event', runId: m.runId, event }),
       loadData: async (ref) => {
         let src: DataSource;

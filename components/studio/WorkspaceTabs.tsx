@@ -4,6 +4,7 @@ import { usePathname } from 'next/navigation';
 
 const TABS = [
   { slug: 'canvas', label: 'Canvas' },
+  { slug: 'notebook', label: 'Notebook' },
   { slug: 'data', label: 'Data' },
   { slug: 'runs', label: 'Runs' },
   { slug: 'models', label: 'Models' },

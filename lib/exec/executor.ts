@@ -6,7 +6,7 @@ import { canonicalJson, graphHash } from '../graph/canonical';
 import type { Graph, GraphNode } from '../graph/schema';
 import { validateGraph, type Diagnostic, formatDiagnostic } from '../graph/validate';
 import { getNodeKind } from '../nodes/registry';
-import type { DataSource, ExecEvent, NodeContext, PortValues } from '../nodes/types';
+import type { DataSource, ExecEvent, NodeContext, PortValues, RunCustom } from '../nodes/types';
 import { deriveSeed } from '../rng';
 import { ExecCache } from './cache';
 
@@ -21,6 +21,8 @@ export interface RunGraphOptions {
   testData?: Table;
   /** content hash of testData, part of every cache key when testData is set */
   testDataHash?: string;
+  /** how `custom` nodes run user code here (a sandboxed process, a worker); absent = they fail */
+  runCustom?: RunCustom;
 }
 
 export interface RunGraphResult {
@@ -96,6 +98,7 @@ export async function runGraph(input: unknown, opts: RunGraphOptions): Promise<R
     log: (message, level = 'info') => emit({ type: 'log', nodeId: n.id, level, message }),
     loadData,
     ...(opts.testData ? { testData: opts.testData } : {}),
+    ...(opts.runCustom ? { runCustom: opts.runCustom } : {}),
   });
 
   const runNode = async (n: GraphNode): Promise<void> => {

@@ -4,6 +4,7 @@
  */
 import './kinds/dataset';
 import './kinds/preprocess';
+import './kinds/custom';
 import './kinds/linear-regression';
 import './kinds/lasso';
 import './kinds/ridge';

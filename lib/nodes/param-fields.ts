@@ -92,7 +92,7 @@ function describeField(name: string, js: Js, optional: boolean): FieldDescriptor
       return {
         ...base,
         type: 'string',
-        column: /^(target|column|label|by)$/i.test(name),
+        column: /^(target|column|by)$/i.test(name),
         ...(js.minLength !== undefined ? { minLength: js.minLength } : {}),
         ...(js.maxLength !== undefined ? { maxLength: js.maxLength } : {}),
       };

@@ -130,6 +130,25 @@ export interface DataSource {
   format: 'csv' | 'json';
 }
 
+/** One call of a custom node's code: the host decides where it runs (a Web Worker, a sandboxed process). */
+export interface CustomCodeRequest {
+  /** JS source of a function `(rows, config) => rows` (may be async) */
+  code: string;
+  rows: Record<string, unknown>[];
+  config: Record<string, unknown>;
+  nodeId: string;
+  signal: AbortSignal;
+  /** receives what the code printed with console.log */
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs custom code and resolves with what the function returned (checked by the `custom` kind).
+ * Rejects with an Error whose message is one line without the node prefix, e.g.
+ * "exceeded the time limit (10 s)".
+ */
+export type RunCustom = (req: CustomCodeRequest) => Promise<unknown>;
+
 /** What a node run receives beyond its inputs and params. */
 export interface NodeContext {
   nodeId: string;
@@ -144,6 +163,8 @@ export interface NodeContext {
   loadData(ref: { builtin?: string; input?: string }): Promise<DataSource>;
   /** when set, split nodes keep every row for training and evaluate nodes score this raw table */
   testData?: Table;
+  /** runs a `custom` node's code; absent where this environment cannot run user code */
+  runCustom?: RunCustom;
 }
 
 export type PortValues = Record<string, unknown>;

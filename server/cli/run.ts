@@ -14,6 +14,7 @@ import { writePackageDir } from '../../lib/package/node';
 import { selectTrainedModel } from '../runner/select-model';
 import { KILN_VERSION } from './version';
 import { readJsonFile } from './io';
+import { sandboxRunCustom } from '../sandbox/sandbox';
 
 export interface RunOptions {
   data: string[];
@@ -87,6 +88,7 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
   const progress = !o.json && (o.progress || process.stderr.isTTY === true);
   const result = await runGraph(graph, {
     loadData,
+    runCustom: sandboxRunCustom(),
     ...(testData ? { testData, testDataHash: testDataHash! } : {}),
     onEvent: (e) => {
       if (!progress) return;

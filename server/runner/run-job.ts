@@ -14,6 +14,7 @@ import type { Graph } from '../../lib/graph/schema';
 import type { DataSource, ExecEvent } from '../../lib/nodes/types';
 import { buildPackage } from '../../lib/package/package';
 import { KILN_VERSION } from '../cli/version';
+import { sandboxRunCustom } from '../sandbox/sandbox';
 import { LeaseLostError, RunnerAuthError, type ClaimedRun, type RunnerClient } from './client';
 import type { DatasetCache } from './dataset-cache';
 import { EventBatcher } from './event-batcher';
@@ -128,7 +129,9 @@ export async function executeRun(run: ClaimedRun, ctx: RunJobContext, drain: Abo
       // A drain waits for the epoch in progress, then stops the run at this boundary.
       if (type === 'epoch' && drain.aborted) stop('drain');
     };
-    const result = await runGraph(run.graph, { loadData, signal: ac.signal, onEvent });
+    // Custom nodes run in a sandboxed child process per call, never in this process.
+    const runCustom = sandboxRunCustom({ log });
+    const result = await runGraph(run.graph, { loadData, signal: ac.signal, onEvent, runCustom });
     if (stopReason === 'lost') return abandoned();
 
     const { trained, evaluation } = selectTrainedModel(result.graph, result.outputs);

@@ -1,7 +1,9 @@
 /** The studio's API: one router per domain. Clients import only `type AppRouter`. */
+import { customNodesRouter } from './custom-nodes';
 import { datasetsRouter } from './datasets';
 import { endpointsRouter } from './endpoints';
 import { graphsRouter } from './graphs';
+import { notebooksRouter } from './notebooks';
 import { projectsRouter } from './projects';
 import { registryRouter } from './registry';
 import { runnersRouter } from './runners';
@@ -16,6 +18,8 @@ export const appRouter = router({
   runners: runnersRouter,
   registry: registryRouter,
   endpoints: endpointsRouter,
+  customNodes: customNodesRouter,
+  notebooks: notebooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

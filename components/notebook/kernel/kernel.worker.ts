@@ -1,0 +1,135 @@
+/// <reference lib="webworker" />
+/**
+ * The notebook kernel: a Web Worker holding the reactive runtime (lib/notebook/runtime), tfjs on
+ * the chosen backend (WebGPU first), and the `kiln` API bound to the project's graph. A cell that
+ * never yields can only be stopped by terminating this worker (the client does that).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendInfo, BackendName } from '../../../lib/backend';
+import { initBrowserBackend } from '../../../lib/backend/browser';
+import { graphHash } from '../../../lib/graph/canonical';
+import type { Graph } from '../../../lib/graph/schema';
+import '../../../lib/nodes/catalog';
+import { NotebookRuntime } from '../../../lib/notebook/runtime';
+import { GraphMirror, makeKiln } from './kiln-api';
+import type { FromKernel, ToKernel } from './protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (m: FromKernel) => scope.postMessage(m);
+
+let projectName = '';
+let backend: BackendInfo | null = null;
+let backendReady: Promise<unknown> = Promise.resolve();
+let reqSeq = 0;
+const defineWaits = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+
+/** set when a cell changed the graph: readers re-run once the queue is empty */
+let kernelEdited = false;
+const mirror = new GraphMirror({ version: 1, seed: 42, nodes: [], edges: [] }, (seq, op) => {
+  kernelEdited = true;
+  post({ type: 'graph-op', seq, op });
+});
+let lastHash = graphHash(mirror.current);
+/** the graph hash graph-reading cells last ran on after a kernel edit */
+let readersSawHash = lastHash;
+let rerunTimer: ReturnType<typeof setTimeout> | undefined;
+/** Canvas edits re-run graph-reading cells after this pause (a drag or typing settles first). */
+const GRAPH_RERUN_MS = 300;
+
+const runtime: NotebookRuntime = new NotebookRuntime({
+  tf,
+  builtins: (ctx) => ({
+    tf,
+    kiln: makeKiln(
+      ctx,
+      {
+        tf,
+        projectName: () => projectName,
+        backend: () => backend,
+        graph: mirror,
+        defineNode: (def) =>
+          new Promise<void>((resolve, reject) => {
+            const reqId = ++reqSeq;
+            defineWaits.set(reqId, { resolve, reject });
+            post({ type: 'define-node', reqId, def });
+          }),
+      },
+      ctx.cellId ? runtime.memo(ctx.cellId) : {},
+    ),
+  }),
+  modules: (_ctx, b) => ({
+    '@tensorflow/tfjs': tf,
+    kiln: { kiln: b.kiln, default: b.kiln },
+  }),
+  onUpdate: (update) => post({ type: 'cell', update }),
+  onStatus: (busy) => {
+    post({ type: 'status', busy });
+    // Readers do not depend on writers by name; they still must see what a writer cell did.
+    // Readers never write, so this cannot loop.
+    if (!busy && kernelEdited) {
+      kernelEdited = false;
+      const h = graphHash(mirror.current);
+      if (h !== readersSawHash) {
+        readersSawHash = h;
+        void runtime.rerun(runtime.graphReaders());
+      }
+    }
+  },
+  globalScope: scope as unknown as Record<string, unknown>,
+});
+
+function startBackend(preferred: BackendName[]): Promise<unknown> {
+  // Cells run after the backend is up, on it; a failure is reported and cells run on what tfjs has.
+  backendReady = initBrowserBackend(preferred).then(
+    (info) => {
+      backend = info;
+      post({ type: 'backend', info });
+    },
+    (e: unknown) => post({ type: 'backend-error', message: e instanceof Error ? e.message : String(e) }),
+  );
+  return backendReady;
+}
+
+function onGraph(graph: Graph, ack: number, origin: 'canvas' | 'kernel'): void {
+  mirror.receive(graph, ack);
+  const h = graphHash(mirror.current);
+  const changed = h !== lastHash;
+  lastHash = h;
+  // Only canvas edits re-run readers: the kernel's own ops must not trigger the cells that made them.
+  if (origin !== 'canvas' || !changed) return;
+  if (rerunTimer) clearTimeout(rerunTimer);
+  rerunTimer = setTimeout(() => void runtime.rerun(runtime.graphReaders()), GRAPH_RERUN_MS);
+}
+
+scope.onmessage = (ev: MessageEvent<ToKernel>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'init':
+      projectName = m.projectName;
+      runtime.setVersionBase(m.versionBase);
+      void startBackend(m.preferred);
+      break;
+    case 'set-backend':
+      void startBackend(m.preferred);
+      break;
+    case 'set-cells':
+      void backendReady.then(() => runtime.setCells(m.cells, { run: m.run }));
+      break;
+    case 'run':
+      void backendReady.then(() => runtime.run(m.id));
+      break;
+    case 'interrupt':
+      runtime.interrupt();
+      break;
+    case 'graph':
+      onGraph(m.graph, m.ack, m.origin);
+      break;
+    case 'define-result': {
+      const w = defineWaits.get(m.reqId);
+      defineWaits.delete(m.reqId);
+      if (m.ok) w?.resolve();
+      else w?.reject(new Error(m.error ?? 'the custom node was not stored'));
+      break;
+    }
+  }
+};

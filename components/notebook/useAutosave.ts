@@ -1,0 +1,63 @@
+'use client';
+import { useEffect } from 'react';
+import { cellOutputSchema, type NotebookDoc } from '../../lib/notebook/schema';
+import { errorMessage, trpc } from '../studio/trpc';
+import { useNotebookStore } from './notebook-store';
+
+const AUTOSAVE_MS = 1200;
+
+/**
+ * Outputs the server would refuse (a NaN loss in a progress point, an oversized list) must not
+ * block saving the sources: non-finite numbers are dropped and invalid outputs left out.
+ */
+export function saveableDoc(doc: NotebookDoc): NotebookDoc {
+  return {
+    version: 1,
+    cells: doc.cells.map((c) => ({
+      ...c,
+      outputs: c.outputs
+        .map((o) => (o.type === 'progress' ? { ...o, points: o.points.map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => Number.isFinite(v)))) } : o))
+        .filter((o) => cellOutputSchema.safeParse(o).success)
+        .slice(0, 100),
+    })),
+  };
+}
+
+/** Saves the notebook after a pause in editing; nothing while a cell streams progress. */
+export async function saveNow(): Promise<void> {
+  const s = useNotebookStore.getState();
+  if (!s.projectName || s.saveState === 'saving') return;
+  const rev = s.rev;
+  s.setSaveState('saving');
+  try {
+    const r = await trpc.notebooks.save.mutate({ projectName: s.projectName, doc: saveableDoc(s.doc()) });
+    useNotebookStore.getState().setSaved(rev, r.version);
+  } catch (e) {
+    useNotebookStore.getState().setSaveState('error', `Could not save the notebook: ${errorMessage(e)}`);
+  }
+}
+
+export function useAutosave(enabled: boolean): void {
+  const rev = useNotebookStore((s) => s.rev);
+  const savedRev = useNotebookStore((s) => s.savedRev);
+  const saving = useNotebookStore((s) => s.saveState === 'saving');
+  const streaming = useNotebookStore((s) => Object.values(s.runtime).some((r) => r.status === 'running' || r.status === 'queued'));
+  useEffect(() => {
+    if (!enabled || rev === savedRev || saving || streaming) return;
+    const t = setTimeout(() => void saveNow(), AUTOSAVE_MS);
+    return () => clearTimeout(t);
+  }, [enabled, rev, savedRev, saving, streaming]);
+  // Leaving the notebook (another tab, a reload) with unsaved edits: save what there is now.
+  useEffect(() => {
+    if (!enabled) return;
+    const flush = () => {
+      const s = useNotebookStore.getState();
+      if (s.rev !== s.savedRev) void saveNow();
+    };
+    window.addEventListener('pagehide', flush);
+    return () => {
+      window.removeEventListener('pagehide', flush);
+      flush();
+    };
+  }, [enabled]);
+}
