@@ -1,7 +1,7 @@
 'use client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type KeyboardEvent } from 'react';
-import { addNode } from '../../lib/graph/edit';
+import { freshId } from '../../lib/graph/edit';
 import { customNodeParams } from '../../lib/nodes/custom-def';
 import { useGraphStore } from '../studio/graph-store';
 import { errorMessage, trpc, type RouterOutputs } from '../studio/trpc';
@@ -17,6 +17,25 @@ function matches(d: CustomDef, q: string): boolean {
   if (!q) return true;
   const hay = `${d.label} ${d.name} ${d.description} custom`.toLowerCase();
   return q.toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
+}
+
+/** Drag-and-drop payload of a custom kind (its params travel with it). */
+export const CUSTOM_MIME = 'application/x-kiln-custom-node';
+
+/**
+ * Adds a `custom` node carrying the kind's code near `at` (a free spot), named after the kind
+ * (`cap_hp`, `cap_hp_2` …), and selects it.
+ */
+export function addCustomAt(d: Pick<CustomDef, 'name' | 'label' | 'description' | 'config' | 'code'>, at: { x: number; y: number }): string {
+  const store = useGraphStore.getState();
+  let id = '';
+  store.apply((g) => {
+    id = freshId(d.name, new Set(g.nodes.map((n) => n.id)));
+    const node = { id, kind: 'custom', params: customNodeParams(d as CustomDef), label: d.label, position: freeSpot(g, { x: Math.round(at.x), y: Math.round(at.y) }) };
+    return { ...g, nodes: [...g.nodes, node] };
+  });
+  store.setSelection([id]);
+  return id;
 }
 
 /**
@@ -39,17 +58,9 @@ export function CustomKinds({ query, centre }: { query: string; centre: () => { 
   });
 
   const add = (d: CustomDef) => {
-    const store = useGraphStore.getState();
     const c = centre();
-    let id = '';
-    store.apply((g) => {
-      const r = addNode(g, 'custom', { params: customNodeParams(d), label: d.label, position: freeSpot(g, { x: Math.round(c.x - 85), y: Math.round(c.y - 40) }) });
-      id = r.id;
-      return r.graph;
-    });
-    store.setSelection([id]);
+    addCustomAt(d, { x: c.x - 85, y: c.y - 40 });
   };
-
   const remove = async (d: CustomDef) => {
     if (!projectName || !window.confirm(`Remove the custom node kind "${d.label}" from this project? Nodes already on a canvas keep their code.`)) return;
     try {
@@ -92,7 +103,12 @@ export function CustomKinds({ query, centre }: { query: string; centre: () => { 
             className="kc-palette-item"
             style={{ cursor: 'pointer' }}
             data-testid={`palette-custom-${d.name}`}
-            title={`${d.description ? `${d.description}\n\n` : ''}Custom node "${d.name}" (runs this project's own code). Click / Enter to add.`}
+            title={`${d.description ? `${d.description}\n\n` : ''}Custom node "${d.name}" (runs this project's own code). Drag onto the canvas, or click / Enter to add.`}
+            draggable
+            onDragStart={(e) => {
+              e.dataTransfer.setData(CUSTOM_MIME, JSON.stringify(d));
+              e.dataTransfer.effectAllowed = 'move';
+            }}
             onClick={() => add(d)}
             onKeyDown={(e) => onKey(e, d)}
           >

@@ -1,5 +1,6 @@
 'use client';
 import { fitGraph } from './fit';
+import { addCustomAt, CUSTOM_MIME } from './CustomKinds';
 import {
   Background,
   Controls,
@@ -116,7 +117,7 @@ export function FlowCanvas() {
   }, []);
 
   const onDragOver = useCallback((e: DragEvent) => {
-    if (e.dataTransfer.types.includes(KIND_MIME) || e.dataTransfer.types.includes('Files')) {
+    if (e.dataTransfer.types.includes(KIND_MIME) || e.dataTransfer.types.includes(CUSTOM_MIME) || e.dataTransfer.types.includes('Files')) {
       e.preventDefault();
       e.dataTransfer.dropEffect = e.dataTransfer.types.includes('Files') ? 'copy' : 'move';
     }
@@ -124,6 +125,13 @@ export function FlowCanvas() {
 
   const onDrop = useCallback(
     (e: DragEvent) => {
+      const custom = e.dataTransfer.getData(CUSTOM_MIME);
+      if (custom) {
+        e.preventDefault();
+        const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+        addCustomAt(JSON.parse(custom) as Parameters<typeof addCustomAt>[0], { x: p.x - 85, y: p.y - 30 });
+        return;
+      }
       const kind = e.dataTransfer.getData(KIND_MIME);
       if (kind) {
         e.preventDefault();
