@@ -364,6 +364,15 @@ describe.each(DB_KINDS)('queue on %s', (kind) => {
     });
   });
 
+  it('a claimed run shows the backend and device its runner registered with', async () => {
+    const { runnerId } = await createRunnerToken(kdb.db, 'wasm-box');
+    await registerRunner(kdb.db, runnerId, { backend: 'wasm', device: 'WebAssembly SIMD, 1 thread' });
+    const r = await submit();
+    const claimed = await claimRun(kdb.db, { runnerId, leaseMs: LEASE });
+    expect(claimed?.id).toBe(r.id);
+    expect(claimed).toMatchObject({ backend: 'wasm', device: 'WebAssembly SIMD, 1 thread' });
+  });
+
   it('lists runs newest first, filtered by project and status', async () => {
     const a = await submit();
     const b = await submit();

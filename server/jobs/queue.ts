@@ -125,6 +125,10 @@ export async function claimRun(db: Db, opts: { runnerId: string; leaseMs: number
       runnerId: opts.runnerId,
       leaseExpiresAt: leaseUntil(opts.leaseMs),
       startedAt: sql`coalesce(${runs.startedAt}, now())`,
+      // What the claiming runner registered with, so a running run already shows where it trains
+      // (completion records what the run really used).
+      backend: sql`coalesce((SELECT r.info->>'backend' FROM runners r WHERE r.id = ${opts.runnerId}), ${runs.backend})`,
+      device: sql`coalesce((SELECT r.info->>'device' FROM runners r WHERE r.id = ${opts.runnerId}), ${runs.device})`,
     })
     .where(
       and(
