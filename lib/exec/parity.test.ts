@@ -5,6 +5,7 @@ import '../nodes/catalog';
 import { initNodeBackend, shutdownNodeBackend } from '../backend/node';
 import type { BackendName } from '../backend/index';
 import { loadBuiltinDataset } from '../data/node';
+import { runCustomInline } from '../nodes/kinds/custom';
 import { listNodeKinds } from '../nodes/registry';
 import type { DataSource, Evaluation } from '../nodes/types';
 import { runGraph } from './executor';
@@ -28,7 +29,7 @@ async function runAll(): Promise<Results> {
   const out: Results = {};
   for (const [name, g] of Object.entries(fixtures)) {
     const before = tf.memory().numTensors;
-    const r = await runGraph(g, { loadData });
+    const r = await runGraph(g, { loadData, runCustom: runCustomInline });
     expect(tf.memory().numTensors, `${name} leaked tensors on ${tf.getBackend()}`).toBe(before);
     out[name] = {};
     for (const n of r.graph.nodes) if (n.kind === 'evaluate') out[name]![n.id] = r.outputs[n.id]!.metrics as Evaluation;

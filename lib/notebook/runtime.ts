@@ -8,49 +8,16 @@
  */
 import type * as tfNs from '@tensorflow/tfjs';
 import { analyzeCell, type CellAnalysis } from './analyze';
-import { errorOutput, isLayersModel, isTensor, progressPoint, toOutputs } from './display';
+import { compileCell, errorLine, type CellFn } from './cell-code';
+import { executeCell, Interrupted, ProgressLog, SUPERSEDED } from './cell-exec';
+import { errorOutput } from './display';
+import { disposeOwned } from './ownership';
+import type { CellContext, CellInput, CellStatus, CellUpdate, RuntimeOptions } from './runtime-types';
 import type { CellOutput } from './schema';
 import { buildCellGraph, type CellGraph } from './topology';
 
-export type CellStatus = 'idle' | 'queued' | 'running' | 'done' | 'error' | 'stale';
-
-/** What the kernel reports about a cell after every change (Contract C). */
-export interface CellUpdate {
-  id: string;
-  status: CellStatus;
-  version: number;
-  outputs: CellOutput[];
-  defines: string[];
-  uses: string[];
-  error?: string;
-  ms?: number;
-}
-
-export interface CellInput {
-  id: string;
-  source: string;
-  manual: boolean;
-}
-
-/** What a cell run gives the builtins factory: its id, its signal, and a progress sink. */
-export interface CellContext {
-  cellId: string;
-  signal: AbortSignal;
-  /** appends one point to the cell's streamed `progress` output */
-  progress(point: Record<string, number>): void;
-}
-
-export interface RuntimeOptions {
-  tf: typeof tfNs;
-  /** names every cell can read without defining them (e.g. `kiln`, `tf`), made per run */
-  builtins(ctx: CellContext): Record<string, unknown>;
-  /** what `import … from 'module'` reads, made per run */
-  modules?(ctx: CellContext, builtins: Record<string, unknown>): Record<string, unknown>;
-  onUpdate(u: CellUpdate): void;
-  onStatus?(busy: boolean): void;
-  /** a name no cell defines but the host's global scope has (e.g. `location`) passes through */
-  globalScope?: Record<string, unknown>;
-}
+export type { CellContext, CellInput, CellStatus, CellUpdate, RuntimeOptions } from './runtime-types';
+export { errorLine } from './cell-code';
 
 interface CellState {
   id: string;
@@ -71,79 +38,7 @@ interface CellState {
   ownedModels: { dispose(): unknown }[];
   /** per cell memo for hosts (e.g. ids of graph nodes it added), cleared never */
   memo: Record<string, unknown>;
-  fn?: (...args: unknown[]) => Promise<{ value: unknown; defines: Record<string, unknown> }>;
-}
-
-type AsyncFn = new (...args: string[]) => (...args: unknown[]) => Promise<{ value: unknown; defines: Record<string, unknown> }>;
-const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor as AsyncFn;
-
-/** Lines V8 puts before the body of `new AsyncFunction(...)` (`async function anonymous(…\n) {`). */
-const FN_HEADER_LINES = 2;
-
-class Interrupted extends Error {
-  constructor(message = 'interrupted') {
-    super(message);
-    this.name = 'Interrupted';
-  }
-}
-
-/** The cell line of an error thrown by cell code, from its stack (`cell-<id>.js:LINE:COL`). */
-export function errorLine(e: unknown, cellId: string, lineOffset: number): number | undefined {
-  const stack = e instanceof Error ? e.stack : undefined;
-  if (!stack) return undefined;
-  const esc = cellId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`cell-${esc}\\.js:(\\d+):\\d+`).exec(stack);
-  if (!m) return undefined;
-  const line = Number(m[1]) - FN_HEADER_LINES - lineOffset;
-  return line >= 1 ? line : undefined;
-}
-
-function isAsyncIterable(v: unknown): v is AsyncIterator<unknown> & AsyncIterable<unknown> {
-  return !!v && typeof v === 'object' && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function' && typeof (v as AsyncIterator<unknown>).next === 'function';
-}
-
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return !!v && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
-}
-
-/** Tensors and models reachable from `roots` (arrays, plain objects, Maps, Sets; bounded). */
-function reachable(roots: unknown[]): { tensors: Set<tfNs.Tensor>; models: Set<tfNs.LayersModel> } {
-  const tensors = new Set<tfNs.Tensor>();
-  const models = new Set<tfNs.LayersModel>();
-  const seen = new Set<object>();
-  // Breadth first, so tensors near the top are found before a big array eats the budget.
-  let queue: unknown[] = roots;
-  let budget = 200_000;
-  for (let depth = 0; depth <= 6 && queue.length && budget > 0; depth++) {
-    const next: unknown[] = [];
-    for (const v of queue) {
-      if (!v || typeof v !== 'object' || seen.has(v) || --budget < 0) continue;
-      seen.add(v);
-      if (isTensor(v)) tensors.add(v);
-      else if (isLayersModel(v)) models.add(v);
-      else if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) continue;
-      else if (Array.isArray(v)) next.push(...v.slice(0, 100_000));
-      else if (v instanceof Map) next.push(...v.values());
-      else if (v instanceof Set) next.push(...v);
-      else {
-        try {
-          next.push(...Object.values(v));
-        } catch {
-          // exotic object (proxy, host object): nothing to find
-        }
-      }
-    }
-    queue = next;
-  }
-  return { tensors, models };
-}
-
-/** Ids of the tensors the engine will hand out next: tensors made during a run have ids ≥ this. */
-function nextTensorId(tf: typeof tfNs): number {
-  const t = tf.scalar(0);
-  const id = t.id;
-  t.dispose();
-  return id + 1;
+  fn?: CellFn;
 }
 
 export class NotebookRuntime {
@@ -337,16 +232,9 @@ export class NotebookRuntime {
 
   /** Aborts the cell's run and frees what its previous run kept; its names are forgotten. */
   private invalidate(c: CellState): void {
-    c.ctl?.abort(new Interrupted('superseded by a newer run'));
+    c.ctl?.abort(new Interrupted(SUPERSEDED));
     c.ctl = undefined;
-    for (const t of c.ownedTensors) if (!t.isDisposed) t.dispose();
-    for (const m of c.ownedModels) {
-      try {
-        m.dispose();
-      } catch {
-        // already disposed
-      }
-    }
+    disposeOwned(c.ownedTensors, c.ownedModels);
     c.ownedTensors = [];
     c.ownedModels = [];
     for (const n of c.exported) if (this.graph.definedBy.get(n) === c.id || !this.graph.definedBy.has(n)) this.values.delete(n);
@@ -365,7 +253,7 @@ export class NotebookRuntime {
     this.generation++;
     // The running cell is superseded when it is about to run again.
     const cur = this.current;
-    if (cur && this.expand(this.pendingRoots).includes(cur.id)) cur.ctl?.abort(new Interrupted('superseded by a newer run'));
+    if (cur && this.expand(this.pendingRoots).includes(cur.id)) cur.ctl?.abort(new Interrupted(SUPERSEDED));
     for (const id of this.expand(this.pendingRoots)) {
       const c = this.cells.get(id);
       if (c && c !== this.current && c.status !== 'queued') this.setStatus(c, 'queued');
@@ -449,7 +337,6 @@ export class NotebookRuntime {
   }
 
   private async runCell(c: CellState): Promise<void> {
-    const { tf } = this.opts;
     this.invalidate(c);
     c.hasValues = false;
     const version = ++c.version;
@@ -465,17 +352,11 @@ export class NotebookRuntime {
       this.setStatus(c, 'error', { outputs: [{ type: 'error', name: 'Error', message: graphError }], error: graphError });
       return;
     }
+    const fail = (name: string, msg: string) => this.setStatus(c, 'error', { outputs: [{ type: 'error', name, message: msg }], error: msg, ms: 0 });
+    const isCurrent = () => c.version === version;
+    const progress = new ProgressLog(isCurrent, (outputs) => this.setStatus(c, 'running', { outputs }));
     const ctl = new AbortController();
-    c.ctl = ctl;
-    this.current = c;
-    let progress: { points: Record<string, number>[]; done: boolean } | null = null;
-    const pushProgress = (point: Record<string, number>) => {
-      if (c.version !== version) return;
-      progress ??= { points: [], done: false };
-      progress.points.push(point);
-      this.setStatus(c, 'running', { outputs: [{ type: 'progress', points: [...progress.points], done: false }] });
-    };
-    const ctx: CellContext = { cellId: c.id, signal: ctl.signal, progress: pushProgress };
+    const ctx: CellContext = { cellId: c.id, signal: ctl.signal, progress: progress.push };
     const builtins = this.opts.builtins(ctx);
     const modules = this.opts.modules?.(ctx, builtins) ?? {};
     this.setStatus(c, 'running');
@@ -485,94 +366,33 @@ export class NotebookRuntime {
       if (d !== undefined && d !== c.id) args.push(this.values.get(n));
       else if (n in builtins) args.push(builtins[n]);
       else if (this.opts.globalScope && n in this.opts.globalScope) args.push(this.opts.globalScope[n]);
-      else {
-        const msg = `\`${n}\` is not defined by any cell`;
-        this.setStatus(c, 'error', { outputs: [{ type: 'error', name: 'ReferenceError', message: msg }], error: msg, ms: 0 });
-        return;
-      }
+      else return fail('ReferenceError', `\`${n}\` is not defined by any cell`);
     }
-    for (const imp of a.imports) {
-      if (!(imp.module in modules)) {
-        const msg = `module "${imp.module}" is not available in the notebook (available: ${Object.keys(modules).join(', ') || 'none'})`;
-        this.setStatus(c, 'error', { outputs: [{ type: 'error', name: 'Error', message: msg }], error: msg, ms: 0 });
-        return;
-      }
-    }
-    const startId = nextTensorId(tf);
-    const inputs = reachable(args);
-    tf.engine().startScope();
-    let scopeOpen = true;
-    const endScope = (keep: tfNs.Tensor[]) => {
-      if (!scopeOpen) return;
-      scopeOpen = false;
-      tf.engine().endScope(keep);
-    };
-    const aborted = new Promise<never>((_, reject) => {
-      const onAbort = () => reject(ctl.signal.reason instanceof Error ? ctl.signal.reason : new Interrupted());
-      if (ctl.signal.aborted) onAbort();
-      else ctl.signal.addEventListener('abort', onAbort, { once: true });
-    });
-    aborted.catch(() => {});
+    const missing = a.imports.find((imp) => !(imp.module in modules));
+    if (missing) return fail('Error', `module "${missing.module}" is not available in the notebook (available: ${Object.keys(modules).join(', ') || 'none'})`);
+    c.ctl = ctl;
+    this.current = c;
     try {
-      c.fn ??= new AsyncFunction(...a.uses, '__modules', `${a.body}\n//# sourceURL=cell-${c.id}.js`);
-      const result = await Promise.race([c.fn(...args, modules), aborted]);
-      let value = result.value;
-      if (isThenable(value)) value = await Promise.race([value, aborted]);
-      if (c.version !== version) return;
-      const defines = result.defines ?? {};
-      // Values are visible to dependents as soon as the body finished (a streaming generator may go on).
-      for (const n of c.exported) if (this.graph.definedBy.get(n) === c.id) this.values.set(n, defines[n]);
-      c.hasValues = true;
-      let outputs: CellOutput[] = [];
-      if (isAsyncIterable(value)) {
-        const it = value;
-        const points: Record<string, number>[] = [];
-        let last: unknown;
-        try {
-          for (;;) {
-            const step = await Promise.race([it.next(), aborted]);
-            if (step.done) {
-              last = step.value;
-              break;
-            }
-            const p = progressPoint(step.value);
-            if (p) {
-              points.push(p);
-              pushProgress(p);
-            }
-          }
-        } catch (e) {
-          void Promise.resolve(it.return?.()).catch(() => {});
-          throw e;
-        }
-        const pts = progress ? (progress as { points: Record<string, number>[] }).points : points;
-        outputs = [{ type: 'progress', points: pts, done: true }, ...(await toOutputs(last))];
-      } else {
-        outputs = await toOutputs(value);
-        if (progress) outputs = [{ type: 'progress', points: (progress as { points: Record<string, number>[] }).points, done: true }, ...outputs];
-      }
-      const kept = reachable([defines, value]);
-      const owned = [...kept.tensors].filter((t) => t.id >= startId && !t.isDisposed);
-      endScope(owned);
-      if (c.version !== version) {
-        for (const t of owned) t.dispose();
-        return;
-      }
-      c.ownedTensors = owned;
-      c.ownedModels = [...kept.models].filter((m) => !inputs.models.has(m));
-      this.setStatus(c, 'done', { outputs, ms: performance.now() - t0 });
+      c.fn ??= compileCell(c.id, a);
+      const publish = (defines: Record<string, unknown>) => {
+        // Values are visible to dependents as soon as the body finished (a streaming generator may go on).
+        for (const n of c.exported) if (this.graph.definedBy.get(n) === c.id) this.values.set(n, defines[n]);
+        c.hasValues = true;
+      };
+      const r = await executeCell({ tf: this.opts.tf, fn: c.fn, args, modules, signal: ctl.signal, progress, isCurrent, publish });
+      if (!r) return;
+      c.ownedTensors = r.tensors;
+      c.ownedModels = r.models;
+      this.setStatus(c, 'done', { outputs: r.outputs, ms: performance.now() - t0 });
     } catch (e) {
-      endScope([]);
-      if (c.version !== version) return;
+      if (!isCurrent()) return;
       // Superseded runs report nothing; a run stopped by the user says so.
-      if (e instanceof Interrupted && /superseded/.test(e.message)) return;
+      if (e instanceof Interrupted && e.message === SUPERSEDED) return;
       const line = e instanceof Interrupted ? undefined : errorLine(e, c.id, a.lineOffset);
       const out = e instanceof Interrupted ? { type: 'error' as const, name: 'Interrupted', message: 'interrupted by the user' } : errorOutput(e, line);
-      const prior = progress ? [{ type: 'progress' as const, points: (progress as { points: Record<string, number>[] }).points, done: true }] : [];
       const msg = out.type === 'error' ? `${out.line ? `line ${out.line}: ` : ''}${out.message}` : 'error';
-      this.setStatus(c, 'error', { outputs: [...prior, out], error: msg, ms: performance.now() - t0 });
+      this.setStatus(c, 'error', { outputs: [...progress.final(), out], error: msg, ms: performance.now() - t0 });
     } finally {
-      endScope([]);
       if (c.ctl === ctl) c.ctl = undefined;
       if (this.current === c) this.current = null;
     }

@@ -1,0 +1,119 @@
+import { expect, test, type Page } from '@playwright/test';
+import { shot } from './screens';
+
+/**
+ * The notebook's `kiln` API in a real browser kernel: kiln.run (the project's graph in the
+ * worker, streaming epochs), kiln.submit (a server run through the local runner), kiln.node (one
+ * node kind on values), Interrupt on a cell that never yields, and no tensor leak across re-runs.
+ */
+
+const uniq = (p: string) => `${p}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+
+async function newNotebook(page: Page): Promise<string> {
+  const name = uniq('nbapi-');
+  await page.goto('/');
+  await page.getByLabel('Project name').first().fill(name);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${name}/canvas`));
+  await expect(page.getByTestId('canvas-node-train')).toBeVisible();
+  await page.getByRole('link', { name: 'Notebook', exact: true }).click();
+  await expect(page.getByTestId('nb-cell-0')).toBeVisible();
+  await page.waitForFunction(() => !!(window as unknown as { __kilnNotebook?: unknown }).__kilnNotebook);
+  return name;
+}
+
+/** Sets cell `i`'s source through the page's test hook (typing through Monaco is slow and flaky). */
+async function setCell(page: Page, i: number, source: string) {
+  while ((await page.locator('[data-testid^="nb-cell-"]').count()) <= i) await page.getByTestId('nb-add').last().click();
+  await page.evaluate(([i, s]) => (window as unknown as { __kilnNotebook: { setSource(i: number, s: string): void } }).__kilnNotebook.setSource(i as number, s as string), [i, source]);
+}
+
+/** Makes cell `i` manual before it has a source, so only the Run button runs it (exactly once). */
+async function manualCell(page: Page, i: number) {
+  while ((await page.locator('[data-testid^="nb-cell-"]').count()) <= i) await page.getByTestId('nb-add').last().click();
+  await page.getByTestId(`nb-manual-${i}`).check();
+}
+
+test('kiln.run trains the project graph in the kernel, streams epochs and returns metrics', async ({ page }, testInfo) => {
+  await newNotebook(page);
+  await manualCell(page, 0);
+  await setCell(page, 0, 'const r = await kiln.run(undefined, { sample: 200, epochs: 3 })');
+  await setCell(page, 1, 'r.backend');
+  await setCell(page, 2, 'Object.values(r.histories).map((h) => h.length)');
+  await setCell(page, 3, 'Object.keys(r.metrics ?? {}).length > 0');
+  await page.getByTestId('nb-run-0').click();
+  await expect(page.getByTestId('nb-status-0')).toContainText('done', { timeout: 45_000 });
+  await expect.poll(() => page.getByTestId('nb-progress-0').locator('.kiln-pt').count()).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('nb-output-1')).toContainText('webgpu');
+  await expect(page.getByTestId('nb-output-2')).toContainText('3');
+  await expect(page.getByTestId('nb-output-3')).toHaveText('true');
+  await shot(page, testInfo, 'notebook-kiln-run');
+});
+
+test('kiln.submit sends the graph to the server runner and the handle waits for success', async ({ page }) => {
+  await newNotebook(page);
+  await manualCell(page, 0);
+  await setCell(
+    page,
+    0,
+    [
+      'const g = kiln.graph.toJSON();',
+      "for (const n of g.nodes) if (n.kind === 'train') n.params = { ...n.params, epochs: 2 };",
+      'const h = await kiln.submit(g);',
+      'const run = await h.wait({ pollMs: 300 });',
+      'run.status',
+    ].join('\n'),
+  );
+  // Manual: the edit ran nothing (a starter cell that ran before now shows stale).
+  await expect(page.getByTestId('nb-status-0')).toHaveText(/idle|stale/);
+  await page.getByTestId('nb-run-0').click();
+  await expect(page.getByTestId('nb-output-0')).toHaveText('succeeded', { timeout: 50_000 });
+});
+
+test('kiln.node runs one node kind on a dataset', async ({ page }) => {
+  await newNotebook(page);
+  await setCell(page, 0, "const scaled = await kiln.node('standard_scale', { columns: ['Horsepower'] }, { data: await kiln.data('cars') })");
+  await setCell(page, 1, 'const hp = scaled.records.map((r) => r.Horsepower).filter((v) => v !== null) as number[]');
+  await setCell(page, 2, 'Math.abs(hp.reduce((a, b) => a + b, 0) / hp.length) < 1e-6');
+  await setCell(page, 3, "kiln.node('standard_scale', { columns: 3 }, {})");
+  await page.getByTestId('nb-run-0').click();
+  await expect(page.getByTestId('nb-output-2')).toHaveText('true', { timeout: 30_000 });
+  await page.getByTestId('nb-run-3').click();
+  await expect(page.getByTestId('nb-output-3')).toContainText('param "columns"');
+});
+
+test('Interrupt stops a cell that never yields; the kernel restarts', async ({ page }) => {
+  await newNotebook(page);
+  await setCell(page, 0, 'const k = 1');
+  await page.getByTestId('nb-manual-1').check();
+  await setCell(page, 1, 'while (true) {}');
+  await page.getByTestId('nb-run-0').click();
+  await expect(page.getByTestId('nb-status-0')).toContainText('done');
+  await page.getByTestId('nb-run-1').click();
+  await expect(page.getByTestId('nb-status-1')).toContainText('running');
+  await page.getByTestId('nb-interrupt').click();
+  await expect(page.getByTestId('nb-status-0')).toContainText('stale', { timeout: 10_000 });
+  await expect(page.getByTestId('nb-status-1')).toContainText('stale');
+  await setCell(page, 1, '1 + 1');
+  await page.getByTestId('nb-run-1').click();
+  await expect(page.getByTestId('nb-output-1')).toHaveText('2');
+});
+
+test('re-running a cell that makes tensors does not grow tf.memory()', async ({ page }) => {
+  await newNotebook(page);
+  await setCell(page, 0, 'const t = tf.randomNormal([64, 64]); const u = t.matMul(t).relu(); u.sum()');
+  await setCell(page, 1, 'tf.memory().numTensors');
+  await page.getByTestId('nb-run-0').click();
+  await expect(page.getByTestId('nb-status-0')).toContainText('done');
+  await page.getByTestId('nb-run-1').click();
+  await expect(page.getByTestId('nb-status-1')).toContainText('done');
+  const before = Number(await page.getByTestId('nb-output-1').textContent());
+  expect(before).toBeGreaterThan(0);
+  for (let i = 0; i < 10; i++) {
+    await page.getByTestId('nb-run-0').click();
+    await expect(page.getByTestId('nb-status-0')).toContainText('done');
+  }
+  await page.getByTestId('nb-run-1').click();
+  await expect(page.getByTestId('nb-status-1')).toContainText('done');
+  await expect(page.getByTestId('nb-output-1')).toHaveText(String(before));
+});
