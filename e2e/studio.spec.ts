@@ -65,6 +65,11 @@ test('a new user builds, prototypes on WebGPU, trains on the server, registers, 
   await expect(page.getByTestId('run-chart').locator('.kiln-pt').first()).toBeVisible();
   await expect(page.getByTestId('run-parity')).toBeVisible();
   await shot(page, testInfo, 'run-detail');
+  // The browser prototype used every row with the same seed and split: its metrics match the server's.
+  await page.getByTestId('run-parity').scrollIntoViewIfNeeded();
+  await expect(page.getByTestId('run-parity')).toContainText('r2');
+  await expect(page.getByTestId('run-parity')).toContainText('All shared metrics within');
+  await shot(page, testInfo, 'run-parity');
 
   // Register the run's package as a model version.
   const model = uniq('cars');
