@@ -8,13 +8,11 @@
  * shows the new result: analysis, scheduling, the kernel worker round trips and React
  * rendering, end to end. Target: under 200 ms.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, ROOT, median, startServer, stopServer, writeDocsSection } from './studio-harness';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const WRITE_DOCS = args.includes('--write-docs');
 const REPS = Number(args[args.indexOf('--reps') + 1] ?? 0) || 15;
@@ -23,28 +21,9 @@ const PORT = 3181;
 const DATA = resolve(ROOT, '.data/bench-notebook');
 const BASE = `http://localhost:${PORT}`;
 
-async function startServer(): Promise<ChildProcess> {
-  rmSync(DATA, { recursive: true, force: true });
-  const child = spawn('npx', ['tsx', 'server/main.ts', '--port', String(PORT), '--no-local-runner', '--data-dir', DATA], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
-  await new Promise<void>((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('listening on')) ok();
-    });
-    child.on('exit', (c) => fail(new Error(`server exited (${c}) before listening: did you run npm run build?`)));
-  });
-  return child;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
-};
-
 async function main() {
-  const server = await startServer();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'] });
+  const server = await startServer(PORT, DATA);
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${BASE}/projects/cars-sample/notebook`);
@@ -106,22 +85,10 @@ async function main() {
       '',
     ].join('\n');
     process.stdout.write(`${md}\n`);
-    if (WRITE_DOCS) {
-      const path = resolve(ROOT, 'docs/benchmarks.md');
-      const doc = readFileSync(path, 'utf8');
-      const start = doc.indexOf('## Notebook: re-running a chain');
-      let next = start >= 0 ? doc.indexOf('\n## ', start + 5) : -1;
-      if (next < 0) next = doc.length;
-      const updated = start >= 0 ? `${doc.slice(0, start)}${md}${doc.slice(next)}` : `${doc.trimEnd()}\n\n${md}`;
-      writeFileSync(path, updated.endsWith('\n') ? updated : `${updated}\n`);
-    }
+    if (WRITE_DOCS) writeDocsSection('## Notebook: re-running a chain', md);
   } finally {
     await browser.close();
-    try {
-      process.kill(-server.pid!, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
+    stopServer(server);
   }
 }
 

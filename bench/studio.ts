@@ -17,43 +17,21 @@
  * Prints a markdown table; `--write-docs` replaces the bench:studio section of
  * docs/benchmarks.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
+import { CHROMIUM_ARGS, ROOT, median, startServer, stopServer, writeDocsSection } from './studio-harness';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 const WRITE_DOCS = args.includes('--write-docs');
 const LOADS = Number(args[args.indexOf('--loads') + 1] ?? 0) || 7;
 const PORT = 3180;
 const DATA = resolve(ROOT, '.data/bench-studio');
 const BASE = `http://localhost:${PORT}`;
-const CHROMIUM_ARGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : NaN;
-}
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-}
-
-async function startServer(): Promise<ChildProcess> {
-  rmSync(DATA, { recursive: true, force: true });
-  // Its own process group, so stopping it also stops the node process tsx starts.
-  const child = spawn('npx', ['tsx', 'server/main.ts', '--port', String(PORT), '--no-local-runner', '--data-dir', DATA], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
-  await new Promise<void>((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('listening on')) ok();
-    });
-    child.on('exit', (c) => fail(new Error(`server exited (${c}) before listening: did you run npm run build?`)));
-  });
-  return child;
 }
 
 async function trpc(path: string, input: unknown): Promise<unknown> {
@@ -131,7 +109,7 @@ async function frameTimesWhileDragging(page: Page, selector: string, moves: numb
 }
 
 async function main() {
-  const server = await startServer();
+  const server = await startServer(PORT, DATA);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     // Warm the server's own caches (Next's first render of each route) so loads measure the browser.
@@ -195,23 +173,11 @@ async function main() {
     ];
     const md = lines.join('\n');
     process.stdout.write(`${md}\n`);
-    if (WRITE_DOCS) {
-      const path = resolve(ROOT, 'docs/benchmarks.md');
-      const doc = readFileSync(path, 'utf8');
-      const start = doc.indexOf('## Studio: first load and canvas responsiveness');
-      let next = start >= 0 ? doc.indexOf('\n## ', start + 5) : -1;
-      if (next < 0) next = doc.length;
-      const updated = start >= 0 ? `${doc.slice(0, start)}${md}${doc.slice(next)}` : `${doc.trimEnd()}\n\n${md}`;
-      writeFileSync(path, updated.endsWith('\n') ? updated : `${updated}\n`);
-    }
+    if (WRITE_DOCS) writeDocsSection('## Studio: first load and canvas responsiveness', md);
     if (heavy.length) process.exitCode = 1;
   } finally {
     await browser.close();
-    try {
-      process.kill(-server.pid!, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
+    stopServer(server);
   }
 }
 

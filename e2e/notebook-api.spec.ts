@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { ensureCell, newNotebook, setCell } from './notebook-helpers';
 import { shot } from './screens';
 
 /**
@@ -7,35 +8,14 @@ import { shot } from './screens';
  * node kind on values), Interrupt on a cell that never yields, and no tensor leak across re-runs.
  */
 
-const uniq = (p: string) => `${p}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-
-async function newNotebook(page: Page): Promise<string> {
-  const name = uniq('nbapi-');
-  await page.goto('/');
-  await page.getByLabel('Project name').first().fill(name);
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${name}/canvas`));
-  await expect(page.getByTestId('canvas-node-train')).toBeVisible();
-  await page.getByRole('link', { name: 'Notebook', exact: true }).click();
-  await expect(page.getByTestId('nb-cell-0')).toBeVisible();
-  await page.waitForFunction(() => !!(window as unknown as { __kilnNotebook?: unknown }).__kilnNotebook);
-  return name;
-}
-
-/** Sets cell `i`'s source through the page's test hook (typing through Monaco is slow and flaky). */
-async function setCell(page: Page, i: number, source: string) {
-  while ((await page.locator('[data-testid^="nb-cell-"]').count()) <= i) await page.getByTestId('nb-add').last().click();
-  await page.evaluate(([i, s]) => (window as unknown as { __kilnNotebook: { setSource(i: number, s: string): void } }).__kilnNotebook.setSource(i as number, s as string), [i, source]);
-}
-
 /** Makes cell `i` manual before it has a source, so only the Run button runs it (exactly once). */
 async function manualCell(page: Page, i: number) {
-  while ((await page.locator('[data-testid^="nb-cell-"]').count()) <= i) await page.getByTestId('nb-add').last().click();
+  await ensureCell(page, i);
   await page.getByTestId(`nb-manual-${i}`).check();
 }
 
 test('kiln.run trains the project graph in the kernel, streams epochs and returns metrics', async ({ page }, testInfo) => {
-  await newNotebook(page);
+  await newNotebook(page, 'nbapi-');
   await manualCell(page, 0);
   await setCell(page, 0, 'const r = await kiln.run(undefined, { sample: 200, epochs: 3 })');
   await setCell(page, 1, 'r.backend');
@@ -51,7 +31,7 @@ test('kiln.run trains the project graph in the kernel, streams epochs and return
 });
 
 test('kiln.submit sends the graph to the server runner and the handle waits for success', async ({ page }) => {
-  await newNotebook(page);
+  await newNotebook(page, 'nbapi-');
   await manualCell(page, 0);
   await setCell(
     page,
@@ -71,7 +51,7 @@ test('kiln.submit sends the graph to the server runner and the handle waits for 
 });
 
 test('kiln.node runs one node kind on a dataset', async ({ page }) => {
-  await newNotebook(page);
+  await newNotebook(page, 'nbapi-');
   await setCell(page, 0, "const scaled = await kiln.node('standard_scale', { columns: ['Horsepower'] }, { data: await kiln.data('cars') })");
   await setCell(page, 1, 'const hp = scaled.records.map((r) => r.Horsepower).filter((v) => v !== null) as number[]');
   await setCell(page, 2, 'Math.abs(hp.reduce((a, b) => a + b, 0) / hp.length) < 1e-6');
@@ -83,7 +63,7 @@ test('kiln.node runs one node kind on a dataset', async ({ page }) => {
 });
 
 test('Interrupt stops a cell that never yields; the kernel restarts', async ({ page }) => {
-  await newNotebook(page);
+  await newNotebook(page, 'nbapi-');
   await setCell(page, 0, 'const k = 1');
   await page.getByTestId('nb-manual-1').check();
   await setCell(page, 1, 'while (true) {}');
@@ -100,7 +80,7 @@ test('Interrupt stops a cell that never yields; the kernel restarts', async ({ p
 });
 
 test('re-running a cell that makes tensors does not grow tf.memory()', async ({ page }) => {
-  await newNotebook(page);
+  await newNotebook(page, 'nbapi-');
   await setCell(page, 0, 'const t = tf.randomNormal([64, 64]); const u = t.matMul(t).relu(); u.sum()');
   await setCell(page, 1, 'tf.memory().numTensors');
   await page.getByTestId('nb-run-0').click();

@@ -1,29 +1,9 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { newNotebook, setCell } from './notebook-helpers';
 import { shot } from './screens';
 
-const uniq = (p: string) => `${p}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-
-async function newNotebook(page: Page): Promise<string> {
-  const name = uniq('nb-');
-  await page.goto('/');
-  await page.getByLabel('Project name').first().fill(name);
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await expect(page).toHaveURL(new RegExp(`/projects/${name}/canvas`));
-  await expect(page.getByTestId('canvas-node-train')).toBeVisible();
-  await page.getByRole('link', { name: 'Notebook', exact: true }).click();
-  await expect(page.getByTestId('nb-cell-0')).toBeVisible();
-  await page.waitForFunction(() => !!(window as unknown as { __kilnNotebook?: unknown }).__kilnNotebook);
-  return name;
-}
-
-/** Sets cell `i`'s source through the page's test hook (typing through Monaco is slow and flaky). */
-async function setCell(page: Page, i: number, source: string) {
-  while ((await page.locator('[data-testid^="nb-cell-"]').count()) <= i) await page.getByTestId('nb-add').last().click();
-  await page.evaluate(([i, s]) => (window as unknown as { __kilnNotebook: { setSource(i: number, s: string): void } }).__kilnNotebook.setSource(i as number, s as string), [i, source]);
-}
-
 test('reactive cells: changing a re-runs what depends on it', async ({ page }, testInfo) => {
-  await newNotebook(page);
+  await newNotebook(page, 'nb-');
   await setCell(page, 0, 'const a = 2');
   await setCell(page, 1, 'const b = a * 3');
   await setCell(page, 2, 'b');
@@ -41,7 +21,7 @@ test('reactive cells: changing a re-runs what depends on it', async ({ page }, t
 
 test('a cell trains a tfjs model on a project dataset and streams epochs on WebGPU', async ({ page }) => {
   test.setTimeout(180_000);
-  await newNotebook(page);
+  await newNotebook(page, 'nb-');
   await expect(page.getByTestId('nb-backend')).toContainText('webgpu', { timeout: 60_000 });
   await setCell(
     page,
@@ -67,7 +47,7 @@ test('a cell trains a tfjs model on a project dataset and streams epochs on WebG
 });
 
 test('kiln.graph is the canvas graph, both ways', async ({ page }) => {
-  const project = await newNotebook(page);
+  const project = await newNotebook(page, 'nb-');
   await setCell(page, 0, "kiln.graph.addNode('drop_columns', { columns: ['Acceleration'] }, { id: 'from_notebook' })");
   await page.getByTestId('nb-run-0').click();
   await expect(page.getByTestId('nb-status-0')).toContainText('done');
@@ -88,7 +68,7 @@ test('kiln.graph is the canvas graph, both ways', async ({ page }) => {
 });
 
 test('outputs never run injected HTML or scripts', async ({ page }) => {
-  await newNotebook(page);
+  await newNotebook(page, 'nb-');
   await page.evaluate(() => ((window as unknown as { __pwned: number }).__pwned = 0));
   await setCell(page, 0, `'<img src=x onerror="parent.__pwned=1;window.__pwned=1"><script>parent.__pwned=2</script>'`);
   await setCell(page, 1, `kiln.html('<img src=x onerror="parent.__pwned=3"><script>parent.__pwned=4; document.title="x"</script><b>bold</b>')`);
@@ -109,7 +89,7 @@ test('outputs never run injected HTML or scripts', async ({ page }) => {
 });
 
 test('a notebook exports to .ipynb and imports back', async ({ page }) => {
-  await newNotebook(page);
+  await newNotebook(page, 'nb-');
   await setCell(page, 0, 'const a = 21');
   await setCell(page, 1, 'a * 2');
   await page.getByTestId('nb-run-0').click();
@@ -125,7 +105,7 @@ test('a notebook exports to .ipynb and imports back', async ({ page }) => {
   expect(JSON.stringify(nb.cells[1]!.outputs)).toContain('42');
 
   // Import it into another project's notebook: the cells come back.
-  await newNotebook(page);
+  await newNotebook(page, 'nb-');
   await page.getByTestId('nb-import-file').setInputFiles({ name: 'exported.ipynb', mimeType: 'application/json', buffer: await fs.readFile(path) });
   await expect.poll(() => page.evaluate(() => (window as unknown as { __kilnNotebook: { getSource(i: number): string } }).__kilnNotebook.getSource(1))).toBe('a * 2');
   await page.getByTestId('nb-run-0').click();
@@ -133,7 +113,7 @@ test('a notebook exports to .ipynb and imports back', async ({ page }) => {
 });
 
 test('a cell defines a custom node kind that appears in the canvas palette', async ({ page }) => {
-  await newNotebook(page);
+  await newNotebook(page, 'nb-');
   await setCell(
     page,
     0,

@@ -9,6 +9,7 @@ import type { Graph } from '../../lib/graph/schema';
 import { validateGraph } from '../../lib/graph/validate';
 import { getNodeKind } from '../../lib/nodes/registry';
 import { defaultParams } from '../../lib/nodes/param-fields';
+import { downloadBlob } from '../studio/download';
 import { useGraphStore } from '../studio/graph-store';
 import { useCanvasUi } from './canvas-ui';
 import { nodeSize } from './ports';
@@ -119,17 +120,6 @@ export function pasteClipboard(text?: string | null): void {
   store.setSelection(ids);
 }
 
-function download(name: string, blob: Blob): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 export function fileStem(): string {
   const { projectName, graph } = useGraphStore.getState();
   return (graph.name || projectName || 'pipeline').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '') || 'pipeline';
@@ -137,12 +127,12 @@ export function fileStem(): string {
 
 export function exportJson(): void {
   const { graph } = useGraphStore.getState();
-  download(`${fileStem()}.kiln.json`, new Blob([JSON.stringify(graph, null, 2)], { type: 'application/json' }));
+  downloadBlob(`${fileStem()}.kiln.json`, new Blob([JSON.stringify(graph, null, 2)], { type: 'application/json' }));
 }
 
 /** Downloads PNG bytes that already carry the graph. */
 export function downloadPng(bytes: Uint8Array): void {
-  download(`${fileStem()}.kiln.png`, new Blob([bytes as BlobPart], { type: 'image/png' }));
+  downloadBlob(`${fileStem()}.kiln.png`, new Blob([bytes as BlobPart], { type: 'image/png' }));
 }
 
 /**

@@ -3,6 +3,7 @@
 import { fromIpynb, toIpynb } from '../../lib/notebook/ipynb';
 import { notebookSchema, type NotebookDoc } from '../../lib/notebook/schema';
 import { fromScript, toScript } from '../../lib/notebook/script';
+import { downloadBlob } from '../studio/download';
 
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
@@ -38,25 +39,14 @@ export async function importFile(file: File): Promise<NotebookDoc> {
   return parsed.data;
 }
 
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 function baseName(projectName: string): string {
   return projectName.replace(/[^A-Za-z0-9._-]+/g, '-') || 'notebook';
 }
 
 export function exportIpynb(projectName: string, doc: NotebookDoc): void {
-  download(`${baseName(projectName)}.ipynb`, `${JSON.stringify(toIpynb(doc, { name: projectName }), null, 1)}\n`, 'application/x-ipynb+json');
+  downloadBlob(`${baseName(projectName)}.ipynb`, new Blob([`${JSON.stringify(toIpynb(doc, { name: projectName }), null, 1)}\n`], { type: 'application/x-ipynb+json' }));
 }
 
 export function exportScript(projectName: string, doc: NotebookDoc): void {
-  download(`${baseName(projectName)}.ts`, toScript(doc), 'text/typescript');
+  downloadBlob(`${baseName(projectName)}.ts`, new Blob([toScript(doc)], { type: 'text/typescript' }));
 }

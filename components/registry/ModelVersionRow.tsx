@@ -2,6 +2,7 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { fmtDate, fmtNum, mainMetricKeys, shortId } from '../runs/format';
+import { GateList, recordedGates } from '../runs/GateList';
 import type { RouterOutputs } from '../studio/trpc';
 
 type Version = RouterOutputs['registry']['versions']['list'][number];
@@ -10,7 +11,7 @@ type Version = RouterOutputs['registry']['versions']['list'][number];
 export function ModelVersionRow({ v, project, aliases, metricKeys }: { v: Version; project: string; aliases: string[]; metricKeys: string[] }) {
   const [open, setOpen] = useState(false);
   const base = `/projects/${encodeURIComponent(project)}`;
-  const gates = (Array.isArray(v.gates) ? v.gates : []) as { expr: string; passed: boolean; value?: number | null; metric?: string }[];
+  const gates = recordedGates(v.gates);
   const allMetrics = Object.entries(v.metrics ?? {});
   return (
     <>
@@ -92,14 +93,7 @@ export function ModelVersionRow({ v, project, aliases, metricKeys }: { v: Versio
                 {gates.length === 0 ? (
                   <p className="muted small">The evaluate node declares no gates.</p>
                 ) : (
-                  <ul className="reg-gates">
-                    {gates.map((g, i) => (
-                      <li key={i}>
-                        <span className={`badge ${g.passed ? 'pass' : 'fail'}`}>{g.passed ? 'pass' : 'fail'}</span> <code>{g.expr}</code>
-                        {typeof g.value === 'number' && <span className="muted"> ({g.metric ?? 'value'} = {fmtNum(g.value)})</span>}
-                      </li>
-                    ))}
-                  </ul>
+                  <GateList gates={gates} className="reg-gates" />
                 )}
               </div>
             </div>

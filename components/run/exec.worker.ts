@@ -14,7 +14,8 @@ import { GraphInvalidError, runGraph } from '../../lib/exec/executor';
 import { formatDiagnostic } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
 import { runCustomInline } from '../../lib/nodes/kinds/custom';
-import type { DataSource, Evaluation, TrainedModel } from '../../lib/nodes/types';
+import type { Evaluation, TrainedModel } from '../../lib/nodes/types';
+import { fetchDataRef } from './fetch-data';
 import type { DataInfo, FromWorker, RunResult, ToWorker } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -22,35 +23,7 @@ const post = (m: FromWorker) => scope.postMessage(m);
 
 const cache = new ExecCache(128);
 let cacheBackend = '';
-const fetched = new Map<string, Promise<DataSource>>();
 const runs = new Map<number, AbortController>();
-
-async function fetchSource(url: string, name: string): Promise<DataSource> {
-  const res = await fetch(url);
-  if (!res.ok) {
-    let msg = `${res.status} ${res.statusText}`;
-    try {
-      const body = (await res.json()) as { error?: { message?: string }; message?: string };
-      msg = body.error?.message ?? body.message ?? msg;
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new Error(`dataset "${name}": ${msg}`);
-  }
-  const format = res.headers.get('x-kiln-format') === 'json' || /json/.test(res.headers.get('content-type') ?? '') ? 'json' : 'csv';
-  return { name, text: await res.text(), format };
-}
-
-/** Fetched once per worker: the same URL always serves the same bytes (versions are immutable). */
-function fetchOnce(url: string, name: string): Promise<DataSource> {
-  let p = fetched.get(url);
-  if (!p) {
-    p = fetchSource(url, name);
-    fetched.set(url, p);
-    p.catch(() => fetched.delete(url));
-  }
-  return p;
-}
 
 async function startBackend(preferred: BackendInfo['name'][]): Promise<BackendInfo> {
   const info = await initBrowserBackend(preferred);
@@ -78,14 +51,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       runCustom: runCustomInline,
       onEvent: (event) => post({ type: 'event', runId: m.runId, event }),
       loadData: async (ref) => {
-        let src: DataSource;
-        if (ref.builtin) src = await fetchOnce(`/api/datasets/builtin/${encodeURIComponent(ref.builtin)}`, ref.builtin);
-        else {
-          const name = ref.input ?? '';
-          const id = m.datasets[name];
-          if (!id) throw new Error(`input dataset "${name}" is not uploaded to this project (upload it on the Data tab)`);
-          src = await fetchOnce(`/api/datasets/${encodeURIComponent(id)}/file`, name);
-        }
+        const src = await fetchDataRef(ref, (name) => m.datasets[name], (name) => `input dataset "${name}" is not uploaded to this project (upload it on the Data tab)`);
         const s = sampleDataSource(src, m.sampleSize, m.seed);
         data.push({ ref: ref.builtin ? `builtin:${ref.builtin}` : `input:${ref.input}`, sampleRows: s.sampleRows, totalRows: s.totalRows });
         return s.source;

@@ -3,7 +3,8 @@ import { useQueries, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { LineChart, type LineSeries } from '../charts/LineChart';
 import { errorMessage, trpc } from '../studio/trpc';
-import { fmtNum, METRIC_DIRECTION, shortId } from './format';
+import { RUN_METRIC_DIRECTION } from '../../lib/metrics/direction';
+import { fmtNum, shortId } from './format';
 import { epochSeries, type RunEventLike } from './run-events';
 
 /** Every event of a run, page by page. */
@@ -48,7 +49,7 @@ export function RunCompare({ ids, project, onClose }: { ids: string[]; project: 
 
   const data = cmp.data;
   const best = (metric: string): string | null => {
-    const dir = METRIC_DIRECTION[metric];
+    const dir = RUN_METRIC_DIRECTION[metric];
     if (!dir || !data) return null;
     let bestId: string | null = null;
     let bestV = 0;
@@ -114,7 +115,7 @@ export function RunCompare({ ids, project, onClose }: { ids: string[]; project: 
                   <tr key={k}>
                     <th scope="row">
                       {k}
-                      {METRIC_DIRECTION[k] && <span className="muted small"> ({METRIC_DIRECTION[k] === 'higher' ? '↑' : '↓'} better)</span>}
+                      {RUN_METRIC_DIRECTION[k] && <span className="muted small"> ({RUN_METRIC_DIRECTION[k] === 'higher' ? '↑' : '↓'} better)</span>}
                     </th>
                     {data.runs.map((r) => (
                       <td key={r.id} className={`num${b === r.id ? ' runs-best' : ''}`} title={b === r.id ? 'best' : undefined}>

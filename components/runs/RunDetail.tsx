@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { LineChart, type LineSeries } from '../charts/LineChart';
 import { errorMessage, trpc } from '../studio/trpc';
 import { ACTIVE_RUN, fmtBytes, fmtDate, fmtDuration, fmtNum, runDuration, shortId } from './format';
+import { GateList, recordedGates } from './GateList';
 import { epochSeries, logLines, type RunEventLike } from './run-events';
 import { RunParity } from './RunParity';
 import { RunRegister } from './RunRegister';
@@ -93,7 +94,7 @@ export function RunDetail({ project, runId }: { project: string; runId: string }
   const r = run.data;
   const active = ACTIVE_RUN.has(r.status);
   const metrics = Object.entries(r.metrics ?? {});
-  const gates = (Array.isArray(r.gates) ? r.gates : []) as { expr: string; passed: boolean; value?: number | null; metric?: string }[];
+  const gates = recordedGates(r.gates);
 
   return (
     <div className="page run-detail" data-testid="run-detail">
@@ -211,14 +212,7 @@ export function RunDetail({ project, runId }: { project: string; runId: string }
             {gates.length > 0 && (
               <>
                 <h3>Gates</h3>
-                <ul className="small" style={{ margin: 0, paddingLeft: 18 }}>
-                  {gates.map((g, i) => (
-                    <li key={i}>
-                      <span className={`badge ${g.passed ? 'pass' : 'fail'}`}>{g.passed ? 'pass' : 'fail'}</span> <code>{g.expr}</code>
-                      {typeof g.value === 'number' && <span className="muted"> ({g.metric ?? 'value'} = {fmtNum(g.value)})</span>}
-                    </li>
-                  ))}
-                </ul>
+                <GateList gates={gates} className="small" style={{ margin: 0, paddingLeft: 18 }} />
               </>
             )}
           </section>

@@ -44,21 +44,6 @@ export function fmtBytes(n: number | null | undefined): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** Which way a metric improves (same table as the registry's gates); unknown metrics are not ranked. */
-export const METRIC_DIRECTION: Readonly<Record<string, 'higher' | 'lower'>> = {
-  r2: 'higher',
-  accuracy: 'higher',
-  f1_macro: 'higher',
-  auc: 'higher',
-  rmse: 'lower',
-  mae: 'lower',
-  mape: 'lower',
-  logloss: 'lower',
-  mse: 'lower',
-  loss: 'lower',
-  val_loss: 'lower',
-};
-
 /** Metrics shown first in tables, in this order, when a run has them. */
 export const MAIN_METRICS = ['r2', 'rmse', 'mae', 'mape', 'accuracy', 'f1_macro', 'auc', 'logloss'];
 

@@ -15,3 +15,4 @@ export {
   type ProbMatrix,
 } from './classification';
 export { evaluateGate, evaluateGates, parseGate, type Gate, type GateOp } from './gates';
+export { METRIC_DIRECTION, RUN_METRIC_DIRECTION, type MetricDirection } from './direction';

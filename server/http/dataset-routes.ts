@@ -11,9 +11,10 @@ import { inferSchema, parseTable } from '../../lib/data/infer';
 import { tableStats } from '../../lib/data/stats';
 import { isKilnError } from '../../lib/errors';
 import { loadBuiltinDataset } from '../../lib/data/node';
-import { ensureProject, findDatasetByHash, getDataset, insertDatasetVersion } from '../db/catalog';
+import { ensureProject, findDatasetByHash, insertDatasetVersion } from '../db/catalog';
 import { datasets, type Dataset } from '../db/schema';
 import { checkDeclaredLength, limitedBody } from './body';
+import { datasetFileResponse } from './dataset-file';
 import type { ApiContext } from './context';
 import { errorJson, HttpError, json } from './errors';
 import { findProjectByName } from './lookup';
@@ -112,21 +113,12 @@ export async function datasetByHashHandler(ctx: ApiContext, req: Request, hash: 
  * runs and previews. (Runners use `/api/runner/datasets/:id` with their token.) Versions are
  * immutable, so the answer may be cached for good.
  */
-export async function datasetFileHandler(ctx: ApiContext, _req: Request, datasetId: string): Promise<Response> {
-  const d = await getDataset(ctx.db, datasetId);
-  if (!d) return errorJson(404, 'NOT_FOUND', `no dataset version ${datasetId}`);
-  const stream = await ctx.store.get(d.storageKey);
-  if (!stream) return errorJson(404, 'NOT_FOUND', `the file of dataset version ${datasetId} is missing from the artifact store`);
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      'content-type': d.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
-      'content-length': String(d.bytes),
-      'x-kiln-dataset-name': encodeURIComponent(d.name),
-      'x-kiln-format': d.format,
-      'cache-control': 'private, max-age=31536000, immutable',
-    },
-  });
+export function datasetFileHandler(ctx: ApiContext, _req: Request, datasetId: string): Promise<Response> {
+  return datasetFileResponse(ctx, datasetId, (d) => ({
+    'x-kiln-dataset-name': encodeURIComponent(d.name),
+    'x-kiln-format': d.format,
+    'cache-control': 'private, max-age=31536000, immutable',
+  }));
 }
 
 /** `GET /api/datasets/builtin/:name`: a vega-datasets file by name (`cars`, `penguins.json`), as the executor reads it. */

@@ -7,10 +7,11 @@ import { z } from 'zod';
 import { getDatasets, getGraph } from '../db/catalog';
 import type { Runner } from '../db/schema';
 import { waitForQueuedRun } from '../jobs/queue-signal';
-import { appendEvents, claimRun, completeRun, getDataset, heartbeat, releaseRun, type ClaimedRow } from '../jobs/queue';
+import { appendEvents, claimRun, completeRun, heartbeat, releaseRun, type ClaimedRow } from '../jobs/queue';
 import { authenticateRunner, registerRunner } from '../jobs/runners';
 import { readJson } from './body';
 import type { ApiContext } from './context';
+import { datasetFileResponse } from './dataset-file';
 import { errorJson, HttpError, json } from './errors';
 
 /** The runner a request's bearer token belongs to; 401 for a missing, unknown or revoked token. */
@@ -173,17 +174,5 @@ export async function releaseHandler(ctx: ApiContext, req: Request, runId: strin
 /** `GET /api/runner/datasets/:id`: the stored file, streamed. */
 export async function datasetDownloadHandler(ctx: ApiContext, req: Request, datasetId: string): Promise<Response> {
   await requireRunner(ctx, req);
-  const d = await getDataset(ctx.db, datasetId);
-  if (!d) return errorJson(404, 'NOT_FOUND', `no dataset version ${datasetId}`);
-  const stream = await ctx.store.get(d.storageKey);
-  if (!stream) return errorJson(404, 'NOT_FOUND', `the file of dataset version ${datasetId} is missing from the artifact store`);
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      'content-type': d.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
-      'content-length': String(d.bytes),
-      'x-kiln-sha256': d.hash,
-      'cache-control': 'no-store',
-    },
-  });
+  return datasetFileResponse(ctx, datasetId, (d) => ({ 'x-kiln-sha256': d.hash, 'cache-control': 'no-store' }));
 }

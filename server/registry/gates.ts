@@ -12,19 +12,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../lib/graph/canonical';
 import type { Graph, GraphNode } from '../../lib/graph/schema';
-
-/** Which way a metric improves. Metrics not listed here are never compared. */
-export const METRIC_DIRECTION: Readonly<Record<string, 'higher' | 'lower'>> = {
-  r2: 'higher',
-  accuracy: 'higher',
-  f1_macro: 'higher',
-  auc: 'higher',
-  rmse: 'lower',
-  mae: 'lower',
-  mape: 'lower',
-  logloss: 'lower',
-  mse: 'lower',
-};
+import { METRIC_DIRECTION } from '../../lib/metrics/direction';
 
 /** One gate's verdict on one alias move, as shown to users and stored in `alias_events`. */
 export interface GateCheck {

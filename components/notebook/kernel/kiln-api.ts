@@ -17,9 +17,10 @@ import { sampleDataSource } from '../../../lib/data/sample';
 import { chartMarker, htmlMarker } from '../../../lib/notebook/display';
 import type { CellContext } from '../../../lib/notebook/runtime';
 import { trpc } from '../../studio/trpc';
+import { fetchDataRef } from '../../run/fetch-data';
 import { resolveInputDatasets } from '../../run/inputs';
 import { applyGraphOp, parseEndpoint, type GraphOp } from './graph-ops';
-import { KilnData, fetchOnce, kilnData, projectDatasetId } from './kiln-data';
+import { KilnData, kilnData, projectDatasetId } from './kiln-data';
 
 /** The worker's copy of the store graph plus its own ops the store has not acknowledged yet. */
 export class GraphMirror {
@@ -149,12 +150,12 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
     return { source: a.node, sourcePort: a.port, target: b.node, targetPort: b.port };
   }
 
-  async function loadRef(ref: { builtin?: string; input?: string }, datasets: Record<string, string>): Promise<DataSource> {
-    if (ref.builtin) return fetchOnce(`/api/datasets/builtin/${encodeURIComponent(ref.builtin)}`, ref.builtin);
-    const name = ref.input ?? '';
-    const id = datasets[name] ?? (await projectDatasetId(env.projectName(), name));
-    if (!id) throw new Error(`input dataset "${name}" is not uploaded to project "${env.projectName()}"`);
-    return fetchOnce(`/api/datasets/${encodeURIComponent(id)}/file`, name);
+  function loadRef(ref: { builtin?: string; input?: string }, datasets: Record<string, string>): Promise<DataSource> {
+    return fetchDataRef(
+      ref,
+      (name) => datasets[name] ?? projectDatasetId(env.projectName(), name),
+      (name) => `input dataset "${name}" is not uploaded to project "${env.projectName()}"`,
+    );
   }
 
   const kiln = {

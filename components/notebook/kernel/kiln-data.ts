@@ -8,36 +8,8 @@ import { parseTable } from '../../../lib/data/infer';
 import { sampleDataSource } from '../../../lib/data/sample';
 import type { Table } from '../../../lib/data/table';
 import type { DataSource, Frame } from '../../../lib/nodes/types';
+import { fetchBuiltin, fetchUploaded } from '../../run/fetch-data';
 import { trpc } from '../../studio/trpc';
-
-const fetched = new Map<string, Promise<DataSource>>();
-
-async function fetchSource(url: string, name: string): Promise<DataSource> {
-  const res = await fetch(url);
-  if (!res.ok) {
-    let msg = `${res.status} ${res.statusText}`;
-    try {
-      const body = (await res.json()) as { error?: { message?: string }; message?: string };
-      msg = body.error?.message ?? body.message ?? msg;
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new Error(`dataset "${name}": ${msg}`);
-  }
-  const format = res.headers.get('x-kiln-format') === 'json' || /json/.test(res.headers.get('content-type') ?? '') ? 'json' : 'csv';
-  return { name, text: await res.text(), format };
-}
-
-/** Fetched once per worker: a URL always serves the same bytes (versions are immutable). */
-export function fetchOnce(url: string, name: string): Promise<DataSource> {
-  let p = fetched.get(url);
-  if (!p) {
-    p = fetchSource(url, name);
-    fetched.set(url, p);
-    p.catch(() => fetched.delete(url));
-  }
-  return p;
-}
 
 /** The newest uploaded version of a project dataset, or null when the project has none by that name. */
 export async function projectDatasetId(projectName: string, name: string): Promise<string | null> {
@@ -50,9 +22,9 @@ export async function projectDatasetId(projectName: string, name: string): Promi
 export async function loadNamed(projectName: string, name: string): Promise<DataSource> {
   if (typeof name !== 'string' || !name) throw new Error('kiln.data(name): name must be a dataset name, e.g. "cars"');
   const id = await projectDatasetId(projectName, name);
-  if (id) return fetchOnce(`/api/datasets/${encodeURIComponent(id)}/file`, name);
+  if (id) return fetchUploaded(id, name);
   try {
-    return await fetchOnce(`/api/datasets/builtin/${encodeURIComponent(name)}`, name);
+    return await fetchBuiltin(name);
   } catch (e) {
     throw new Error(`kiln.data("${name}"): no dataset "${name}" in project "${projectName}" and no built-in dataset of that name (${e instanceof Error ? e.message : String(e)})`);
   }

@@ -1,0 +1,60 @@
+/**
+ * Dataset bytes for the browser workers (the canvas run worker and the notebook kernel): built-in
+ * vega datasets and uploaded dataset versions from the server, fetched once per URL per worker.
+ */
+import type { DataSource } from '../../lib/nodes/types';
+
+const fetched = new Map<string, Promise<DataSource>>();
+
+async function fetchSource(url: string, name: string): Promise<DataSource> {
+  const res = await fetch(url);
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { error?: { message?: string }; message?: string };
+      msg = body.error?.message ?? body.message ?? msg;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new Error(`dataset "${name}": ${msg}`);
+  }
+  const format = res.headers.get('x-kiln-format') === 'json' || /json/.test(res.headers.get('content-type') ?? '') ? 'json' : 'csv';
+  return { name, text: await res.text(), format };
+}
+
+/** Fetched once per worker: the same URL always serves the same bytes (versions are immutable). */
+function fetchOnce(url: string, name: string): Promise<DataSource> {
+  let p = fetched.get(url);
+  if (!p) {
+    p = fetchSource(url, name);
+    fetched.set(url, p);
+    p.catch(() => fetched.delete(url));
+  }
+  return p;
+}
+
+/** The built-in (vega) dataset `name`. */
+export function fetchBuiltin(name: string): Promise<DataSource> {
+  return fetchOnce(`/api/datasets/builtin/${encodeURIComponent(name)}`, name);
+}
+
+/** The uploaded dataset version `id`, named `name`. */
+export function fetchUploaded(id: string, name: string): Promise<DataSource> {
+  return fetchOnce(`/api/datasets/${encodeURIComponent(id)}/file`, name);
+}
+
+/**
+ * A graph's data ref: a built-in dataset by name, or an input dataset by the version id `idOf`
+ * finds for its name; none found throws `missing(name)`.
+ */
+export async function fetchDataRef(
+  ref: { builtin?: string; input?: string },
+  idOf: (name: string) => string | null | undefined | Promise<string | null | undefined>,
+  missing: (name: string) => string,
+): Promise<DataSource> {
+  if (ref.builtin) return fetchBuiltin(ref.builtin);
+  const name = ref.input ?? '';
+  const id = await idOf(name);
+  if (!id) throw new Error(missing(name));
+  return fetchUploaded(id, name);
+}
