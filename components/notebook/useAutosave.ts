@@ -5,6 +5,9 @@ import { errorMessage, trpc } from '../studio/trpc';
 import { useNotebookStore } from './notebook-store';
 
 const AUTOSAVE_MS = 1200;
+/** While cells run and stream outputs, save at most this often (edits are not held back for long). */
+const STREAMING_SAVE_MS = 10_000;
+let lastSaveAt = 0;
 
 /**
  * Outputs the server would refuse (a NaN loss in a progress point, an oversized list) must not
@@ -23,11 +26,12 @@ export function saveableDoc(doc: NotebookDoc): NotebookDoc {
   };
 }
 
-/** Saves the notebook after a pause in editing; nothing while a cell streams progress. */
+/** Saves the notebook now (autosave calls it after a pause in editing). */
 export async function saveNow(): Promise<void> {
   const s = useNotebookStore.getState();
   if (!s.projectName || s.saveState === 'saving') return;
   const rev = s.rev;
+  lastSaveAt = Date.now();
   s.setSaveState('saving');
   try {
     const r = await trpc.notebooks.save.mutate({ projectName: s.projectName, doc: saveableDoc(s.doc()) });
@@ -43,8 +47,11 @@ export function useAutosave(enabled: boolean): void {
   const saving = useNotebookStore((s) => s.saveState === 'saving');
   const streaming = useNotebookStore((s) => Object.values(s.runtime).some((r) => r.status === 'running' || r.status === 'queued'));
   useEffect(() => {
-    if (!enabled || rev === savedRev || saving || streaming) return;
-    const t = setTimeout(() => void saveNow(), AUTOSAVE_MS);
+    if (!enabled || rev === savedRev || saving) return;
+    // A running cell changes the document at every epoch: save on a slower clock meanwhile, so
+    // source edits made during a long training are still saved, without a version per epoch.
+    const delay = streaming ? Math.max(AUTOSAVE_MS, STREAMING_SAVE_MS - (Date.now() - lastSaveAt)) : AUTOSAVE_MS;
+    const t = setTimeout(() => void saveNow(), delay);
     return () => clearTimeout(t);
   }, [enabled, rev, savedRev, saving, streaming]);
   // Leaving the notebook (another tab, a reload) with unsaved edits: save what there is now.

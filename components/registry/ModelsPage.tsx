@@ -15,7 +15,11 @@ export function ModelsPage({ project }: { project: string }) {
   const params = useSearchParams();
   const models = useQuery({ queryKey: ['models'], queryFn: () => trpc.registry.models.list.query() });
   const [picked, setPicked] = useState<string | null>(params.get('model'));
-  const list = models.data ?? [];
+  // The registry is shared by every project: show this project's models unless asked for all.
+  const [everyProject, setEveryProject] = useState(false);
+  const all = models.data ?? [];
+  const mine = all.filter((m) => m.projects.includes(project));
+  const list = everyProject ? all : mine;
   const name = list.find((m) => m.name === picked)?.name ?? list[0]?.name ?? null;
 
   return (
@@ -31,6 +35,16 @@ export function ModelsPage({ project }: { project: string }) {
       )}
       {models.isLoading ? (
         <p className="muted">Loading models…</p>
+      ) : all.length > 0 && list.length === 0 ? (
+        <div className="panel" data-testid="models-empty">
+          <p>
+            <strong>No model of this project is registered yet</strong> — open a succeeded run on the <Link href={`${base}/runs`}>Runs</Link> tab and use{' '}
+            <em>Register as model</em>.
+          </p>
+          <label className="small">
+            <input type="checkbox" checked={everyProject} onChange={(e) => setEveryProject(e.target.checked)} /> show the {all.length} model{all.length === 1 ? '' : 's'} of other projects
+          </label>
+        </div>
       ) : list.length === 0 ? (
         <div className="panel" data-testid="models-empty">
           <p>
@@ -42,12 +56,16 @@ export function ModelsPage({ project }: { project: string }) {
         <div className="reg-layout">
           <aside className="panel reg-models">
             <h2>Registered models</h2>
+            <label className="small muted" style={{ display: 'block', marginBottom: 8 }}>
+              <input type="checkbox" checked={everyProject} onChange={(e) => setEveryProject(e.target.checked)} data-testid="models-every-project" /> every project ({all.length})
+            </label>
             <ul data-testid="model-list">
               {list.map((m) => (
                 <li key={m.name}>
                   <button type="button" className={m.name === name ? 'reg-model current' : 'reg-model'} aria-pressed={m.name === name} onClick={() => setPicked(m.name)}>
                     <strong>{m.name}</strong>
                     <span className="small muted">
+                      {everyProject && m.projects.length ? `${m.projects.join(', ')} · ` : ''}
                       {m.latestVersion ? `latest v${m.latestVersion}` : 'no versions'}
                       {Object.entries(m.aliases).map(([a, v]) => ` · @${a}→v${v}`).join('')}
                     </span>

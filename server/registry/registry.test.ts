@@ -68,6 +68,9 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
     expect(v.backend).toBe('cpu');
     const models = await listModels(kdb.db);
     expect(models.find((m) => m.name === 'mpg')?.latestVersion).toBe(1);
+    // The studio's Models tab shows a project's own models: the project behind each version.
+    expect(models.find((m) => m.name === 'mpg')?.projects).toEqual(['registry-test']);
+    expect(models.find((m) => m.name === 'houses')?.projects).toEqual([]);
   });
 
   it('refuses runs that did not succeed or have no package', async () => {

@@ -11,7 +11,7 @@ import { KilnError } from '../../lib/errors';
 import type { Graph } from '../../lib/graph/schema';
 import type { Db } from '../db/client';
 import { getGraph } from '../db/catalog';
-import { aliasEvents, artifacts, modelAliases, modelVersions, registeredModels, runs, type AliasEvent, type ModelVersion, type RegisteredModel } from '../db/schema';
+import { aliasEvents, artifacts, modelAliases, modelVersions, projects, registeredModels, runs, type AliasEvent, type ModelVersion, type RegisteredModel } from '../db/schema';
 import type { ArtifactStore } from '../storage/types';
 import { checkMetricGates, compareMetric, defaultComparisonMetric, testDataFingerprint, type GateCheck } from './gates';
 import { checkServeability, type ServeabilityOptions } from './serveability';
@@ -77,6 +77,8 @@ async function requireModel(db: Db, name: string): Promise<RegisteredModel> {
 export interface ModelSummary extends RegisteredModel {
   latestVersion: number | null;
   aliases: Record<string, number>;
+  /** names of the projects whose runs made its versions (the registry itself is global) */
+  projects: string[];
 }
 
 /** All registered models by name, each with its latest version and aliases. */
@@ -90,9 +92,15 @@ export async function listModels(db: Db): Promise<ModelSummary[]> {
     .select({ modelId: modelAliases.modelId, alias: modelAliases.alias, version: modelVersions.version })
     .from(modelAliases)
     .innerJoin(modelVersions, eq(modelVersions.id, modelAliases.versionId));
+  const origins = await db
+    .selectDistinct({ modelId: modelVersions.modelId, project: projects.name })
+    .from(modelVersions)
+    .innerJoin(runs, eq(runs.id, modelVersions.runId))
+    .innerJoin(projects, eq(projects.id, runs.projectId));
   const latestBy = new Map(latest.map((l) => [l.modelId, Number(l.v)]));
   return models.map((m) => ({
     ...m,
+    projects: origins.filter((o) => o.modelId === m.id).map((o) => o.project).sort(),
     latestVersion: latestBy.get(m.id) ?? null,
     aliases: Object.fromEntries(aliases.filter((a) => a.modelId === m.id).map((a) => [a.alias, a.version])),
   }));
