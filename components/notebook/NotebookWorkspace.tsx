@@ -9,7 +9,7 @@ import { exampleDoc, useNotebookStore } from './notebook-store';
 import './notebook.css';
 import { useAutosave } from './useAutosave';
 import { useKernel, type BackendChoice, type KernelControls } from './useKernel';
-import { declareCellNames, loadMonaco } from './editor/monaco';
+import { declareCellNames, definedNameTypes, loadMonaco } from './editor/monaco';
 
 type Load = { status: 'loading' } | { status: 'ready' } | { status: 'error'; message: string };
 
@@ -71,13 +71,14 @@ export default function NotebookWorkspace({ projectName }: { projectName: string
     };
   }, [projectName]);
 
-  // Names any cell defines are declared to the editor, so using them elsewhere is no error.
-  const definedNames = useNotebookStore((s) => [...new Set(Object.values(s.runtime).flatMap((r) => r.defines))].sort().join(' '));
+  // Names any cell defines are declared to the editor (typed from their values when the kernel
+  // reported them), so using them elsewhere is no error. A JSON string keeps the selector stable.
+  const definedNames = useNotebookStore((s) => JSON.stringify(definedNameTypes(Object.values(s.runtime))));
   useEffect(() => {
     let cancelled = false;
     void loadMonaco()
       .then((monaco) => {
-        if (!cancelled) declareCellNames(monaco, definedNames ? definedNames.split(' ') : []);
+        if (!cancelled) declareCellNames(monaco, JSON.parse(definedNames) as [string, string | null][]);
       })
       .catch(() => undefined);
     return () => {

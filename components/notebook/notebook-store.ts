@@ -18,6 +18,8 @@ export interface CellRuntime {
   uses: string[];
   error?: string;
   ms?: number;
+  /** TypeScript types of the defined names' values (editor hints) */
+  types?: Record<string, string>;
 }
 
 export interface NotebookState {
@@ -46,7 +48,7 @@ export interface NotebookState {
   addCell(afterIndex: number, source?: string): string;
   deleteCell(id: string): void;
   moveCell(id: string, delta: -1 | 1): void;
-  applyUpdate(u: { id: string; status: CellStatus; version: number; outputs: CellOutput[]; defines: string[]; uses: string[]; error?: string; ms?: number }): void;
+  applyUpdate(u: { id: string; status: CellStatus; version: number; outputs: CellOutput[]; defines: string[]; uses: string[]; error?: string; ms?: number; types?: Record<string, string> }): void;
   setKernel(s: KernelStatus): void;
   setBackend(b: { name: string; adapter: string }): void;
   setKernelNotice(n: { kind: 'error' | 'info'; text: string } | null): void;
@@ -139,7 +141,7 @@ export const useNotebookStore = create<NotebookState>((set, get) => ({
     if (prev && u.version < prev.version) return;
     const cell = s.cells.find((c) => c.id === u.id);
     if (!cell) return;
-    const runtime = { ...s.runtime, [u.id]: { status: u.status, version: u.version, defines: u.defines, uses: u.uses, error: u.error, ms: u.ms } };
+    const runtime = { ...s.runtime, [u.id]: { status: u.status, version: u.version, defines: u.defines, uses: u.uses, error: u.error, ms: u.ms, types: u.types } };
     // Outputs are part of the document (saved, exported) once a run settles; while queued or
     // running the previous outputs stay visible unless the kernel streams new ones (progress).
     const settle = u.status === 'done' || u.status === 'error' || u.outputs.length > 0;

@@ -14,6 +14,8 @@ export interface CellUpdate {
   uses: string[];
   error?: string;
   ms?: number;
+  /** TypeScript types of the defined names' values after the last finished run (editor hints) */
+  types?: Record<string, string>;
 }
 
 export interface CellInput {

@@ -48,6 +48,12 @@ describe('NotebookRuntime', () => {
     expect(h.last.get('c2')?.status).toBe('done');
   });
 
+  it('reports a TypeScript type for each defined value (editor hints)', async () => {
+    const h = harness();
+    await h.rt.setCells(h.cells('const r = { histories: { a: [1, 2] } }; const t = tf.zeros([2]); const f = () => 1'));
+    expect(h.last.get('c0')?.types).toEqual({ r: '{ histories: { a: number[] } }', t: "import('@tensorflow/tfjs').Tensor", f: '(...args: any[]) => any' });
+  });
+
   it('runs in topological order whatever the cell order', async () => {
     const h = harness();
     await h.rt.setCells(h.cells('c', 'const c = b + 1', 'const b = 10'));

@@ -3,8 +3,7 @@
  * Cells are analysed (./analyze), linked by the names they define and use (./topology), and run
  * one at a time in topological order. Each run has a version; a result superseded by a newer run
  * of the same cell is dropped. Before a cell re-runs, what its previous run made is invalidated:
- * its AbortSignal is aborted, the tensors it created and kept are disposed, models it built are
- * disposed.
+ * its AbortSignal is aborted, the tensors it created and kept and the models it built are disposed.
  */
 import type * as tfNs from '@tensorflow/tfjs';
 import { analyzeCell, type CellAnalysis } from './analyze';
@@ -15,6 +14,7 @@ import { disposeOwned } from './ownership';
 import type { CellContext, CellInput, CellStatus, CellUpdate, RuntimeOptions } from './runtime-types';
 import type { CellOutput } from './schema';
 import { buildCellGraph, type CellGraph } from './topology';
+import { typesOfDefines } from './value-type';
 
 export type { CellContext, CellInput, CellStatus, CellUpdate, RuntimeOptions } from './runtime-types';
 export { errorLine } from './cell-code';
@@ -33,6 +33,7 @@ interface CellState {
   ms?: number;
   /** whether the names it defines hold values from a finished run */
   hasValues: boolean;
+  types?: Record<string, string>; // TS types of the values its last finished body defined (editor hints)
   ctl?: AbortController;
   ownedTensors: tfNs.Tensor[];
   ownedModels: { dispose(): unknown }[];
@@ -209,6 +210,7 @@ export class NotebookRuntime {
       uses: c.analysis.uses,
       ...(c.error !== undefined ? { error: c.error } : {}),
       ...(c.ms !== undefined ? { ms: c.ms } : {}),
+      ...(c.types ? { types: c.types } : {}),
     };
   }
 
@@ -378,6 +380,7 @@ export class NotebookRuntime {
         // Values are visible to dependents as soon as the body finished (a streaming generator may go on).
         for (const n of c.exported) if (this.graph.definedBy.get(n) === c.id) this.values.set(n, defines[n]);
         c.hasValues = true;
+        c.types = typesOfDefines(c.exported, defines);
       };
       const r = await executeCell({ tf: this.opts.tf, fn: c.fn, args, modules, signal: ctl.signal, progress, isCurrent, publish });
       if (!r) return;

@@ -78,10 +78,20 @@ export function loadMonaco(): Promise<Monaco> {
 const CELL_NAMES_PATH = 'file:///kiln/cell-names.d.ts';
 let cellNamesDts = '';
 
-/** Declares every name some cell defines (as `any`), so other cells may use it without a squiggle. */
-export function declareCellNames(monaco: Monaco, names: Iterable<string>): void {
-  const unique = [...new Set(names)].filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'kiln' && n !== 'tf').sort();
-  const text = `${unique.map((n) => `declare var ${n}: any;`).join('\n')}\n`;
+/** `[name, type]` per name some cell defines, sorted; the type is null when none was reported. */
+export function definedNameTypes(runtimes: Iterable<{ defines: string[]; types?: Record<string, string> }>): [string, string | null][] {
+  const types = new Map<string, string | null>();
+  for (const r of runtimes) for (const n of r.defines) if (!types.get(n)) types.set(n, r.types?.[n] ?? null);
+  return [...types].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Declares every name some cell defines, with the type of its value in the kernel when known
+ * (`any` otherwise), so other cells may use it without a squiggle and with completion.
+ */
+export function declareCellNames(monaco: Monaco, names: Iterable<readonly [string, string | null]>): void {
+  const valid = [...names].filter(([n]) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'kiln' && n !== 'tf');
+  const text = `${valid.map(([n, t]) => `declare var ${n}: ${t && !/[\r\n]/.test(t) ? t : 'any'};`).join('\n')}\n`;
   if (text === cellNamesDts) return;
   cellNamesDts = text;
   // A cell's own `const x` lives in its module scope and shadows this global declaration.
