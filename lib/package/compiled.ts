@@ -11,6 +11,7 @@
  * tfjs within float32 rounding (tested ≤ 1e-5).
  */
 import type { SerializedModel, Task } from '../nodes/types';
+import { outputsToPredictions } from './outputs';
 import type { Predictions } from './predictor';
 
 /** What {@link compileMembers} needs from a manifest: how to map member outputs to predictions. */
@@ -303,7 +304,6 @@ export function compileMembers(target: CompileTarget, members: readonly Serializ
   if (compiled.some((c) => c.outWidth !== width)) return null;
   const k = target.labels?.length ?? Math.max(2, width);
   if (target.task === 'regression' ? width !== 1 : width === 1 ? k !== 2 : width !== k) return null;
-  const scale = target.targetScale ?? { mean: 0, std: 1 };
 
   return {
     depth: compiled.map((c) => c.ops.length),
@@ -319,20 +319,7 @@ export function compileMembers(target: CompileTarget, members: readonly Serializ
           for (let i = 0; i < avg.length; i++) avg[i] = avg[i]! + o[i]! / compiled.length;
         }
       }
-      if (target.task === 'regression') {
-        const values = new Float32Array(n);
-        for (let i = 0; i < n; i++) values[i] = avg[i]! * scale.std + scale.mean;
-        return { n, values };
-      }
-      if (width === 1) {
-        const probs = new Float32Array(n * 2);
-        for (let i = 0; i < n; i++) {
-          probs[i * 2 + 1] = avg[i]!;
-          probs[i * 2] = 1 - avg[i]!;
-        }
-        return { n, probs, classes: 2 };
-      }
-      return { n, probs: avg, classes: k };
+      return outputsToPredictions(avg, n, width, target);
     },
   };
 }

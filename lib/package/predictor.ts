@@ -3,6 +3,7 @@ import { KilnError } from '../errors';
 import type { Table } from '../data/table';
 import { getNodeKind } from '../nodes/registry';
 import type { FittedStep, SerializedModel, Task } from '../nodes/types';
+import { outputsToPredictions } from './outputs';
 
 type TF = typeof tfTypes;
 
@@ -117,23 +118,7 @@ export class ModelRunner {
     const width = outs[0]!.length / n;
     const avg = new Float32Array(outs[0]!.length);
     for (const o of outs) for (let i = 0; i < avg.length; i++) avg[i]! += o[i]! / outs.length;
-    if (model.task === 'regression') {
-      const s = model.targetScale ?? { mean: 0, std: 1 };
-      const values = new Float32Array(n);
-      for (let i = 0; i < n; i++) values[i] = avg[i * width]! * s.std + s.mean;
-      return { n, values };
-    }
-    const k = model.labels?.length ?? Math.max(2, width);
-    if (width === 1) {
-      // Binary: the model outputs P(labels[1]).
-      const probs = new Float32Array(n * 2);
-      for (let i = 0; i < n; i++) {
-        probs[i * 2 + 1] = avg[i]!;
-        probs[i * 2] = 1 - avg[i]!;
-      }
-      return { n, probs, classes: 2 };
-    }
-    return { n, probs: avg, classes: k };
+    return outputsToPredictions(avg, n, width, model);
   }
 
   /** Input and output shapes of each live member (`null` = any size), to check a loaded package against its manifest. */
