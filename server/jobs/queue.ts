@@ -177,6 +177,19 @@ export interface RunEventInput {
 }
 
 /**
+ * The attempt a token holds on a running run, share-locked for the rest of the transaction (so
+ * a reaper or completion cannot take the run meanwhile), or null when the token holds nothing.
+ */
+async function heldAttempt(tx: Parameters<Parameters<Db['transaction']>[0]>[0], runId: string, attemptToken: string): Promise<{ attempt: number } | null> {
+  const [held] = await tx
+    .select({ attempt: runs.attempts })
+    .from(runs)
+    .where(and(eq(runs.id, runId), eq(runs.attemptToken, attemptToken), eq(runs.status, 'running')))
+    .for('share');
+  return held ?? null;
+}
+
+/**
  * Appends events of the attempt the token holds. Events already stored for the same
  * (run, attempt, seq) are skipped, so a re-sent batch is harmless; `accepted` counts new ones.
  * The run row is share-locked meanwhile, so the lease cannot be reaped halfway through a batch.
@@ -194,11 +207,7 @@ export async function appendEvents(
     }
   }
   const result = await db.transaction(async (tx) => {
-    const [held] = await tx
-      .select({ attempt: runs.attempts })
-      .from(runs)
-      .where(and(eq(runs.id, opts.runId), eq(runs.attemptToken, opts.attemptToken), eq(runs.status, 'running')))
-      .for('share');
+    const held = await heldAttempt(tx, opts.runId, opts.attemptToken);
     if (!held) return null;
     if (opts.events.length === 0) return 0;
     const inserted = await tx
@@ -220,11 +229,7 @@ export async function recordArtifact(
   opts: { runId: string; attemptToken: string; kind: string; storageKey: string; bytes: number; sha256: string },
 ): Promise<{ ok: true; artifact: Artifact } | LeaseLost> {
   const artifact = await db.transaction(async (tx) => {
-    const [held] = await tx
-      .select({ attempt: runs.attempts })
-      .from(runs)
-      .where(and(eq(runs.id, opts.runId), eq(runs.attemptToken, opts.attemptToken), eq(runs.status, 'running')))
-      .for('share');
+    const held = await heldAttempt(tx, opts.runId, opts.attemptToken);
     if (!held) return null;
     const values = { storageKey: opts.storageKey, bytes: opts.bytes, sha256: opts.sha256, attempt: held.attempt };
     const [row] = await tx
