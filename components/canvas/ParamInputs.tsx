@@ -268,23 +268,27 @@ export function FieldInput(props: InputProps) {
           </select>
         );
       }
-      // Long text (a custom node's code, filter expressions) gets a multi-line monospace box.
-      if ((f.maxLength ?? 0) > 1000) {
-        return (
-          <textarea
-            id={tid}
-            data-testid={tid}
-            aria-invalid={invalid}
-            className="mono"
-            rows={8}
-            spellCheck={false}
-            style={{ width: "100%", resize: "vertical", fontSize: 12 }}
-            value={typeof value === 'string' ? value : ''}
-            onChange={(e) => set(e.target.value === '' && f.optional ? undefined : e.target.value)}
-          />
-        );
+      {
+        const text = typeof value === 'string' ? value : '';
+        const onText = (t: string) => set(t === '' && f.optional ? undefined : t);
+        // Long text (a custom node's code) gets a multi-line monospace box.
+        if ((f.maxLength ?? 0) > 1000) {
+          return (
+            <textarea
+              id={tid}
+              data-testid={tid}
+              aria-invalid={invalid}
+              className="mono"
+              rows={8}
+              spellCheck={false}
+              style={{ width: '100%', resize: 'vertical', fontSize: 12 }}
+              value={text}
+              onChange={(e) => onText(e.target.value)}
+            />
+          );
+        }
+        return <input id={tid} data-testid={tid} aria-invalid={invalid} value={text} onChange={(e) => onText(e.target.value)} />;
       }
-      return <input id={tid} data-testid={tid} aria-invalid={invalid} value={typeof value === 'string' ? value : ''} onChange={(e) => set(e.target.value === '' && f.optional ? undefined : e.target.value)} />;
     case 'numberOrString':
       return (
         <input
