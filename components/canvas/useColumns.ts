@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { inferSchema, parseTable } from '../../lib/data/infer';
 import type { Graph, GraphNode } from '../../lib/graph/schema';
+import { builtinUrl, fetchSource } from '../run/fetch-data';
 import { trpc } from '../studio/trpc';
 
 /** The dataset node feeding `nodeId` (itself when it is one), walking edges upstream. */
@@ -22,18 +23,9 @@ export function upstreamDataset(graph: Graph, nodeId: string): GraphNode | null 
 
 /** Column names of a built-in dataset: parsed from its file (CSV: the first rows suffice). */
 async function builtinColumns(name: string): Promise<string[]> {
-  const res = await fetch(`/api/datasets/builtin/${encodeURIComponent(name)}`);
-  if (!res.ok) {
-    let msg = `HTTP ${res.status}`;
-    try {
-      msg = ((await res.json()) as { error?: { message?: string }; message?: string }).error?.message ?? msg;
-    } catch {
-      // not JSON: keep the status
-    }
-    throw new Error(`built-in dataset "${name}": ${msg}`);
-  }
-  const format = res.headers.get('x-kiln-format') === 'csv' ? 'csv' : 'json';
-  let text = await res.text();
+  const src = await fetchSource(builtinUrl(name), name);
+  const format = src.format;
+  let text = src.text;
   if (format === 'csv' && text.length > 65536) text = text.slice(0, text.lastIndexOf('\n', 65536));
   if (format === 'json' && text.length > 8_000_000) {
     // Too big to parse for a picker: read the keys of the first record.

@@ -2,6 +2,7 @@
 import { parseTable } from '../../lib/data/infer';
 import { tableStats, type TableStats } from '../../lib/data/stats';
 import type { Table } from '../../lib/data/table';
+import { builtinUrl, fetchSource, uploadedUrl } from '../run/fetch-data';
 
 export type DataSourceRef = { kind: 'upload'; id: string; name: string } | { kind: 'builtin'; name: string };
 
@@ -17,17 +18,9 @@ export function sourceKey(s: DataSourceRef): string {
 
 /** Loads and parses the file; throws one line naming the dataset on failure. */
 export async function loadTable(s: DataSourceRef): Promise<LoadedTable> {
-  const url = s.kind === 'upload' ? `/api/datasets/${encodeURIComponent(s.id)}/file` : `/api/datasets/builtin/${encodeURIComponent(s.name)}`;
-  const res = await fetch(url);
-  if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { error?: string } | null;
-    throw new Error(body?.error ?? `dataset "${s.name}": HTTP ${res.status}`);
-  }
-  const text = await res.text();
-  const fmtHeader = res.headers.get('x-kiln-format');
-  const format: 'csv' | 'json' = fmtHeader === 'json' || fmtHeader === 'csv' ? fmtHeader : /json/.test(res.headers.get('content-type') ?? '') ? 'json' : 'csv';
-  const table = parseTable({ name: s.name, text, format });
-  return { table, stats: tableStats(table, { bins: 20, topK: 10 }), bytes: text.length };
+  const src = await fetchSource(s.kind === 'upload' ? uploadedUrl(s.id) : builtinUrl(s.name), s.name);
+  const table = parseTable(src);
+  return { table, stats: tableStats(table, { bins: 20, topK: 10 }), bytes: src.text.length };
 }
 
 /** A cell as text: dates as ISO dates, booleans as true/false, missing as null. */

@@ -1,18 +1,19 @@
 /**
- * Dataset bytes for the browser workers (the canvas run worker and the notebook kernel): built-in
- * vega datasets and uploaded dataset versions from the server, fetched once per URL per worker.
+ * Dataset files from the server in the browser: built-in vega datasets and uploaded dataset
+ * versions. The workers (canvas run, notebook kernel) fetch each URL once; pages fetch directly.
  */
 import type { DataSource } from '../../lib/nodes/types';
 
 const fetched = new Map<string, Promise<DataSource>>();
 
-async function fetchSource(url: string, name: string): Promise<DataSource> {
+/** Fetches a dataset file; a refusal throws the server's one line (`{ error }`), naming the dataset. */
+export async function fetchSource(url: string, name: string): Promise<DataSource> {
   const res = await fetch(url);
   if (!res.ok) {
     let msg = `${res.status} ${res.statusText}`;
     try {
-      const body = (await res.json()) as { error?: { message?: string }; message?: string };
-      msg = body.error?.message ?? body.message ?? msg;
+      const body = (await res.json()) as { error?: string };
+      if (typeof body.error === 'string') msg = body.error;
     } catch {
       // not JSON: keep the status line
     }
@@ -33,14 +34,19 @@ function fetchOnce(url: string, name: string): Promise<DataSource> {
   return p;
 }
 
+/** URL of a built-in (vega) dataset's file. */
+export const builtinUrl = (name: string) => `/api/datasets/builtin/${encodeURIComponent(name)}`;
+/** URL of an uploaded dataset version's file. */
+export const uploadedUrl = (id: string) => `/api/datasets/${encodeURIComponent(id)}/file`;
+
 /** The built-in (vega) dataset `name`. */
 export function fetchBuiltin(name: string): Promise<DataSource> {
-  return fetchOnce(`/api/datasets/builtin/${encodeURIComponent(name)}`, name);
+  return fetchOnce(builtinUrl(name), name);
 }
 
 /** The uploaded dataset version `id`, named `name`. */
 export function fetchUploaded(id: string, name: string): Promise<DataSource> {
-  return fetchOnce(`/api/datasets/${encodeURIComponent(id)}/file`, name);
+  return fetchOnce(uploadedUrl(id), name);
 }
 
 /**
