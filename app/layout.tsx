@@ -8,6 +8,8 @@ export const metadata: Metadata = {
   title: 'Kiln',
   description:
     'Design ML pipelines in the browser, prototype on WebGPU, then train, register and serve the same graph.',
+  // Static files live in the tracked public/ (the build only adds generated folders beside them).
+  icons: { icon: { url: '/favicon.svg', type: 'image/svg+xml' } },
 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

@@ -34,3 +34,14 @@ test('WebGPU is available on a localhost page', async ({ page }) => {
   // An adapter (SwiftShader on GPU-less machines) means tfjs's WebGPU backend can really run.
   expect(gpu.adapter).toBe(true);
 });
+
+test('the static files in public/ are served and the page links the favicon', async ({ page, request }) => {
+  await page.goto('/');
+  await expect(page.locator('link[rel="icon"]')).toHaveAttribute('href', /\/favicon\.svg/);
+  const icon = await request.get('/favicon.svg');
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()['content-type']).toContain('image/svg+xml');
+  const robots = await request.get('/robots.txt');
+  expect(robots.status()).toBe(200);
+  expect(await robots.text()).toMatch(/^User-agent: \*\nDisallow: \/$/m);
+});

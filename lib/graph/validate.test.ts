@@ -97,6 +97,45 @@ describe('validateGraph', () => {
     expect(ds.map((d) => d.nodeId)).toEqual(expect.arrayContaining(['split', 'scale']));
   });
 
+  it('names the cycle itself, and marks the nodes downstream of it apart', () => {
+    const g = base();
+    g.nodes.push(
+      { id: 'impute_numeric', kind: 'impute', params: {} },
+      { id: 'encode', kind: 'one_hot', params: {} },
+      { id: 'scale', kind: 'standard_scale', params: {} },
+    );
+    g.edges = g.edges.filter((e) => e.target !== 'train' || e.targetPort !== 'data');
+    g.edges.push(
+      { source: 'impute_numeric', sourcePort: 'data', target: 'encode', targetPort: 'data' },
+      { source: 'encode', sourcePort: 'data', target: 'scale', targetPort: 'data' },
+      { source: 'scale', sourcePort: 'data', target: 'impute_numeric', targetPort: 'data' },
+      { source: 'scale', sourcePort: 'data', target: 'train', targetPort: 'data' },
+    );
+    const v = validateGraph(g);
+    const cycle = v.diagnostics.filter((d) => d.code === 'GRAPH_CYCLE');
+    expect(cycle.map((d) => [d.nodeId, d.severity])).toEqual([
+      ['impute_numeric', 'error'],
+      ['encode', 'error'],
+      ['scale', 'error'],
+    ]);
+    expect(cycle[0]!.message).toBe('node "impute_numeric" is on a cycle (impute_numeric → encode → scale → impute_numeric)');
+    expect(cycle[2]!.message).toBe('node "scale" is on a cycle (scale → impute_numeric → encode → scale)');
+    const blocked = v.diagnostics.filter((d) => d.code === 'BLOCKED_BY_CYCLE');
+    expect(blocked.map((d) => d.nodeId).sort()).toEqual(['eval', 'train']);
+    expect(blocked.every((d) => d.severity === 'warning' && d.message.includes('downstream of the cycle impute_numeric → encode → scale → impute_numeric'))).toBe(true);
+    // train and evaluate are not on the cycle, so no message names them as part of it.
+    expect(cycle.some((d) => /train|eval/.test(d.message))).toBe(false);
+    expect(v.ok).toBe(false);
+  });
+
+  it('reports a node wired to itself as a cycle of one', () => {
+    const g = base();
+    g.nodes.push({ id: 'scale', kind: 'standard_scale', params: {} });
+    g.edges.push({ source: 'scale', sourcePort: 'data', target: 'scale', targetPort: 'data' });
+    const cycle = validateGraph(g).diagnostics.filter((d) => d.code === 'GRAPH_CYCLE');
+    expect(cycle.map((d) => d.message)).toEqual(['node "scale" is on a cycle (scale → scale)']);
+  });
+
   it('enforces the size limit before per-node work', () => {
     const nodes = Array.from({ length: 2001 }, (_, i) => ({ id: `n${i}`, kind: 'mlp', params: {} }));
     expect(codes({ version: 1, nodes, edges: [] })).toEqual(['GRAPH_TOO_LARGE']);

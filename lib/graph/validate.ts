@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { getNodeKind } from '../nodes/registry';
 import { migrateGraph } from './migrate';
 import { GRAPH_LIMITS, graphSchema, type Graph } from './schema';
-import { topoSort } from './topology';
+import { cyclesThrough, descendants, topoSort } from './topology';
 
 export type DiagnosticCode =
   | 'GRAPH_VERSION'
@@ -16,7 +16,8 @@ export type DiagnosticCode =
   | 'PORT_TYPE_MISMATCH'
   | 'PORT_MULTIPLE'
   | 'MISSING_INPUT'
-  | 'GRAPH_CYCLE';
+  | 'GRAPH_CYCLE'
+  | 'BLOCKED_BY_CYCLE';
 
 /** A problem found in a graph: a code, where it is, and one line for the user. */
 export interface Diagnostic {
@@ -176,11 +177,26 @@ export function validateGraph(input: unknown): ValidationResult {
 
     const { cyclic } = topoSort([...byId.keys()], validEdges);
     if (cyclic.length) {
-      for (const id of cyclic) {
-        err({ code: 'GRAPH_CYCLE', message: `node "${id}" is on or downstream of a cycle (${cyclic.join(' → ')})`, path: `nodes[${byId.get(id)}]`, nodeId: id });
+      // Name the cycle itself on the nodes in it; the nodes it blocks downstream get their own line.
+      const cycles = cyclesThrough(cyclic, validEdges);
+      for (const [id, cycle] of cycles) {
+        err({ code: 'GRAPH_CYCLE', message: `node "${id}" is on a cycle (${cycle.join(' → ')})`, path: `nodes[${byId.get(id)}]`, nodeId: id });
+      }
+      const blockedBy = new Map<string, string[]>();
+      for (const [id, cycle] of cycles) {
+        for (const d of descendants(id, validEdges)) if (!cycles.has(d) && !blockedBy.has(d)) blockedBy.set(d, cycle);
+      }
+      for (const [id, cycle] of blockedBy) {
+        diagnostics.push({
+          code: 'BLOCKED_BY_CYCLE',
+          severity: 'warning',
+          message: `node "${id}" cannot run: it is downstream of the cycle ${cycle.join(' → ')}`,
+          path: `nodes[${byId.get(id)}]`,
+          nodeId: id,
+        });
       }
     }
-    return { ok: diagnostics.length === 0, diagnostics, graph: g, params };
+    return { ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics, graph: g, params };
   } catch (e) {
     // Validation must never throw: report the unexpected as a shape problem.
     err({ code: 'GRAPH_SHAPE', message: `graph could not be read: ${(e as Error).message}`, path: '' });

@@ -1,5 +1,12 @@
 import type { Task } from '../nodes/types';
-import type { Predictions } from './predictor';
+
+/** Predictions for n rows: `values` (regression, original units) or `probs` (n × K, classification). */
+export interface Predictions {
+  n: number;
+  values?: Float32Array;
+  probs?: Float32Array;
+  classes?: number;
+}
 
 /** What the output mapping needs to know about the trained model. */
 export interface OutputTarget {

@@ -3,7 +3,9 @@ import { KilnError } from '../errors';
 import type { Table } from '../data/table';
 import { getNodeKind } from '../nodes/registry';
 import type { FittedStep, SerializedModel, Task } from '../nodes/types';
-import { outputsToPredictions } from './outputs';
+import { outputsToPredictions, type Predictions } from './outputs';
+
+export type { Predictions } from './outputs';
 
 type TF = typeof tfTypes;
 
@@ -16,13 +18,6 @@ export interface PredictableModel {
   targetScale?: { mean: number; std: number };
 }
 
-/** Predictions for n rows: `values` (regression, original units) or `probs` (n × K, classification). */
-export interface Predictions {
-  n: number;
-  values?: Float32Array;
-  probs?: Float32Array;
-  classes?: number;
-}
 
 /** Replays fitted preprocessing steps on a raw table, in order: the one transform path for evaluation and serving. */
 export function applySteps(steps: FittedStep[], table: Table): Table {
