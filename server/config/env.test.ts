@@ -118,6 +118,27 @@ describe('the environment schema', () => {
     expect(c.runner.cacheDir).toMatch(/kiln-runner-cache$/);
   });
 
+  it('documents the defaults it uses: setting a variable to its README default changes nothing', () => {
+    const checked: string[] = [];
+    for (const [name, spec] of Object.entries(ENV_VARS) as [EnvName, { default: string }][]) {
+      // none, another variable's value, or a placeholder such as <tmp>
+      if (spec.default === '—' || /^`[A-Z][A-Z0-9_]*`/.test(spec.default) || spec.default.includes('<')) continue;
+      const mib = /^(\d+) MiB$/.exec(spec.default);
+      const value = mib ? String(Number(mib[1]) * 2 ** 20) : spec.default.replace(/^`(.*)`$/, '$1');
+      let parsed = false;
+      try {
+        parseSetting(name, value);
+        parsed = true;
+      } catch {
+        // a described default ("`KILN_LEASE_SECONDS` / 3", "—"): nothing to compare
+      }
+      if (!parsed) continue;
+      expect({ name, config: loadConfig({ [name]: value }) }).toEqual({ name, config: loadConfig({}) });
+      checked.push(name);
+    }
+    expect(checked).toEqual(expect.arrayContaining(['PORT', 'HOST', 'KILN_DATA_DIR', 'KILN_LEASE_SECONDS', 'KILN_MAX_UPLOAD_BYTES', 'KILN_SERVING_LOG_SAMPLE', 'KILN_SERVE_NO_REEXEC', 'KILN_RUNNER_BACKEND']));
+  });
+
   it('derives the heartbeat from the lease and the unzipped cap from the artifact cap', () => {
     expect(loadConfig({ KILN_LEASE_SECONDS: '3' }).api.heartbeatSeconds).toBe(1);
     expect(loadConfig({ KILN_LEASE_SECONDS: '60', KILN_HEARTBEAT_SECONDS: '5' }).api.heartbeatSeconds).toBe(5);
