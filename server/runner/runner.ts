@@ -36,7 +36,7 @@ export interface StartRunnerOptions {
   claimWaitSeconds?: number;
   /** dataset cache folder (default: `KILN_RUNNER_CACHE` or <tmp>/kiln-runner-cache) */
   cacheDir?: string;
-  /** the Vulkan drivers Dawn loads (`VK_ICD_FILENAMES`), for the webgpu backend's diagnostics */
+  /** the Vulkan drivers Dawn loads (default: `VK_ICD_FILENAMES`), for the webgpu backend's diagnostics */
   vulkanIcdFiles?: string;
   /** how long one request keeps retrying while the server is unreachable (default 120 s) */
   retryForMs?: number;
@@ -82,7 +82,7 @@ export async function startRunner(o: StartRunnerOptions): Promise<RunnerHandle> 
   /** long-poll window; short enough that a stopping runner's last claim returns soon */
   const CLAIM_WAIT_SECONDS = o.claimWaitSeconds ?? 2;
 
-  const backend = await initNodeBackend(o.backend, { vulkanIcdFiles: o.vulkanIcdFiles });
+  const backend = await initNodeBackend(o.backend, { vulkanIcdFiles: o.vulkanIcdFiles ?? getConfig().vulkanIcdFiles });
   let warnedUnreachable = false;
   const client = new RunnerClient({
     server: url.origin + url.pathname.replace(/\/+$/, ''),
