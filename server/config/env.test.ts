@@ -150,6 +150,7 @@ describe('the environment schema', () => {
     expect(loadConfig({ KILN_S3_BUCKET: 'kiln', AWS_ENDPOINT_URL: 'http://minio:9000', AWS_DEFAULT_REGION: 'eu-west-1' }).s3).toEqual({ bucket: 'kiln', endpoint: 'http://minio:9000', region: 'eu-west-1', forcePathStyle: true });
     expect(loadConfig({ KILN_S3_BUCKET: 'kiln', KILN_S3_ENDPOINT: 'https://r2.example', AWS_ENDPOINT_URL: 'http://minio:9000', KILN_S3_FORCE_PATH_STYLE: 'false' }).s3).toEqual({ bucket: 'kiln', endpoint: 'https://r2.example', forcePathStyle: false });
     expect(loadConfig({ KILN_S3_PREFIX: 'p', AWS_REGION: 'eu-west-1' }).s3).toBeNull();
+    expect(loadConfig({ KILN_S3_BUCKET: 'kiln', KILN_S3_FORCE_PATH_STYLE: 'TRUE' }).s3?.forcePathStyle).toBe(true);
   });
 
   it('lets the serving token fall back to the runner token, and VK_DRIVER_FILES stand in for VK_ICD_FILENAMES', () => {

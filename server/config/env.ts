@@ -58,7 +58,14 @@ function positiveNumber(unit: string): { type: z.ZodType<number>; expected: stri
 }
 
 const port = number({ min: 0, max: 65535 });
-const flag = { type: z.enum(['1', '0', 'true', 'false']).transform((s) => s === '1' || s === 'true'), expected: '1, 0, true or false' };
+const flag = {
+  type: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['1', '0', 'true', 'false']))
+    .transform((s) => s === '1' || s === 'true'),
+  expected: '1, 0, true or false',
+};
 const text = { type: z.string(), expected: 'text' };
 const path = { type: z.string(), expected: 'a path' };
 const token = { type: z.string().regex(/^\S+$/), expected: 'a token without blanks' };
