@@ -49,6 +49,8 @@ describe('a bad setting at start', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`kiln server: error: ${line}\n`);
+    // at start: before the database opens (a server that got further would still be listening)
+    expect(r.ms).toBeLessThan(30_000);
   });
 
   it('stops the server on a bad flag with the same parser, naming the flag', async () => {
