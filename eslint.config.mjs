@@ -109,4 +109,16 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: layeringPatterns }],
     },
   },
+  // Settings are parsed once by server/config, the one zod schema of the environment; lib/ takes
+  // them as arguments. Tests and the test harness set up their own child processes' environment.
+  {
+    files: ['server/**/*.ts', 'lib/**/*.ts'],
+    ignores: ['server/config/**', '**/*.test.ts', 'server/runner/harness.ts', 'server/db/testing.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read settings from server/config (getConfig, or loadConfig in tests); lib/ takes them as arguments.' },
+      ],
+    },
+  },
 );

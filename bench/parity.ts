@@ -24,7 +24,7 @@ const cases = [
 ];
 
 const backend = (process.argv[2] ?? 'wasm') as 'cpu' | 'wasm' | 'webgpu';
-const info = await initNodeBackend(backend);
+const info = await initNodeBackend(backend, { vulkanIcdFiles: process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES });
 const dir = mkdtempSync(join(tmpdir(), 'kiln-parity-'));
 const rows: string[] = [];
 for (const c of cases) {

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const backend = (argv[argv.indexOf('--backend') + 1] ?? 'wasm') as BackendName;
   const epochs = Number(argv.includes('--epochs') ? argv[argv.indexOf('--epochs') + 1] : 3);
-  const info = await initNodeBackend(argv.includes('--backend') ? backend : 'wasm');
+  const info = await initNodeBackend(argv.includes('--backend') ? backend : 'wasm', { vulkanIcdFiles: process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES });
   console.log(`backend: ${info.adapter}; ${JSON.stringify(info.details ?? {})}`);
   const { x, y } = data();
   await time('Kiln fitModel', kilnLoop(), x, y, epochs);

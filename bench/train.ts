@@ -275,7 +275,7 @@ async function main(): Promise<void> {
   for (const name of a.backends) {
     let info: BackendInfo;
     try {
-      info = await initNodeBackend(name);
+      info = await initNodeBackend(name, { vulkanIcdFiles: process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES });
     } catch (e) {
       console.error(`skipping ${name}: ${(e as Error).message}`);
       continue;

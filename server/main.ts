@@ -25,6 +25,7 @@ import { nodeHandler } from './http/node-adapter';
 import { openApiRuntime } from './http/runtime';
 import { seedSampleProject } from './db/samples';
 import { SERVING_NODE_FLAGS } from './serving/node-flags';
+import { childEnv, DEFAULT_SERVING_URL, getConfig, parseSetting, type KilnConfig } from './config';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const LOCAL_RUNNER_NAME = 'kiln-local-runner';
@@ -35,7 +36,17 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-function parseFlags(argv: string[]) {
+/** The settings (server/config), refused in one line when a variable has a bad value. */
+function settings(): KilnConfig {
+  try {
+    return getConfig();
+  } catch (e) {
+    fail((e as Error).message);
+  }
+}
+
+/** Flags win over the environment; both go through the same parser. */
+function parseFlags(argv: string[], config: KilnConfig) {
   let values;
   try {
     ({ values } = parseArgs({
@@ -54,18 +65,20 @@ function parseFlags(argv: string[]) {
   } catch (e) {
     fail((e as Error).message);
   }
-  const portText = values.port ?? process.env.PORT ?? '3000';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) fail(`--port must be a port number from 0 to 65535, got "${portText}"`);
-  const servingText = values['serving-port'] ?? process.env.KILN_SERVING_PORT ?? '8501';
-  const servingPort = Number(servingText);
-  if (!/^\d+$/.test(servingText) || servingPort > 65535) fail(`--serving-port must be a port number from 0 to 65535, got "${servingText}"`);
+  const flag = <T>(text: string | undefined, parse: (s: string) => T, dflt: T): T => {
+    if (text === undefined) return dflt;
+    try {
+      return parse(text);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  };
   return {
-    port,
-    servingPort,
+    port: flag(values.port, (s) => parseSetting('PORT', s, '--port'), config.port),
+    servingPort: flag(values['serving-port'], (s) => parseSetting('KILN_SERVING_PORT', s, '--serving-port'), config.serving.port),
     // Loopback by default: the tRPC API has no user authentication, so exposing it is a choice.
-    host: values.host ?? process.env.HOST ?? '127.0.0.1',
-    dataDir: values['data-dir'] ?? process.env.KILN_DATA_DIR ?? '.data',
+    host: flag(values.host, (s) => parseSetting('HOST', s, '--host'), config.host),
+    dataDir: values['data-dir'] ?? config.dataDir,
     ui: !values['no-ui'],
     localRunner: values['no-local-runner'] ? false : (values['local-runner'] ?? false),
   };
@@ -85,7 +98,7 @@ function superviseLocalChild(what: 'runner' | 'serving', args: string[], tokenEn
     // The token goes through the environment, not argv, so `ps` does not show it.
     child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'server/cli/kiln.mjs'), ...args], {
       cwd: ROOT,
-      env: { ...process.env, [tokenEnv]: token },
+      env: childEnv({ [tokenEnv]: token }),
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('error', (e) => log(`kiln server: local ${what} could not start: ${e.message}`));
@@ -119,9 +132,13 @@ function superviseLocalChild(what: 'runner' | 'serving', args: string[], tokenEn
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2));
+  const config = settings();
+  const flags = parseFlags(process.argv.slice(2), config);
   const log = (m: string) => process.stderr.write(`${m}\n`);
-  const runtime = await openApiRuntime({ dataDir: flags.dataDir, log }).catch((e: unknown) => fail(`cannot open the database: ${(e as Error).message}`));
+  const shownHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
+  // Endpoint URLs and snippets the studio shows point at the local serving process, if any.
+  const servingUrl = config.serving.url ?? (flags.localRunner ? `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${flags.servingPort}` : DEFAULT_SERVING_URL);
+  const runtime = await openApiRuntime({ config, dataDir: flags.dataDir, servingUrl, log }).catch((e: unknown) => fail(`cannot open the database: ${(e as Error).message}`));
   const seeded = await seedSampleProject(runtime.db.db).catch((e: unknown) => log(`kiln server: sample project not created: ${(e as Error).message}`));
   if (seeded) log(`kiln server: created the sample project "${seeded}"`);
   const apiListener = nodeHandler((req) => runtime.api.handleApi(req));
@@ -161,14 +178,11 @@ async function main(): Promise<void> {
   }).catch((e: unknown) => fail(`cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : flags.port;
-  const shownHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
   const url = `http://${shownHost}:${port}`;
 
   let runner: ReturnType<typeof superviseLocalChild> | undefined;
   let serving: ReturnType<typeof superviseLocalChild> | undefined;
   if (flags.localRunner) {
-    // Endpoint URLs and snippets the studio shows point at this local serving process.
-    process.env.KILN_SERVING_URL ||= `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${flags.servingPort}`;
     const db = runtime.db.db;
     // Tokens of local runners from earlier starts are useless now; revoke them so they do not pile up.
     for (const r of await listRunners(db)) if ((r.name === LOCAL_RUNNER_NAME || r.name === LOCAL_SERVING_NAME) && !r.revokedAt) await revokeRunner(db, r.id);

@@ -10,6 +10,8 @@ const hasIcd = existsSync(ICD);
 // Say why in the test name when the WebGPU tests can't run here.
 const gpuTest = (title: string) => (hasIcd ? title : `${title} (skipped: no SwiftShader ICD at ${ICD}; install chromium)`);
 if (hasIcd && !process.env.VK_ICD_FILENAMES) process.env.VK_ICD_FILENAMES = ICD;
+// lib reads no environment: the caller tells it where the Vulkan drivers are.
+const HOST = { vulkanIcdFiles: process.env.VK_ICD_FILENAMES };
 
 // [[1,2,3],[4,5,6]] · [[7,8],[9,10],[11,12]]
 const EXPECTED = [58, 64, 139, 154];
@@ -59,22 +61,15 @@ describe('initNodeBackend', () => {
   });
 
   it('throws BACKEND_UNAVAILABLE naming the bad path when VK_ICD_FILENAMES points nowhere', async () => {
-    const saved = process.env.VK_ICD_FILENAMES;
-    process.env.VK_ICD_FILENAMES = '/nonexistent/icd.json';
-    try {
-      const err = await initNodeBackend('webgpu').catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(KilnError);
-      expect((err as KilnError).code).toBe('BACKEND_UNAVAILABLE');
-      expect((err as KilnError).message).toContain('/nonexistent/icd.json');
-      expect((err as KilnError).message).not.toContain('\n');
-    } finally {
-      if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
-      else process.env.VK_ICD_FILENAMES = saved;
-    }
+    const err = await initNodeBackend('webgpu', { vulkanIcdFiles: '/nonexistent/icd.json' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KilnError);
+    expect((err as KilnError).code).toBe('BACKEND_UNAVAILABLE');
+    expect((err as KilnError).message).toContain('/nonexistent/icd.json');
+    expect((err as KilnError).message).not.toContain('\n');
   });
 
   it.skipIf(!hasIcd)(gpuTest('starts webgpu on SwiftShader (Dawn) and computes the same matMul'), async () => {
-    const info = await initNodeBackend('webgpu');
+    const info = await initNodeBackend('webgpu', HOST);
     expect(info.name).toBe('webgpu');
     expect(info.adapter).toMatch(/SwiftShader/i);
     expect(tf.getBackend()).toBe('webgpu');
@@ -82,7 +77,7 @@ describe('initNodeBackend', () => {
   });
 
   it.skipIf(!hasIcd)(gpuTest('auto skips the software WebGPU adapter and records why'), async () => {
-    const info = await initNodeBackend('auto');
+    const info = await initNodeBackend('auto', HOST);
     expect(info.name).toBe('wasm');
     expect(info.fallbackFrom).toEqual(['webgpu']);
     expect(info.details?.webgpuUnavailable).toMatch(/software adapter .*SwiftShader/i);
@@ -91,11 +86,11 @@ describe('initNodeBackend', () => {
 
   it.skipIf(!hasIcd)(gpuTest('switches cpu → webgpu → cpu in one process and can restart webgpu after shutdown'), async () => {
     await initNodeBackend('cpu');
-    expect((await initNodeBackend('webgpu')).name).toBe('webgpu');
+    expect((await initNodeBackend('webgpu', HOST)).name).toBe('webgpu');
     expect(await matMul()).toEqual(EXPECTED);
     await shutdownNodeBackend();
     expect(tf.findBackend('webgpu')).toBeNull();
-    const again = await initNodeBackend('webgpu');
+    const again = await initNodeBackend('webgpu', HOST);
     expect(again.adapter).toMatch(/SwiftShader/i);
     expect(await matMul()).toEqual(EXPECTED);
   });

@@ -14,6 +14,16 @@ import { registerWasmExtraKernels } from './wasm-kernels';
 /** What a caller may ask for: a backend by name, or `auto` (hardware WebGPU, else wasm, else cpu). */
 export type NodeBackendRequest = BackendName | 'auto';
 
+/** What the caller knows of the host; `lib/` reads no environment itself. */
+export interface NodeBackendOptions {
+  /**
+   * The Vulkan drivers Dawn will load: the process's `VK_ICD_FILENAMES` (or `VK_DRIVER_FILES`),
+   * `:`-separated. Dawn's loader reads the variable itself; this tells Kiln where to look for the
+   * loader beside the driver and what to say when WebGPU cannot start.
+   */
+  vulkanIcdFiles?: string | undefined;
+}
+
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const NO_ADAPTER_HINT = `set VK_ICD_FILENAMES=${SWIFTSHADER_ICD} on machines without a GPU`;
 // glibc's RTLD_NODELETE; Node's os.constants.dlopen omits it.
@@ -48,7 +58,7 @@ function errorText(e: unknown): string {
  * first (and pinning it with RTLD_NODELETE, since Node unloads a file that isn't an addon) lets
  * Dawn find it. Returns the loader in use, or a reason why there is none.
  */
-function ensureVulkanLoader(): { path: string } | { reason: string } {
+function ensureVulkanLoader(icd: string | undefined): { path: string } | { reason: string } {
   if (vulkanLoader) return { path: vulkanLoader };
   if (process.platform !== 'linux') return { path: 'system' };
   const probe = (file: string, flags?: number): boolean => {
@@ -64,7 +74,6 @@ function ensureVulkanLoader(): { path: string } | { reason: string } {
     vulkanLoader = 'libvulkan.so.1 (system)';
     return { path: vulkanLoader };
   }
-  const icd = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
   const firstIcd = icd?.split(':')[0];
   const sibling = firstIcd ? join(dirname(firstIcd), 'libvulkan.so.1') : undefined;
   if (sibling && existsSync(sibling) && probe(sibling, RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE)) {
@@ -101,10 +110,10 @@ function installNavigatorGpu(g: GPU | undefined): void {
   else delete nav.gpu;
 }
 
-async function probeWebgpu(): Promise<Probe> {
-  const icd = process.env.VK_ICD_FILENAMES?.split(':')[0];
+async function probeWebgpu(icdFiles: string | undefined): Promise<Probe> {
+  const icd = icdFiles?.split(':')[0];
   if (icd && !existsSync(icd)) return { ok: false, reason: `no WebGPU adapter: VK_ICD_FILENAMES points to ${icd}, which does not exist` };
-  const loader = ensureVulkanLoader();
+  const loader = ensureVulkanLoader(icdFiles);
   if ('reason' in loader) return { ok: false, reason: loader.reason };
   let adapter: GPUAdapter | null;
   try {
@@ -155,7 +164,7 @@ async function startCpu(): Promise<BackendInfo> {
   return { name: 'cpu', adapter: 'JavaScript CPU', details: { tfjs: tf.version.tfjs } };
 }
 
-async function startNamed(name: BackendName): Promise<BackendInfo> {
+async function startNamed(name: BackendName, o: NodeBackendOptions): Promise<BackendInfo> {
   const known = started.get(name);
   if (known && tf.getBackend() === name) return known;
   if (known && tf.findBackend(name)) {
@@ -166,7 +175,7 @@ async function startNamed(name: BackendName): Promise<BackendInfo> {
   let info: BackendInfo;
   switch (name) {
     case 'webgpu': {
-      const probe = await probeWebgpu();
+      const probe = await probeWebgpu(o.vulkanIcdFiles);
       if (!probe.ok) throw new KilnError('BACKEND_UNAVAILABLE', probe.reason);
       info = await startWebgpu(probe);
       break;
@@ -184,15 +193,15 @@ async function startNamed(name: BackendName): Promise<BackendInfo> {
   return info;
 }
 
-async function startAuto(): Promise<BackendInfo> {
+async function startAuto(o: NodeBackendOptions): Promise<BackendInfo> {
   if (autoChoice && tf.getBackend() === autoChoice.name) return autoChoice;
   const why: Record<string, string> = {};
   const known = started.get('webgpu');
   if (known) {
-    if (!isSoftwareAdapter(known.details ?? {})) return (autoChoice = await startNamed('webgpu'));
+    if (!isSoftwareAdapter(known.details ?? {})) return (autoChoice = await startNamed('webgpu', o));
     why.webgpu = `software adapter (${known.adapter}) is slower than wasm`;
   } else {
-    const probe = await probeWebgpu();
+    const probe = await probeWebgpu(o.vulkanIcdFiles);
     if (probe.ok && !isSoftwareAdapter(probe.adapter.info)) {
       const info = await startWebgpu(probe);
       started.set('webgpu', info);
@@ -204,7 +213,7 @@ async function startAuto(): Promise<BackendInfo> {
   const fallbackFrom: BackendName[] = ['webgpu'];
   for (const name of ['wasm', 'cpu'] as const) {
     try {
-      const info = await startNamed(name);
+      const info = await startNamed(name, o);
       autoChoice = { ...info, fallbackFrom: [...fallbackFrom], details: { ...info.details, ...prefixKeys(why) } };
       return autoChoice;
     } catch (e) {
@@ -236,8 +245,8 @@ function releaseDawn(): void {
  *
  * Idempotent and cheap to repeat; switching between backends in one process is supported.
  */
-export function initNodeBackend(requested: NodeBackendRequest = 'auto'): Promise<BackendInfo> {
-  return serial(() => (requested === 'auto' ? startAuto() : startNamed(requested)));
+export function initNodeBackend(requested: NodeBackendRequest = 'auto', o: NodeBackendOptions = {}): Promise<BackendInfo> {
+  return serial(() => (requested === 'auto' ? startAuto(o) : startNamed(requested, o)));
 }
 
 /**

@@ -92,7 +92,7 @@ describe('fixture suite on every backend', () => {
   });
 
   it.skipIf(!hasVulkan)('webgpu (Dawn) matches cpu', async () => {
-    const info = await initNodeBackend('webgpu');
+    const info = await initNodeBackend('webgpu', { vulkanIcdFiles: process.env.VK_ICD_FILENAMES });
     expect(info.name).toBe('webgpu');
     expect(tf.getBackend()).toBe('webgpu');
     results.webgpu = await runAll();

@@ -16,6 +16,7 @@ import type { SubmitOptions } from './submit';
 import type { ServeOptions, ServingCommandOptions } from './serve';
 import type { AliasSetOptions, EndpointBindOptions, EndpointKeyOptions, RegisterOptions } from './registry';
 import { readJsonFile } from './io';
+import { getConfig, type KilnConfig } from '../config';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -25,6 +26,14 @@ function collect(v: string, prev: string[]): string[] {
 export async function main(argv: string[], io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s) }): Promise<number> {
   // Skips tfjs's per-op debug checks (~6% faster training); Kiln validates its own inputs.
   tf.enableProdMode();
+  // The environment is parsed once, before any command: a bad value stops every command in one line.
+  let config: KilnConfig;
+  try {
+    config = getConfig();
+  } catch (e) {
+    io.err(`kiln: error: ${(e as Error).message}\n`);
+    return 1;
+  }
   let code = 0;
   const program = new Command('kiln')
     .description('Kiln: one ML graph, from WebGPU prototype to served model')
@@ -103,7 +112,7 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
     .description('train queued runs from a Kiln server until SIGTERM (then hand the run in flight back)')
     .requiredOption('--server <url>', 'Kiln server URL, e.g. http://127.0.0.1:3000')
     .option('--token <token>', 'runner token (default: $KILN_RUNNER_TOKEN)')
-    .option('--backend <name>', 'webgpu | wasm | cpu | auto (default: $KILN_RUNNER_BACKEND or auto)', process.env.KILN_RUNNER_BACKEND || 'auto')
+    .option('--backend <name>', 'webgpu | wasm | cpu | auto (default: $KILN_RUNNER_BACKEND or auto)', config.runner.backend)
     .option('--concurrency <n>', 'runs trained at the same time', '1')
     .option('--name <name>', 'name shown in the runners list (default: hostname-pid)')
     .action(async (o: RunnerCommandOptions) => {

@@ -7,6 +7,7 @@
 import { hostname, userInfo } from 'node:os';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { KilnError, isKilnError } from '../../lib/errors';
+import { getConfig } from '../config';
 import type { AppRouter } from '../trpc/root';
 import { serverBase } from './io';
 
@@ -26,7 +27,7 @@ interface Common {
 
 /** `cli:<os user>@<hostname>`: who moved the alias, as the history shows it. */
 export function defaultActor(): string {
-  let user = process.env.USER || process.env.USERNAME || 'unknown';
+  let user = getConfig().system.user ?? 'unknown';
   try {
     user = userInfo().username || user;
   } catch {

@@ -15,6 +15,7 @@ import { selectTrainedModel } from '../runner/select-model';
 import { KILN_VERSION } from './version';
 import { readJsonFile } from './io';
 import { sandboxRunCustom } from '../sandbox/sandbox';
+import { getConfig } from '../config';
 
 export interface RunOptions {
   data: string[];
@@ -69,7 +70,7 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
   const backendName = o.backend as 'webgpu' | 'wasm' | 'cpu' | 'auto';
   if (!['webgpu', 'wasm', 'cpu', 'auto'].includes(backendName)) throw new KilnError('BAD_OPTION', `--backend must be webgpu, wasm, cpu or auto, got "${o.backend}"`);
   const t0 = performance.now();
-  const backend = await initNodeBackend(backendName);
+  const backend = await initNodeBackend(backendName, { vulkanIcdFiles: getConfig().vulkanIcdFiles });
   const tBackend = performance.now() - t0;
 
   const loadData = nodeDataLoader(parseDataSpecs(o.data));

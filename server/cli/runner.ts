@@ -1,6 +1,7 @@
 import { KilnError } from '../../lib/errors';
 import type { NodeBackendRequest } from '../../lib/backend/node';
 import { appendFileSync } from 'node:fs';
+import { getConfig, type KilnConfig } from '../config';
 import { RunnerAuthError, type ClaimedRun } from '../runner/client';
 import { startRunner } from '../runner/runner';
 
@@ -21,14 +22,14 @@ interface IO {
  * `kiln runner`: trains queued runs until SIGTERM/SIGINT. The first signal stops claiming and
  * hands runs in flight back after their current epoch (exit 0); a second one exits at once.
  */
-export async function runnerCommand(o: RunnerCommandOptions, io: IO): Promise<number> {
-  const token = o.token ?? process.env.KILN_RUNNER_TOKEN;
+export async function runnerCommand(o: RunnerCommandOptions, io: IO, config: KilnConfig = getConfig()): Promise<number> {
+  const token = o.token ?? config.runner.token;
   if (!token) throw new KilnError('BAD_OPTION', 'a runner token is required: pass --token T or set KILN_RUNNER_TOKEN');
   if (!['webgpu', 'wasm', 'cpu', 'auto'].includes(o.backend)) throw new KilnError('BAD_OPTION', `--backend must be webgpu, wasm, cpu or auto, got "${o.backend}"`);
   const concurrency = Number(o.concurrency);
   if (!/^\d+$/.test(o.concurrency) || !Number.isInteger(concurrency) || concurrency < 1) throw new KilnError('BAD_OPTION', `--concurrency must be a positive integer, got "${o.concurrency}"`);
 
-  const claimLog = process.env.KILN_RUNNER_CLAIM_LOG;
+  const claimLog = config.runner.claimLog;
   const prefix = o.name ? `kiln runner ${o.name}: ` : 'kiln runner: ';
   const ac = new AbortController();
   let signals = 0;
@@ -48,6 +49,8 @@ export async function runnerCommand(o: RunnerCommandOptions, io: IO): Promise<nu
       token,
       backend: o.backend as NodeBackendRequest,
       concurrency,
+      cacheDir: config.runner.cacheDir,
+      ...(config.vulkanIcdFiles ? { vulkanIcdFiles: config.vulkanIcdFiles } : {}),
       ...(o.name ? { name: o.name } : {}),
       signal: ac.signal,
       // KILN_RUNNER_CLAIM_LOG=FILE: one JSON line per claim (run id, attempt, attempt token), for

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { initNodeBackend, type NodeBackendRequest } from '../../lib/backend/node';
 import { KilnError } from '../../lib/errors';
+import { childEnv, getConfig, type KilnConfig } from '../config';
 import { createServingServer, type ServingServer, type ServingServerOptions } from '../serving/server';
 import { ControlPlaneSource, DirSource, type PackageSource } from '../serving/sources';
 import type { BatchMode } from '../serving/loaded-version';
@@ -48,13 +49,13 @@ export interface ServingCommandOptions extends ServingFlags {
  * `v8.setFlagsFromString` is too late (measured: no effect); `KILN_SERVE_NO_REEXEC=1` serves in
  * this process regardless.
  */
-async function reexecWithServingFlags(io: IO): Promise<number | undefined> {
-  const has = (f: string) => process.execArgv.includes(f) || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(f);
-  if (process.env.KILN_SERVE_NO_REEXEC === '1' || SERVING_NODE_FLAGS.every(has)) return undefined;
+async function reexecWithServingFlags(io: IO, config: KilnConfig): Promise<number | undefined> {
+  const has = (f: string) => process.execArgv.includes(f) || config.system.nodeOptions.split(/\s+/).includes(f);
+  if (config.serving.noReexec || SERVING_NODE_FLAGS.every(has)) return undefined;
   // The IPC channel only tells the child when this process is gone (even by SIGKILL): it drains then.
   const child = spawn(process.execPath, [...SERVING_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, KILN_SERVE_NO_REEXEC: '1' },
+    env: childEnv({ KILN_SERVE_NO_REEXEC: '1' }),
   });
   const forward = (sig: NodeJS.Signals) => child.kill(sig);
   process.on('SIGTERM', forward);
@@ -78,7 +79,7 @@ function int(flag: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER
   return n;
 }
 
-function serverOptions(o: ServingFlags, source: PackageSource, io: IO): ServingServerOptions {
+function serverOptions(o: ServingFlags, source: PackageSource, io: IO, config: KilnConfig): ServingServerOptions {
   if (!['auto', 'on', 'off'].includes(o.batch)) throw new KilnError('BAD_OPTION', `--batch must be auto, on or off, got "${o.batch}"`);
   if (!['webgpu', 'wasm', 'cpu', 'auto'].includes(o.backend)) throw new KilnError('BAD_OPTION', `--backend must be webgpu, wasm, cpu or auto, got "${o.backend}"`);
   return {
@@ -91,6 +92,7 @@ function serverOptions(o: ServingFlags, source: PackageSource, io: IO): ServingS
     requestTimeoutMs: int('timeout-ms', o.timeoutMs, 1),
     batch: o.batch as BatchMode,
     compiled: o.compiled,
+    logSample: config.serving.logSample,
     log: (line) => io.err(`${line}\n`),
   };
 }
@@ -126,26 +128,26 @@ async function runUntilSignal(server: ServingServer, label: string, io: IO): Pro
 }
 
 /** `kiln serve DIR [--name NAME] [--port N]`: prints one line when ready. */
-export async function serveCommand(dir: string, o: ServeOptions, io: IO): Promise<number> {
-  const code = await reexecWithServingFlags(io);
+export async function serveCommand(dir: string, o: ServeOptions, io: IO, config: KilnConfig = getConfig()): Promise<number> {
+  const code = await reexecWithServingFlags(io, config);
   if (code !== undefined) return code;
   const source = new DirSource(dir, o.name);
-  const opts = serverOptions(o, source, io);
-  await initNodeBackend(o.backend as NodeBackendRequest);
+  const opts = serverOptions(o, source, io, config);
+  await initNodeBackend(o.backend as NodeBackendRequest, { vulkanIcdFiles: config.vulkanIcdFiles });
   const server = await createServingServer(opts);
   io.out(`kiln serve: ${source.name} v1 listening on ${server.url}\n`);
   return runUntilSignal(server, 'kiln serve', io);
 }
 
 /** `kiln serving --server URL --token T [--port 8501]`: endpoints from the control plane. */
-export async function servingCommand(o: ServingCommandOptions, io: IO): Promise<number> {
-  const code = await reexecWithServingFlags(io);
+export async function servingCommand(o: ServingCommandOptions, io: IO, config: KilnConfig = getConfig()): Promise<number> {
+  const code = await reexecWithServingFlags(io, config);
   if (code !== undefined) return code;
-  const token = o.token ?? process.env.KILN_SERVING_TOKEN ?? process.env.KILN_RUNNER_TOKEN;
+  const token = o.token ?? config.serving.token;
   if (!token) throw new KilnError('BAD_OPTION', 'a machine token is required: pass --token T or set KILN_SERVING_TOKEN');
   const source = new ControlPlaneSource({ server: o.server, token, pollMs: int('poll-ms', o.pollMs, 50) });
-  const opts = serverOptions(o, source, io);
-  await initNodeBackend(o.backend as NodeBackendRequest);
+  const opts = serverOptions(o, source, io, config);
+  await initNodeBackend(o.backend as NodeBackendRequest, { vulkanIcdFiles: config.vulkanIcdFiles });
   const server = await createServingServer(opts);
   io.out(`kiln serving: listening on ${server.url} (endpoints from ${o.server})\n`);
   return runUntilSignal(server, 'kiln serving', io);

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MIGRATIONS_FOLDER, openDb, openDbFromEnv, queryRows, type Db } from './client';
+import { DEFAULT_MIGRATIONS_FOLDER, openDb, openDbFromConfig, queryRows, type Db } from './client';
+import { loadConfig } from '../config';
 import { projects } from './schema';
 import { createTestDbTarget, DB_KINDS, type TestDbTarget } from './testing';
 
@@ -56,11 +57,11 @@ describe.each(DB_KINDS)('openDb on %s', (kind) => {
 });
 
 describe('openDb specifics', () => {
-  it('keeps PGlite files under <dataDir>/db and openDbFromEnv reads KILN_DATA_DIR', async () => {
+  it('keeps PGlite files under <dataDir>/db and openDbFromConfig reads KILN_DATA_DIR', async () => {
     const target = await createTestDbTarget('pglite');
     try {
       const dataDir = target.options.dataDir!;
-      const kdb = await openDbFromEnv({ KILN_DATA_DIR: dataDir });
+      const kdb = await openDbFromConfig(loadConfig({ KILN_DATA_DIR: dataDir }));
       await kdb.close();
       expect(kdb.kind).toBe('pglite');
       expect(existsSync(path.join(dataDir, 'db', 'PG_VERSION'))).toBe(true);

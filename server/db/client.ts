@@ -14,6 +14,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { DEFAULT_DATA_DIR, type KilnConfig } from '../config';
 import * as schema from './schema';
 
 /** A drizzle Postgres database over either driver; all queries in server/ take this type. */
@@ -54,7 +55,7 @@ const MIGRATION_LOCK_KEY = 0x6b696c6e; // "kiln"
 export async function openDb(opts: OpenDbOptions = {}): Promise<KilnDb> {
   const migrationsFolder = opts.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, migrationsFolder, opts.poolMax ?? 10);
-  return openPglite(path.resolve(opts.dataDir ?? '.data', 'db'), migrationsFolder);
+  return openPglite(path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR, 'db'), migrationsFolder);
 }
 
 /**
@@ -66,9 +67,9 @@ export async function queryRows<T extends Record<string, unknown>>(db: Db, query
   return result.rows ?? [];
 }
 
-/** `openDb` configured from `DATABASE_URL` and `KILN_DATA_DIR` (default `.data`). */
-export function openDbFromEnv(env: Record<string, string | undefined> = process.env): Promise<KilnDb> {
-  return openDb({ databaseUrl: env.DATABASE_URL || undefined, dataDir: env.KILN_DATA_DIR || '.data' });
+/** `openDb` configured by the settings' `DATABASE_URL` and `KILN_DATA_DIR` (server/config). */
+export function openDbFromConfig(c: Pick<KilnConfig, 'databaseUrl' | 'dataDir'>): Promise<KilnDb> {
+  return openDb({ ...(c.databaseUrl ? { databaseUrl: c.databaseUrl } : {}), dataDir: c.dataDir });
 }
 
 async function openPglite(dir: string, migrationsFolder: string): Promise<KilnDb> {

@@ -21,6 +21,7 @@ import { runs } from '../db/schema';
 import { createRunnerToken } from '../jobs/runners';
 import { nodeHandler } from './node-adapter';
 import { openApiRuntime, type ApiRuntime } from './runtime';
+import { loadConfig } from '../config';
 
 const MAX_UPLOAD = 64 * 1024;
 
@@ -63,7 +64,7 @@ async function startHarness(databaseUrl?: string): Promise<Harness> {
   const runtime = await openApiRuntime({
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
-    env: { KILN_MAX_UPLOAD_BYTES: String(MAX_UPLOAD), KILN_MAX_ARTIFACT_BYTES: String(4 * 1024 * 1024) },
+    config: loadConfig({ KILN_MAX_UPLOAD_BYTES: String(MAX_UPLOAD), KILN_MAX_ARTIFACT_BYTES: String(4 * 1024 * 1024) }),
     reapIntervalMs: 0,
     log: () => undefined,
   });

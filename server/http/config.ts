@@ -1,14 +1,15 @@
-/** Limits and timings of the HTTP API, from the environment with safe defaults. */
+/** Limits and timings of the HTTP API, from the parsed settings (server/config). */
 import { GRAPH_LIMITS } from '../../lib/graph/schema';
+import { DEFAULT_SERVING_URL, type KilnConfig } from '../config';
 
 export interface ApiConfig {
   /** largest dataset upload (`KILN_MAX_UPLOAD_BYTES`, default 256 MiB) */
   maxUploadBytes: number;
   /** largest model package zip (`KILN_MAX_ARTIFACT_BYTES`, default 256 MiB) */
   maxArtifactBytes: number;
-  /** cap on the unzipped size of a model package (default 4 × maxArtifactBytes, at most 1 GiB) */
+  /** cap on the unzipped size of a model package (`KILN_MAX_UNZIPPED_BYTES`, default 4 × maxArtifactBytes, at most 1 GiB) */
   maxUnzippedBytes: number;
-  /** cap on the number of files in a model package zip */
+  /** cap on the number of files in a model package zip (`KILN_MAX_ZIP_ENTRIES`) */
   maxZipEntries: number;
   /** largest JSON body of a runner protocol call */
   maxJsonBytes: number;
@@ -20,33 +21,23 @@ export interface ApiConfig {
   heartbeatSeconds: number;
   /** claims per run before it is failed (`KILN_MAX_ATTEMPTS`, default 3) */
   maxAttempts: number;
-}
-
-function intEnv(env: Record<string, string | undefined>, name: string, def: number, min = 1): number {
-  const v = env[name];
-  if (v === undefined || v === '') return def;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
+  /** latency budget of the serveability check at registration (`KILN_SERVEABILITY_BUDGET_MS`) */
+  serveabilityBudgetMs: number;
+  /** where apps reach the serving process: the base URL of endpoint snippets (`KILN_SERVING_URL`) */
+  servingUrl: string;
 }
 
 const MiB = 1024 * 1024;
 
-/** The API configuration from `env` (throws one line naming a malformed variable). */
-export function configFromEnv(env: Record<string, string | undefined> = process.env): ApiConfig {
-  const maxArtifactBytes = intEnv(env, 'KILN_MAX_ARTIFACT_BYTES', 256 * MiB);
-  const leaseSeconds = intEnv(env, 'KILN_LEASE_SECONDS', 30);
+/** The API configuration from the parsed settings (server/config). */
+export function apiConfig(c: Pick<KilnConfig, 'api' | 'serving' | 'serveabilityBudgetMs'>, servingUrl: string = c.serving.url ?? DEFAULT_SERVING_URL): ApiConfig {
   return {
-    maxUploadBytes: intEnv(env, 'KILN_MAX_UPLOAD_BYTES', 256 * MiB),
-    maxArtifactBytes,
-    maxUnzippedBytes: intEnv(env, 'KILN_MAX_UNZIPPED_BYTES', Math.min(4 * maxArtifactBytes, 1024 * MiB)),
-    maxZipEntries: intEnv(env, 'KILN_MAX_ZIP_ENTRIES', 1000),
+    ...c.api,
+    serveabilityBudgetMs: c.serveabilityBudgetMs,
     maxJsonBytes: 1 * MiB,
     // The largest graph the validator accepts: every node at its params limit would be far
     // more; this bounds a realistic ceiling while keeping a body in memory affordable.
     maxGraphBytes: Math.max(16 * MiB, GRAPH_LIMITS.maxParamsBytes * 16),
-    leaseSeconds,
-    heartbeatSeconds: intEnv(env, 'KILN_HEARTBEAT_SECONDS', Math.max(1, Math.floor(leaseSeconds / 3))),
-    maxAttempts: intEnv(env, 'KILN_MAX_ATTEMPTS', 3),
+    servingUrl,
   };
 }

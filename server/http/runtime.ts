@@ -6,9 +6,10 @@
 import { resolve } from 'node:path';
 import { openDb, type KilnDb } from '../db/client';
 import { reapExpiredLeases } from '../jobs/queue';
-import { openStoreFromEnv } from '../storage';
+import { getConfig, type KilnConfig } from '../config';
+import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/types';
-import { configFromEnv, type ApiConfig } from './config';
+import { apiConfig, type ApiConfig } from './config';
 import { createApi, type Api } from './router';
 
 export interface ApiRuntime {
@@ -22,11 +23,14 @@ export interface ApiRuntime {
 }
 
 export interface OpenRuntimeOptions {
-  /** default `KILN_DATA_DIR` or `.data` */
+  /** the settings (default: this process's, server/config) */
+  config?: KilnConfig;
+  /** default the settings' `KILN_DATA_DIR` (`--data-dir` wins) */
   dataDir?: string;
-  /** default `DATABASE_URL` (unset: PGlite under `<dataDir>/db`) */
+  /** default the settings' `DATABASE_URL` (unset: PGlite under `<dataDir>/db`) */
   databaseUrl?: string;
-  env?: Record<string, string | undefined>;
+  /** base URL of endpoint snippets (default `KILN_SERVING_URL` or http://127.0.0.1:8501) */
+  servingUrl?: string;
   /** how often expired leases are reaped (default 1000 ms; 0 disables the reaper) */
   reapIntervalMs?: number;
   log?: (message: string) => void;
@@ -34,13 +38,13 @@ export interface OpenRuntimeOptions {
 
 /** Opens the database (running migrations), the store, and starts the lease reaper. */
 export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRuntime> {
-  const env = o.env ?? process.env;
+  const settings = o.config ?? getConfig();
   // The data dir is chosen at run time; tell Next's tracer not to bundle the whole project for it.
-  const dataDir = resolve(/*turbopackIgnore: true*/ o.dataDir ?? (env.KILN_DATA_DIR || '.data'));
-  const databaseUrl = o.databaseUrl ?? (env.DATABASE_URL || undefined);
-  const config = configFromEnv(env);
+  const dataDir = resolve(/*turbopackIgnore: true*/ o.dataDir ?? settings.dataDir);
+  const databaseUrl = o.databaseUrl ?? settings.databaseUrl;
+  const config = apiConfig(settings, o.servingUrl);
   const db = await openDb({ ...(databaseUrl ? { databaseUrl } : {}), dataDir });
-  const store = openStoreFromEnv(dataDir, env);
+  const store = openStore(dataDir, settings.s3);
   const log = o.log ?? ((m: string) => console.error(m));
   const api = createApi({ db: db.db, store, config, log });
 

@@ -6,7 +6,8 @@ import { zipSync } from 'fflate';
 import { isKilnError } from '../../lib/errors';
 import { openTestDb, DB_KINDS } from '../db/testing';
 import { createRunnerToken } from '../jobs/runners';
-import { configFromEnv } from '../http/config';
+import { apiConfig } from '../http/config';
+import { loadConfig } from '../config';
 import { createApi } from '../http/router';
 import { createLocalStore } from '../storage/local';
 import type { ArtifactStore } from '../storage/types';
@@ -245,7 +246,7 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
     });
 
     it('serving routes need a machine token; the package streams with its sha256', async () => {
-      const api = createApi({ db: kdb.db, store, config: configFromEnv({}), log: () => undefined });
+      const api = createApi({ db: kdb.db, store, config: apiConfig(loadConfig({})), log: () => undefined });
       const url = 'http://kiln.test/api/serving/config';
       expect((await api.handleApi(new Request(url))).status).toBe(401);
       expect((await api.handleApi(new Request(url, { headers: { authorization: 'Bearer kiln_rt_wrong' } }))).status).toBe(401);

@@ -7,15 +7,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../lib/backend/node';
 import { isKilnError } from '../../lib/errors';
+import { DEFAULT_SERVEABILITY_BUDGET_MS } from '../config';
 import { PackagePredictor, type PredictionResult } from '../../lib/package/package';
 import { readPackageZip, type ZipLimits } from '../http/package-zip';
 import { sampleRecord } from './sample';
 
-/** Default budget for load + one prediction (`KILN_SERVEABILITY_BUDGET_MS`). */
-export const DEFAULT_SERVEABILITY_BUDGET_MS = 500;
-
 export interface ServeabilityOptions {
-  /** load + predict must finish within this (default: env KILN_SERVEABILITY_BUDGET_MS or 500) */
+  /** load + predict must finish within this (default 500 ms; the API passes `KILN_SERVEABILITY_BUDGET_MS`) */
   budgetMs?: number;
   /** tfjs backend of the serving runtime: cpu (default) or wasm */
   backend?: 'cpu' | 'wasm';
@@ -25,15 +23,6 @@ export interface ServeabilityOptions {
 export type ServeabilityResult =
   | { ok: true; latencyMs: number; sample: Record<string, unknown>; prediction: PredictionResult }
   | { ok: false; reason: string; latencyMs?: number };
-
-/** The budget from the environment, or the default; a malformed value is refused in one line. */
-export function serveabilityBudgetMs(env: Record<string, string | undefined> = process.env): number {
-  const v = env.KILN_SERVEABILITY_BUDGET_MS;
-  if (v === undefined || v === '') return DEFAULT_SERVEABILITY_BUDGET_MS;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`KILN_SERVEABILITY_BUDGET_MS must be a positive number of milliseconds, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 const DEFAULT_LIMITS: ZipLimits = { maxUnzippedBytes: 1024 * 1024 * 1024, maxZipEntries: 1000 };
 
@@ -56,7 +45,7 @@ function badPrediction(p: PredictionResult | undefined): string | null {
  * package's own training statistics, and disposes it. Never throws: every failure is a reason.
  */
 export async function checkServeability(zip: Uint8Array, opts: ServeabilityOptions = {}): Promise<ServeabilityResult> {
-  const budget = opts.budgetMs ?? serveabilityBudgetMs();
+  const budget = opts.budgetMs ?? DEFAULT_SERVEABILITY_BUDGET_MS;
   try {
     await initNodeBackend(opts.backend ?? 'cpu');
   } catch (e) {

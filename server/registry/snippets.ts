@@ -12,13 +12,6 @@ import { getEndpoint } from './endpoints';
 import { getVersion } from './registry';
 import { sampleRecord } from './sample';
 
-/** Where apps reach the serving process by default (TF Serving's REST port). */
-export const DEFAULT_SERVING_URL = 'http://127.0.0.1:8501';
-
-export function servingUrlFromEnv(env: Record<string, string | undefined> = process.env): string {
-  return (env.KILN_SERVING_URL || DEFAULT_SERVING_URL).replace(/\/+$/, '');
-}
-
 export interface EndpointSnippets {
   /** the predict URL the snippets call */
   url: string;
@@ -119,7 +112,7 @@ export function buildSnippets(url: string, record: Record<string, unknown>, need
  * Snippets for an endpoint: the record comes from the manifest of the version the endpoint
  * serves by default. @throws KilnError `ENDPOINT_NOT_FOUND`, `ENDPOINT_BAD_TARGET`
  */
-export async function endpointSnippets(db: Db, store: ArtifactStore, name: string, servingUrl = servingUrlFromEnv()): Promise<EndpointSnippets> {
+export async function endpointSnippets(db: Db, store: ArtifactStore, name: string, servingUrl: string): Promise<EndpointSnippets> {
   const ep = await getEndpoint(db, name);
   if (!ep) throw new KilnError('ENDPOINT_NOT_FOUND', `no endpoint "${name}"`, { param: 'endpoint' });
   if (ep.defaultVersion === null) throw new KilnError('ENDPOINT_BAD_TARGET', `endpoint "${name}" resolves to no version`, { param: 'endpoint' });

@@ -7,7 +7,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,18 +14,14 @@ import type { DataSource } from '../../lib/nodes/types';
 import { KilnError } from '../../lib/errors';
 import type { ClaimedDataset, RunnerClient } from './client';
 
-/** Default cache folder, shared by every runner on the host (entries are immutable). */
-export function defaultCacheDir(): string {
-  return process.env.KILN_RUNNER_CACHE ?? join(tmpdir(), 'kiln-runner-cache');
-}
-
 export class DatasetCache {
   /** downloads in flight by hash: two runs needing the same file share one download */
   private readonly inflight = new Map<string, Promise<string>>();
 
   constructor(
     private readonly client: RunnerClient,
-    readonly dir: string = defaultCacheDir(),
+    /** shared by every runner on the host (entries are immutable): `KILN_RUNNER_CACHE` */
+    readonly dir: string,
   ) {}
 
   private pathFor(d: ClaimedDataset): string {

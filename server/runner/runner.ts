@@ -12,6 +12,7 @@ import { KilnError } from '../../lib/errors';
 import '../../lib/nodes/catalog';
 import { KILN_VERSION } from '../cli/version';
 import { RunnerAuthError, RunnerClient, type ClaimedRun, type Registration } from './client';
+import { getConfig } from '../config';
 import { DatasetCache } from './dataset-cache';
 import { executeRun, type RunOutcome } from './run-job';
 
@@ -33,8 +34,10 @@ export interface StartRunnerOptions {
   pollMs?: number;
   /** how long the server may hold a claim open waiting for work (default 2 s) */
   claimWaitSeconds?: number;
-  /** dataset cache folder (default: $KILN_RUNNER_CACHE or <tmp>/kiln-runner-cache) */
+  /** dataset cache folder (default: `KILN_RUNNER_CACHE` or <tmp>/kiln-runner-cache) */
   cacheDir?: string;
+  /** the Vulkan drivers Dawn loads (default: `VK_ICD_FILENAMES`), for the webgpu backend's diagnostics */
+  vulkanIcdFiles?: string;
   /** how long one request keeps retrying while the server is unreachable (default 120 s) */
   retryForMs?: number;
   /** told about every claim before training starts (tests and tracing) */
@@ -79,7 +82,7 @@ export async function startRunner(o: StartRunnerOptions): Promise<RunnerHandle> 
   /** long-poll window; short enough that a stopping runner's last claim returns soon */
   const CLAIM_WAIT_SECONDS = o.claimWaitSeconds ?? 2;
 
-  const backend = await initNodeBackend(o.backend);
+  const backend = await initNodeBackend(o.backend, { vulkanIcdFiles: o.vulkanIcdFiles ?? getConfig().vulkanIcdFiles });
   let warnedUnreachable = false;
   const client = new RunnerClient({
     server: url.origin + url.pathname.replace(/\/+$/, ''),
@@ -94,7 +97,7 @@ export async function startRunner(o: StartRunnerOptions): Promise<RunnerHandle> 
   const registration = await client.register({ name, backend: backend.name, device: backend.adapter, hostname: hostname(), concurrency: o.concurrency, version: KILN_VERSION });
   log(`registered as ${registration.runnerId} on ${backend.name} (${backend.adapter}), concurrency ${o.concurrency}, polling ${client.server}`);
 
-  const cache = new DatasetCache(client, o.cacheDir);
+  const cache = new DatasetCache(client, o.cacheDir ?? getConfig().runner.cacheDir);
   const stopping = new AbortController();
   const stop = () => {
     if (!stopping.signal.aborted) {

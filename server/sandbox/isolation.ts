@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { getConfig } from '../config';
 
 export interface Isolation {
   /** `--permission` (Node ≥ 22) or `--experimental-permission` (Node 20), or null */
@@ -20,7 +21,7 @@ export interface Isolation {
 let detected: Isolation | null = null;
 
 function which(cmd: string): string | null {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+  for (const dir of getConfig().system.path.split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, cmd);
     try {

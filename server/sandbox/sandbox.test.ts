@@ -13,7 +13,8 @@ import { custom } from '../../lib/nodes/kinds/custom';
 import { makeCtx, makeFrame, runKind } from '../../lib/nodes/kinds/test-utils';
 import { CHILD_SOURCE } from './child-source';
 import { describeIsolation, detectIsolation } from './isolation';
-import { childCommand, DEFAULT_SANDBOX_LIMITS, runInSandbox, sandboxLimitsFromEnv, sandboxRunCustom, SandboxError, type SandboxLimits } from './sandbox';
+import { childCommand, DEFAULT_SANDBOX_LIMITS, runInSandbox, sandboxLimits, sandboxRunCustom, SandboxError, type SandboxLimits } from './sandbox';
+import { loadConfig } from '../config';
 
 const SECRET = `kiln-secret-${Math.random().toString(36).slice(2)}`;
 let dir: string;
@@ -88,9 +89,9 @@ describe('sandbox: limits', () => {
   }, 20_000);
 
   it('reads limits from the environment and refuses bad values in one line', () => {
-    expect(sandboxLimitsFromEnv({})).toEqual(DEFAULT_SANDBOX_LIMITS);
-    expect(sandboxLimitsFromEnv({ KILN_CUSTOM_TIMEOUT_MS: '2500', KILN_CUSTOM_MEMORY_MB: '256' })).toMatchObject({ timeoutMs: 2500, memoryMiB: 256 });
-    expect(() => sandboxLimitsFromEnv({ KILN_CUSTOM_TIMEOUT_MS: 'soon' })).toThrow('KILN_CUSTOM_TIMEOUT_MS must be an integer ≥ 100, got "soon"');
+    expect(sandboxLimits(loadConfig({}))).toEqual(DEFAULT_SANDBOX_LIMITS);
+    expect(sandboxLimits(loadConfig({ KILN_CUSTOM_TIMEOUT_MS: '2500', KILN_CUSTOM_MEMORY_MB: '256' }))).toMatchObject({ timeoutMs: 2500, memoryMiB: 256 });
+    expect(() => loadConfig({ KILN_CUSTOM_TIMEOUT_MS: 'soon' })).toThrow('KILN_CUSTOM_TIMEOUT_MS="soon": expected an integer ≥ 100 (milliseconds)');
   });
 
   it('stops at once on abort', async () => {

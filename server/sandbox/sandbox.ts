@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KilnError } from '../../lib/errors';
 import type { RunCustom } from '../../lib/nodes/types';
+import { getConfig, loadConfig, type KilnConfig } from '../config';
 import { CHILD_SOURCE } from './child-source';
 import { describeIsolation, detectIsolation, type Isolation } from './isolation';
 
@@ -23,29 +24,21 @@ export interface SandboxLimits {
   maxOutputBytes: number;
 }
 
-export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = { memoryMiB: 512, timeoutMs: 10_000, maxOutputBytes: 256 * 1024 * 1024 };
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+/** Limits from the parsed settings (`KILN_CUSTOM_MEMORY_MB`, `KILN_CUSTOM_TIMEOUT_MS`). */
+export function sandboxLimits(c: Pick<KilnConfig, 'sandbox'>): SandboxLimits {
+  return { ...c.sandbox, maxOutputBytes: MAX_OUTPUT_BYTES };
+}
+
+/** The limits when no variable says otherwise. */
+export const DEFAULT_SANDBOX_LIMITS: SandboxLimits = sandboxLimits(loadConfig({}));
 
 /** No secrets reach the child: not one variable of the parent's environment. */
 const EMPTY_ENV = {} as NodeJS.ProcessEnv;
 
 /** Startup and teardown allowance beyond the code's own time before the child is killed. */
 const GRACE_MS = 2000;
-
-/** Limits from `KILN_CUSTOM_MEMORY_MB` / `KILN_CUSTOM_TIMEOUT_MS`, else the defaults; bad values are refused in one line. */
-export function sandboxLimitsFromEnv(env: Record<string, string | undefined> = process.env): SandboxLimits {
-  const num = (key: string, dflt: number, min: number) => {
-    const v = env[key];
-    if (v === undefined || v === '') return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${key} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
-    return n;
-  };
-  return {
-    memoryMiB: num('KILN_CUSTOM_MEMORY_MB', DEFAULT_SANDBOX_LIMITS.memoryMiB, 64),
-    timeoutMs: num('KILN_CUSTOM_TIMEOUT_MS', DEFAULT_SANDBOX_LIMITS.timeoutMs, 100),
-    maxOutputBytes: DEFAULT_SANDBOX_LIMITS.maxOutputBytes,
-  };
-}
 
 export interface SandboxRequest {
   code: string;
@@ -178,7 +171,7 @@ let announced = false;
  * sandbox process. Logs, once, which isolation layers this host supports.
  */
 export function sandboxRunCustom(opts: { limits?: SandboxLimits; log?: (line: string) => void } = {}): RunCustom {
-  const limits = opts.limits ?? sandboxLimitsFromEnv();
+  const limits = opts.limits ?? sandboxLimits(getConfig());
   return (req) => {
     if (!announced) {
       announced = true;

@@ -35,7 +35,7 @@ export interface ServingServerOptions {
   requestTimeoutMs?: number;
   /** JSON nesting → 400 (default 32) */
   maxJsonDepth?: number;
-  /** fraction of successful requests kept in the recent-requests log (default $KILN_SERVING_LOG_SAMPLE or 0.01) */
+  /** fraction of successful requests kept in the recent-requests log (default 0.01; the CLI passes `KILN_SERVING_LOG_SAMPLE`) */
   logSample?: number;
   /** size of the recent-requests ring (default 1000) */
   logCapacity?: number;
@@ -88,11 +88,6 @@ const CORS_PREFLIGHT = {
   'content-length': '0',
 };
 
-function envSample(): number {
-  const v = Number(process.env.KILN_SERVING_LOG_SAMPLE);
-  return process.env.KILN_SERVING_LOG_SAMPLE !== undefined && Number.isFinite(v) && v >= 0 && v <= 1 ? v : 0.01;
-}
-
 /** A path segment, URL-decoded; undefined when malformed. */
 function decode(s: string): string | undefined {
   if (s.indexOf('%') < 0) return s;
@@ -118,7 +113,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
   const host = new ModelHost({ log, maxInstances, ...(opts.batch ? { batch: opts.batch } : {}), ...(opts.compiled === false ? { compiled: false } : {}) });
   const metrics = new ServingMetrics();
   metrics.inFlightNow = () => inFlight;
-  const requestLog = new RequestLog(opts.logCapacity ?? 1000, opts.logSample ?? envSample());
+  const requestLog = new RequestLog(opts.logCapacity ?? 1000, opts.logSample ?? 0.01);
   const pending = new Set<Ctx>();
   let inFlight = 0;
   let draining = false;

@@ -10,15 +10,11 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3Settings } from '../config';
 import { assertValidKey, chunksOf, type ArtifactStore, type PutResult } from './types';
 
-export interface S3StoreOptions {
-  bucket: string;
-  /** prepended to every key; a trailing "/" is added when missing */
-  prefix?: string;
-  endpoint?: string;
-  region?: string;
-  forcePathStyle?: boolean;
+/** The bucket and where it lives (server/config: `KILN_S3_*`); `prefix` is prepended to every key. */
+export interface S3StoreOptions extends S3Settings {
   /** a preconfigured client (tests); otherwise one is built from the options above */
   client?: S3Client;
 }
@@ -33,23 +29,6 @@ export function normalizePrefix(prefix: string | undefined): string {
 export function s3ObjectKey(prefix: string | undefined, key: string): string {
   assertValidKey(key);
   return `${normalizePrefix(prefix)}${key}`;
-}
-
-/** Reads the S3 settings from the environment; null when `KILN_S3_BUCKET` is not set. */
-export function s3OptionsFromEnv(env: Record<string, string | undefined> = process.env): S3StoreOptions | null {
-  const bucket = env.KILN_S3_BUCKET?.trim();
-  if (!bucket) return null;
-  const o: S3StoreOptions = { bucket };
-  if (env.KILN_S3_PREFIX) o.prefix = env.KILN_S3_PREFIX;
-  const endpoint = env.KILN_S3_ENDPOINT ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  if (endpoint) o.endpoint = endpoint;
-  const region = env.KILN_S3_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (region) o.region = region;
-  // Self-hosted S3-compatible services usually need path-style URLs; AWS itself does not.
-  const fps = env.KILN_S3_FORCE_PATH_STYLE;
-  if (fps !== undefined) o.forcePathStyle = fps === '1' || fps.toLowerCase() === 'true';
-  else if (endpoint) o.forcePathStyle = true;
-  return o;
 }
 
 function isNotFound(e: unknown): boolean {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { assertValidKey, createLocalStore, createS3Store, normalizePrefix, openStoreFromEnv, s3ObjectKey, s3OptionsFromEnv, type ArtifactStore } from './index';
+import { assertValidKey, createLocalStore, createS3Store, normalizePrefix, openStore, s3ObjectKey, type ArtifactStore } from './index';
+import { loadConfig } from '../config';
 
 async function listAll(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -99,16 +100,16 @@ describe('s3 store (key mapping only)', () => {
   });
 
   it('reads its settings from the environment', () => {
-    expect(s3OptionsFromEnv({})).toBeNull();
-    expect(s3OptionsFromEnv({ KILN_S3_BUCKET: 'b', KILN_S3_PREFIX: 'p', KILN_S3_ENDPOINT: 'http://minio:9000', AWS_REGION: 'eu-west-1' })).toEqual({
-      bucket: 'b',
+    expect(loadConfig({}).s3).toBeNull();
+    expect(loadConfig({ KILN_S3_BUCKET: 'bkt', KILN_S3_PREFIX: 'p', KILN_S3_ENDPOINT: 'http://minio:9000', AWS_REGION: 'eu-west-1' }).s3).toEqual({
+      bucket: 'bkt',
       prefix: 'p',
       endpoint: 'http://minio:9000',
       region: 'eu-west-1',
       forcePathStyle: true,
     });
-    expect(openStoreFromEnv('/tmp/x', { KILN_S3_BUCKET: 'b', KILN_S3_PREFIX: 'p/' }).description).toBe('s3://b/p/');
-    expect(openStoreFromEnv('/tmp/x', {}).description).toBe('local /tmp/x/artifacts');
+    expect(openStore('/tmp/x', loadConfig({ KILN_S3_BUCKET: 'bkt', KILN_S3_PREFIX: 'p/' }).s3).description).toBe('s3://bkt/p/');
+    expect(openStore('/tmp/x', loadConfig({}).s3).description).toBe('local /tmp/x/artifacts');
   });
 
   it('sends PutObject with the prefixed key, length and a spooled stream body', async () => {

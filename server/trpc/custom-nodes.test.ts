@@ -1,7 +1,8 @@
 /** The customNodes router through a server-side caller, on PGlite and on PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, openTestDb } from '../db/testing';
-import { configFromEnv } from '../http/config';
+import { apiConfig } from '../http/config';
+import { loadConfig } from '../config';
 import type { ArtifactStore } from '../storage/types';
 import { codeSyntaxError } from './custom-nodes';
 import { createCaller } from './root';
@@ -32,7 +33,7 @@ describe.each(DB_KINDS)('customNodes router on %s', (kind) => {
 
   beforeAll(async () => {
     kdb = await openTestDb(kind, { poolMax: 4 });
-    api = createCaller({ db: kdb.db, store: {} as ArtifactStore, config: configFromEnv({}) });
+    api = createCaller({ db: kdb.db, store: {} as ArtifactStore, config: apiConfig(loadConfig({})) });
   }, 60_000);
   afterAll(async () => {
     await kdb?.dispose();

@@ -39,5 +39,5 @@ export const endpointsRouter = router({
     }),
   snippets: publicProcedure
     .input(z.object({ name: nameSchema, servingUrl: z.string().url().max(500).optional() }))
-    .query(({ ctx, input }) => endpointSnippets(ctx.db, ctx.store, input.name, ...(input.servingUrl ? [input.servingUrl] : []))),
+    .query(({ ctx, input }) => endpointSnippets(ctx.db, ctx.store, input.name, input.servingUrl ?? ctx.config.servingUrl)),
 });

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotebookDoc } from '../../lib/notebook/schema';
 import { DB_KINDS, openTestDb } from '../db/testing';
-import { configFromEnv } from '../http/config';
+import { apiConfig } from '../http/config';
+import { loadConfig } from '../config';
 import type { ArtifactStore } from '../storage/types';
 import { notebookHash } from './notebooks';
 import { createCaller } from './root';
@@ -29,7 +30,7 @@ describe.each(DB_KINDS)('notebooks router on %s', (kind) => {
 
   beforeAll(async () => {
     kdb = await openTestDb(kind, { poolMax: 8 });
-    api = createCaller({ db: kdb.db, store: {} as ArtifactStore, config: configFromEnv({}) });
+    api = createCaller({ db: kdb.db, store: {} as ArtifactStore, config: apiConfig(loadConfig({})) });
   }, 60_000);
   afterAll(async () => {
     await kdb?.dispose();

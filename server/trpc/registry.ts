@@ -32,7 +32,13 @@ export const registryRouter = router({
   register: publicProcedure
     .input(z.object({ model: nameSchema, runId: z.string().min(1).max(64), description: z.string().max(2000).optional(), actor: actorSchema }))
     .mutation(({ ctx, input }) =>
-      registerVersion(ctx.db, ctx.store, { modelName: input.model, runId: input.runId, actor: input.actor, ...(input.description !== undefined ? { description: input.description } : {}) }),
+      registerVersion(ctx.db, ctx.store, {
+        modelName: input.model,
+        runId: input.runId,
+        actor: input.actor,
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        serveability: { budgetMs: ctx.config.serveabilityBudgetMs },
+      }),
     ),
   /** Moves an alias if every gate passes (`dryRun`: only evaluate the gates). Gate results either way. */
   moveAlias: publicProcedure

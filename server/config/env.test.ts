@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ENV_VARS, loadConfig, parseSetting, type EnvName } from './env';
+
+/**
+ * A value each variable must refuse, or null for free text (a path, a prefix) where no value is
+ * wrong. Keyed by every variable: a new one fails the first test until it is listed here.
+ */
+const BAD: Record<EnvName, string | null> = {
+  PORT: '70000',
+  HOST: 'my host',
+  KILN_DATA_DIR: null,
+  DATABASE_URL: 'mysql://kiln:hunter2@db/kiln',
+  KILN_NEXT_DIST_DIR: null,
+  KILN_LEASE_SECONDS: 'abc',
+  KILN_HEARTBEAT_SECONDS: '0',
+  KILN_MAX_ATTEMPTS: '2.5',
+  KILN_MAX_UPLOAD_BYTES: '256MiB',
+  KILN_MAX_ARTIFACT_BYTES: '-1',
+  KILN_MAX_UNZIPPED_BYTES: '1e9',
+  KILN_MAX_ZIP_ENTRIES: '0x10',
+  KILN_SERVEABILITY_BUDGET_MS: '0',
+  KILN_S3_BUCKET: 'My_Bucket',
+  KILN_S3_PREFIX: null,
+  KILN_S3_ENDPOINT: 'minio:9000',
+  KILN_S3_REGION: 'EU West',
+  KILN_S3_FORCE_PATH_STYLE: 'yes',
+  AWS_ENDPOINT_URL_S3: 'ftp://minio',
+  AWS_ENDPOINT_URL: 'not a url',
+  AWS_REGION: 'eu_west_1',
+  AWS_DEFAULT_REGION: 'Frankfurt',
+  KILN_RUNNER_TOKEN: 'kiln_rt_ abc',
+  KILN_RUNNER_BACKEND: 'gpu',
+  KILN_RUNNER_CACHE: null,
+  KILN_RUNNER_CLAIM_LOG: null,
+  KILN_CUSTOM_MEMORY_MB: '32',
+  KILN_CUSTOM_TIMEOUT_MS: 'soon',
+  KILN_SERVING_PORT: '85o1',
+  KILN_SERVING_URL: 'localhost:8501',
+  KILN_SERVING_TOKEN: 'two words',
+  KILN_SERVING_LOG_SAMPLE: '2',
+  KILN_SERVE_NO_REEXEC: 'please',
+  VK_ICD_FILENAMES: null,
+  VK_DRIVER_FILES: null,
+  PATH: null,
+  USER: null,
+  USERNAME: null,
+  NODE_OPTIONS: null,
+};
+
+const refusalOf = (env: Record<string, string>): ConfigError => {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    return e as ConfigError;
+  }
+  throw new Error(`${JSON.stringify(env)} was accepted`);
+};
+
+describe('the environment schema', () => {
+  it('has a bad-value case for every variable it declares', () => {
+    expect(Object.keys(BAD).sort()).toEqual(Object.keys(ENV_VARS).sort());
+  });
+
+  it.each(Object.entries(BAD).filter(([, bad]) => bad !== null) as [EnvName, string][])('refuses a bad %s in one line naming it', (name, bad) => {
+    const e = refusalOf({ [name]: bad });
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.code).toBe('BAD_CONFIG');
+    expect(e.variable).toBe(name);
+    expect(e.message).not.toContain('\n');
+    const spec = ENV_VARS[name] as { expected: string; secret?: true };
+    const shown = spec.secret ? ' (value hidden)' : `=${JSON.stringify(bad)}`;
+    expect(e.message).toBe(`${name}${shown}: expected ${spec.expected}`);
+  });
+
+  it.each(Object.entries(BAD).filter(([, bad]) => bad === null).map(([name]) => name))('takes any text for %s', (name) => {
+    expect(() => loadConfig({ [name]: '/some where/odd: value' })).not.toThrow();
+  });
+
+  it('never echoes a secret', () => {
+    expect(refusalOf({ DATABASE_URL: 'mysql://kiln:hunter2@db/kiln' }).message).not.toContain('hunter2');
+    expect(refusalOf({ KILN_RUNNER_TOKEN: 'kiln_rt_ secret' }).message).not.toContain('secret');
+  });
+
+  it('names every bad variable in the one line', () => {
+    const e = refusalOf({ PORT: 'x', KILN_SERVING_LOG_SAMPLE: '1.5', KILN_LEASE_SECONDS: '30' });
+    expect(e.message).toBe('PORT="x": expected an integer from 0 to 65535; KILN_SERVING_LOG_SAMPLE="1.5": expected a number from 0 to 1');
+  });
+
+  it('refuses a log sample out of range instead of falling back to 0.01', () => {
+    expect(refusalOf({ KILN_SERVING_LOG_SAMPLE: '2' }).message).toBe('KILN_SERVING_LOG_SAMPLE="2": expected a number from 0 to 1');
+    expect(refusalOf({ KILN_SERVING_LOG_SAMPLE: 'often' }).variable).toBe('KILN_SERVING_LOG_SAMPLE');
+    expect(loadConfig({ KILN_SERVING_LOG_SAMPLE: '0.25' }).serving.logSample).toBe(0.25);
+    expect(loadConfig({ KILN_SERVING_LOG_SAMPLE: '0' }).serving.logSample).toBe(0);
+  });
+
+  it('reads numbers as plain digits only (no blanks, exponents, signs or hex)', () => {
+    for (const s of [' 30', '30 ', '3e1', '+30', '0x1e', '30.0', 'Infinity']) expect(refusalOf({ KILN_LEASE_SECONDS: s }).variable).toBe('KILN_LEASE_SECONDS');
+    expect(loadConfig({ KILN_LEASE_SECONDS: '45' }).api.leaseSeconds).toBe(45);
+    expect(loadConfig({ KILN_SERVEABILITY_BUDGET_MS: '0.5' }).serveabilityBudgetMs).toBe(0.5);
+  });
+
+  it('treats an empty value as unset and gives the defaults', () => {
+    const c = loadConfig({ PORT: '', KILN_LEASE_SECONDS: '', KILN_DATA_DIR: '' });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: '.data',
+      databaseUrl: undefined,
+      nextDistDir: '.next',
+      api: { leaseSeconds: 30, heartbeatSeconds: 10, maxAttempts: 3, maxUploadBytes: 256 * 2 ** 20, maxArtifactBytes: 256 * 2 ** 20, maxUnzippedBytes: 2 ** 30, maxZipEntries: 1000 },
+      serveabilityBudgetMs: 500,
+      s3: null,
+      runner: { token: undefined, backend: 'auto', claimLog: undefined },
+      sandbox: { memoryMiB: 512, timeoutMs: 10_000 },
+      serving: { port: 8501, url: undefined, token: undefined, logSample: 0.01, noReexec: false },
+      vulkanIcdFiles: undefined,
+    });
+    expect(c.runner.cacheDir).toMatch(/kiln-runner-cache$/);
+  });
+
+  it('documents the defaults it uses: setting a variable to its README default changes nothing', () => {
+    const checked: string[] = [];
+    for (const [name, spec] of Object.entries(ENV_VARS) as [EnvName, { default: string }][]) {
+      // none, another variable's value, or a placeholder such as <tmp>
+      if (spec.default === '—' || /^`[A-Z][A-Z0-9_]*`/.test(spec.default) || spec.default.includes('<')) continue;
+      const mib = /^(\d+) MiB$/.exec(spec.default);
+      const value = mib ? String(Number(mib[1]) * 2 ** 20) : spec.default.replace(/^`(.*)`$/, '$1');
+      let parsed = false;
+      try {
+        parseSetting(name, value);
+        parsed = true;
+      } catch {
+        // a described default ("`KILN_LEASE_SECONDS` / 3", "—"): nothing to compare
+      }
+      if (!parsed) continue;
+      expect({ name, config: loadConfig({ [name]: value }) }).toEqual({ name, config: loadConfig({}) });
+      checked.push(name);
+    }
+    expect(checked).toEqual(expect.arrayContaining(['PORT', 'HOST', 'KILN_DATA_DIR', 'KILN_LEASE_SECONDS', 'KILN_MAX_UPLOAD_BYTES', 'KILN_SERVING_LOG_SAMPLE', 'KILN_SERVE_NO_REEXEC', 'KILN_RUNNER_BACKEND']));
+  });
+
+  it('derives the heartbeat from the lease and the unzipped cap from the artifact cap', () => {
+    expect(loadConfig({ KILN_LEASE_SECONDS: '3' }).api.heartbeatSeconds).toBe(1);
+    expect(loadConfig({ KILN_LEASE_SECONDS: '60', KILN_HEARTBEAT_SECONDS: '5' }).api.heartbeatSeconds).toBe(5);
+    expect(loadConfig({ KILN_MAX_ARTIFACT_BYTES: '1000' }).api.maxUnzippedBytes).toBe(4000);
+    expect(loadConfig({ KILN_MAX_ARTIFACT_BYTES: '1000', KILN_MAX_UNZIPPED_BYTES: '1500' }).api.maxUnzippedBytes).toBe(1500);
+  });
+
+  it('takes the S3 settings with the AWS SDK variables as fallbacks', () => {
+    expect(loadConfig({ KILN_S3_BUCKET: 'kiln', AWS_ENDPOINT_URL: 'http://minio:9000', AWS_DEFAULT_REGION: 'eu-west-1' }).s3).toEqual({ bucket: 'kiln', endpoint: 'http://minio:9000', region: 'eu-west-1', forcePathStyle: true });
+    expect(loadConfig({ KILN_S3_BUCKET: 'kiln', KILN_S3_ENDPOINT: 'https://r2.example', AWS_ENDPOINT_URL: 'http://minio:9000', KILN_S3_FORCE_PATH_STYLE: 'false' }).s3).toEqual({ bucket: 'kiln', endpoint: 'https://r2.example', forcePathStyle: false });
+    expect(loadConfig({ KILN_S3_PREFIX: 'p', AWS_REGION: 'eu-west-1' }).s3).toBeNull();
+    expect(loadConfig({ KILN_S3_BUCKET: 'kiln', KILN_S3_FORCE_PATH_STYLE: 'TRUE' }).s3?.forcePathStyle).toBe(true);
+  });
+
+  it('lets the serving token fall back to the runner token, and VK_DRIVER_FILES stand in for VK_ICD_FILENAMES', () => {
+    expect(loadConfig({ KILN_RUNNER_TOKEN: 'rt' }).serving.token).toBe('rt');
+    expect(loadConfig({ KILN_RUNNER_TOKEN: 'rt', KILN_SERVING_TOKEN: 'st' }).serving.token).toBe('st');
+    expect(loadConfig({ VK_DRIVER_FILES: '/a.json' }).vulkanIcdFiles).toBe('/a.json');
+    expect(loadConfig({ VK_DRIVER_FILES: '/a.json', VK_ICD_FILENAMES: '/b.json' }).vulkanIcdFiles).toBe('/b.json');
+  });
+
+  it('is frozen', () => {
+    const c = loadConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.api)).toBe(true);
+    expect(() => {
+      (c.api as { leaseSeconds: number }).leaseSeconds = 1;
+    }).toThrow();
+  });
+
+  it('parses a flag with the same parser as its variable, naming the flag', () => {
+    expect(parseSetting('PORT', '8080', '--port')).toBe(8080);
+    expect(() => parseSetting('PORT', 'eighty', '--port')).toThrow('--port="eighty": expected an integer from 0 to 65535');
+    expect(() => parseSetting('HOST', 'a b', '--host')).toThrow('--host="a b": expected a host name or IP address');
+    for (const h of ['0.0.0.0', '::', '::1', 'localhost', 'kiln.example.com', '[::1]']) expect(parseSetting('HOST', h)).toBe(h);
+  });
+});

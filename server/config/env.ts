@@ -1,0 +1,304 @@
+/**
+ * Every environment variable Kiln's server, CLI, runner and serving process read, declared once
+ * (as marimo declares its config): a zod type, what a good value looks like, the default and
+ * what it means. README's variable table is generated from this list (see ./readme-table.ts).
+ *
+ * One policy: an empty value is unset; any other value that does not parse is refused, in one
+ * line naming the variable and what it expected. Nothing falls back silently.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { KilnError } from '../../lib/errors';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where a variable's row goes in README's table. */
+export type EnvGroup = 'server' | 'queue' | 'storage' | 'runner' | 'serving' | 'device' | 'system';
+
+export interface EnvVar<T extends z.ZodType = z.ZodType> {
+  /** parses a non-empty value */
+  type: T;
+  /** what a good value looks like: "expected <this>" */
+  expected: string;
+  /** the default as README shows it, `—` when there is none */
+  default: string;
+  /** README's "meaning" column */
+  meaning: string;
+  group: EnvGroup;
+  /** a refusal never echoes the value (passwords in URLs, tokens) */
+  secret?: true;
+}
+
+function v<T extends z.ZodType>(kind: { type: T; expected: string }, o: Omit<EnvVar<T>, 'type' | 'expected'>): EnvVar<T> {
+  return { ...kind, ...o };
+}
+
+/**
+ * The one number parser: plain decimal digits only (no sign, exponent, hex or blanks, which
+ * `Number()` would quietly accept), within [min, max].
+ */
+function number(o: { min: number; max?: number; integer?: boolean; unit?: string }): { type: z.ZodType<number>; expected: string } {
+  const max = o.max ?? Number.MAX_SAFE_INTEGER;
+  const integer = o.integer ?? true;
+  const digits = integer ? /^\d+$/ : /^(\d+\.?\d*|\.\d+)$/;
+  const type = z
+    .string()
+    .regex(digits)
+    .transform(Number)
+    .pipe(integer ? z.number().int().min(o.min).max(max) : z.number().min(o.min).max(max));
+  const kind = integer ? 'an integer' : 'a number';
+  const range = o.max !== undefined ? `${kind} from ${o.min} to ${o.max}` : integer && o.min === 1 ? 'a positive integer' : `${kind} ≥ ${o.min}`;
+  return { type, expected: o.unit ? `${range} (${o.unit})` : range };
+}
+
+/** A positive number that may have a fraction (`KILN_SERVEABILITY_BUDGET_MS`). */
+function positiveNumber(unit: string): { type: z.ZodType<number>; expected: string } {
+  return { type: number({ min: 0, integer: false }).type.refine((n) => n > 0), expected: `a positive number (${unit})` };
+}
+
+const port = number({ min: 0, max: 65535 });
+const flag = {
+  type: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['1', '0', 'true', 'false']))
+    .transform((s) => s === '1' || s === 'true'),
+  expected: '1, 0, true or false',
+};
+const text = { type: z.string(), expected: 'text' };
+const path = { type: z.string(), expected: 'a path' };
+const token = { type: z.string().regex(/^\S+$/), expected: 'a token without blanks' };
+const host = { type: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/), expected: 'a host name or IP address' };
+const region = { type: z.string().regex(/^[a-z0-9-]+$/), expected: 'a region name such as eu-west-1' };
+// S3's bucket naming rules (MinIO and R2 follow them too).
+const bucket = { type: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), expected: 'a bucket name (3 to 63 lowercase letters, digits, dots and hyphens)' };
+const url = (protocols: string[], what: string) => ({
+  type: z.string().refine((s) => {
+    try {
+      return protocols.includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }),
+  expected: what,
+});
+const httpUrl = url(['http:', 'https:'], 'an http:// or https:// URL');
+
+const MiB = 1024 * 1024;
+
+/** The data folder when neither `--data-dir` nor `KILN_DATA_DIR` says otherwise. */
+export const DEFAULT_DATA_DIR = '.data';
+/** Where apps reach the serving process by default (TF Serving's REST port). */
+export const DEFAULT_SERVING_URL = 'http://127.0.0.1:8501';
+/** Latency budget of the serveability check when `KILN_SERVEABILITY_BUDGET_MS` is unset. */
+export const DEFAULT_SERVEABILITY_BUDGET_MS = 500;
+/** Node backends a runner may ask for. */
+export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu', 'auto'] as const;
+
+/** Every variable, in README's order. */
+export const ENV_VARS = {
+  // The server (server/main.ts); its flags win over these.
+  PORT: v(port, { default: '3000', group: 'server', meaning: 'server port (`--port`)' }),
+  HOST: v(host, { default: '`127.0.0.1`', group: 'server', meaning: 'interface the server listens on (`--host`); loopback by default, because the API has no user authentication' }),
+  KILN_DATA_DIR: v(path, { default: `\`${DEFAULT_DATA_DIR}\``, group: 'server', meaning: 'PGlite database (`db/`) and artifacts (`artifacts/`) (`--data-dir`)' }),
+  DATABASE_URL: v(url(['postgres:', 'postgresql:'], 'a postgres:// or postgresql:// URL'), {
+    default: '—',
+    group: 'server',
+    meaning: 'use this PostgreSQL server instead of PGlite (same schema and migrations)',
+    secret: true,
+  }),
+  KILN_NEXT_DIST_DIR: v(path, { default: '`.next`', group: 'server', meaning: "Next's build folder (a second build in the same checkout can use its own)" }),
+  // Queue and HTTP API limits (server/http/config.ts).
+  KILN_LEASE_SECONDS: v(number({ min: 1, unit: 'seconds' }), { default: '30', group: 'queue', meaning: 'lease a runner holds on a claimed run; a run whose runner stops renewing it goes back to the queue' }),
+  KILN_HEARTBEAT_SECONDS: v(number({ min: 1, unit: 'seconds' }), { default: '`KILN_LEASE_SECONDS` / 3', group: 'queue', meaning: 'how often runners renew their lease' }),
+  KILN_MAX_ATTEMPTS: v(number({ min: 1 }), { default: '3', group: 'queue', meaning: 'claims of one run before it fails' }),
+  KILN_MAX_UPLOAD_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '256 MiB', group: 'queue', meaning: 'largest dataset upload (413 beyond)' }),
+  KILN_MAX_ARTIFACT_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '256 MiB', group: 'queue', meaning: 'largest model package zip a runner uploads (413 beyond)' }),
+  KILN_MAX_UNZIPPED_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '4 × `KILN_MAX_ARTIFACT_BYTES`, at most 1 GiB', group: 'queue', meaning: 'largest unzipped size of a model package (zip bombs are refused)' }),
+  KILN_MAX_ZIP_ENTRIES: v(number({ min: 1 }), { default: '1000', group: 'queue', meaning: 'most files in a model package zip' }),
+  KILN_SERVEABILITY_BUDGET_MS: v(positiveNumber('milliseconds'), { default: '500', group: 'queue', meaning: 'latency budget of the serveability check at registration' }),
+  // Artifact storage (server/storage).
+  KILN_S3_BUCKET: v(bucket, { default: '—', group: 'storage', meaning: 'store artifacts in this S3-compatible bucket instead of the data dir' }),
+  KILN_S3_PREFIX: v(text, { default: '—', group: 'storage', meaning: 'key prefix inside the bucket' }),
+  KILN_S3_ENDPOINT: v(httpUrl, { default: '`AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`, else AWS', group: 'storage', meaning: 'S3-compatible service (MinIO, R2, …)' }),
+  KILN_S3_REGION: v(region, { default: '`AWS_REGION`, else `AWS_DEFAULT_REGION`, else `us-east-1`', group: 'storage', meaning: 'bucket region' }),
+  KILN_S3_FORCE_PATH_STYLE: v(flag, { default: '1 when an endpoint is set', group: 'storage', meaning: 'path-style bucket URLs (self-hosted services usually need them)' }),
+  AWS_ENDPOINT_URL_S3: v(httpUrl, { default: '—', group: 'storage', meaning: "the AWS SDK's S3 endpoint, used when `KILN_S3_ENDPOINT` is unset" }),
+  AWS_ENDPOINT_URL: v(httpUrl, { default: '—', group: 'storage', meaning: "the AWS SDK's endpoint, used when neither `KILN_S3_ENDPOINT` nor `AWS_ENDPOINT_URL_S3` is set" }),
+  AWS_REGION: v(region, { default: '—', group: 'storage', meaning: "the AWS SDK's region, used when `KILN_S3_REGION` is unset (credentials come from the SDK's usual chain)" }),
+  AWS_DEFAULT_REGION: v(region, { default: '—', group: 'storage', meaning: "the AWS SDK's region, used when neither `KILN_S3_REGION` nor `AWS_REGION` is set" }),
+  // Runners (kiln runner) and the custom-node sandbox.
+  KILN_RUNNER_TOKEN: v(token, { default: '—', group: 'runner', meaning: 'machine token of `kiln runner` (`--token`)', secret: true }),
+  KILN_RUNNER_BACKEND: v({ type: z.enum(NODE_BACKENDS), expected: NODE_BACKENDS.join(', ') }, { default: '`auto`', group: 'runner', meaning: 'default `--backend` of `kiln runner` (and so of the local runner)' }),
+  KILN_RUNNER_CACHE: v(path, { default: '`<tmp>/kiln-runner-cache`', group: 'runner', meaning: "the runner's dataset cache (content-addressed, shared by the runners of a host)" }),
+  KILN_RUNNER_CLAIM_LOG: v(path, { default: '—', group: 'runner', meaning: 'append one JSON line per claim (run id, attempt, attempt token) to this file, for tracing' }),
+  KILN_CUSTOM_MEMORY_MB: v(number({ min: 64, unit: 'MiB' }), { default: '512', group: 'runner', meaning: 'heap limit of the sandbox process that runs a custom node\'s code' }),
+  KILN_CUSTOM_TIMEOUT_MS: v(number({ min: 100, unit: 'milliseconds' }), { default: '10000', group: 'runner', meaning: 'time limit of one custom node call in the sandbox' }),
+  // The serving data plane (kiln serving / kiln serve).
+  KILN_SERVING_PORT: v(port, { default: '8501', group: 'serving', meaning: 'port of the local serving process the server starts with `--local-runner` (`--serving-port`)' }),
+  KILN_SERVING_URL: v(httpUrl, {
+    default: `\`http://localhost:<serving port>\` with \`--local-runner\`, else \`${DEFAULT_SERVING_URL}\``,
+    group: 'serving',
+    meaning: "the URL shown in endpoint snippets and the studio's Endpoints tab",
+  }),
+  KILN_SERVING_TOKEN: v(token, { default: '`KILN_RUNNER_TOKEN`', group: 'serving', meaning: 'machine token of `kiln serving` (`--token`)', secret: true }),
+  KILN_SERVING_LOG_SAMPLE: v(number({ min: 0, max: 1, integer: false }), { default: '0.01', group: 'serving', meaning: 'share of serving requests logged (bounded ring buffer at `/v1/requests/recent`)' }),
+  KILN_SERVE_NO_REEXEC: v(flag, { default: '0', group: 'serving', meaning: '1: `kiln serve` / `kiln serving` serve in their own process instead of re-running Node with the serving V8 flags' }),
+  // Devices (lib/backend/node.ts takes these as an argument).
+  VK_ICD_FILENAMES: v({ ...path, expected: 'a list of paths' }, { default: '—', group: 'device', meaning: '`/usr/lib/chromium/vk_swiftshader_icd.json` lets Dawn use SwiftShader on machines without a GPU' }),
+  VK_DRIVER_FILES: v({ ...path, expected: 'a list of paths' }, { default: '—', group: 'device', meaning: "the Vulkan loader's newer name for `VK_ICD_FILENAMES`" }),
+  // The platform's own variables: read, not Kiln's to document.
+  PATH: v(text, { default: '`/usr/bin:/bin`', group: 'system', meaning: 'where the sandbox looks for `unshare` and `prlimit`' }),
+  USER: v(text, { default: '`USERNAME`', group: 'system', meaning: 'the CLI\'s default `--actor` when the OS has no user entry' }),
+  USERNAME: v(text, { default: '—', group: 'system', meaning: 'the CLI\'s default `--actor` when the OS has no user entry (Windows)' }),
+  NODE_OPTIONS: v(text, { default: '—', group: 'system', meaning: 'Node flags; `kiln serve` does not re-run itself when they hold the serving V8 flags' }),
+} as const;
+
+export type EnvName = keyof typeof ENV_VARS;
+
+type Parsed = { [K in EnvName]: z.output<(typeof ENV_VARS)[K]['type']> | undefined };
+
+/** The environment as one zod object: each variable optional, an empty value unset. */
+export const envSchema = z.object(
+  Object.fromEntries(Object.entries(ENV_VARS as Record<string, EnvVar>).map(([name, spec]): [string, z.ZodType] => [name, z.preprocess((s) => (s === '' ? undefined : s), spec.type.optional())])) as Record<EnvName, z.ZodType>,
+);
+
+/** A variable (or flag) with a bad value: its message is the one line a user sees. */
+export class ConfigError extends KilnError {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super('BAD_CONFIG', message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `NAME="value": expected …` (the value left out for secrets). */
+export function refusal(name: EnvName, raw: string | undefined, label: string = name): string {
+  const spec: EnvVar = ENV_VARS[name];
+  const shown = spec.secret ? ' (value hidden)' : `=${JSON.stringify(raw)}`;
+  return `${label}${shown}: expected ${spec.expected}`;
+}
+
+/**
+ * Parses one value as variable `name` would be parsed; for flags that stand in for a variable
+ * (`--port` for `PORT`), so both go through one parser. Throws a {@link ConfigError} naming `label`.
+ */
+export function parseSetting<K extends EnvName>(name: K, raw: string, label: string = name): NonNullable<Parsed[K]> {
+  const r = (ENV_VARS[name].type as z.ZodType).safeParse(raw);
+  if (!r.success) throw new ConfigError(label, refusal(name, raw, label));
+  return r.data as NonNullable<Parsed[K]>;
+}
+
+/** Every variable parsed, unset ones `undefined`; throws one {@link ConfigError} line for all bad ones. */
+export function parseEnv(env: Env): Parsed {
+  const r = envSchema.safeParse(env);
+  if (r.success) return r.data as Parsed;
+  const bad = [...new Set(r.error.issues.map((i) => String(i.path[0])))] as EnvName[];
+  throw new ConfigError(bad[0]!, bad.map((name) => refusal(name, env[name])).join('; '));
+}
+
+export interface S3Settings {
+  bucket: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+}
+
+/** Everything the server, CLI, runner and serving process are configured with, typed and frozen. */
+export interface KilnConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  nextDistDir: string;
+  /** limits and timings of the HTTP API and the queue */
+  api: {
+    leaseSeconds: number;
+    heartbeatSeconds: number;
+    maxAttempts: number;
+    maxUploadBytes: number;
+    maxArtifactBytes: number;
+    maxUnzippedBytes: number;
+    maxZipEntries: number;
+  };
+  serveabilityBudgetMs: number;
+  /** null: artifacts in `<dataDir>/artifacts` */
+  s3: S3Settings | null;
+  runner: { token: string | undefined; backend: (typeof NODE_BACKENDS)[number]; cacheDir: string; claimLog: string | undefined };
+  /** limits of the custom-node sandbox */
+  sandbox: { memoryMiB: number; timeoutMs: number };
+  serving: {
+    port: number;
+    /** set explicitly; unset, the server derives it (local serving) or uses {@link DEFAULT_SERVING_URL} */
+    url: string | undefined;
+    token: string | undefined;
+    logSample: number;
+    noReexec: boolean;
+  };
+  /** `VK_ICD_FILENAMES`, else `VK_DRIVER_FILES`: the Vulkan drivers Dawn will load */
+  vulkanIcdFiles: string | undefined;
+  system: { path: string; user: string | undefined; nodeOptions: string };
+}
+
+function deepFreeze<T>(o: T): T {
+  for (const x of Object.values(o as object)) if (x && typeof x === 'object') deepFreeze(x);
+  return Object.freeze(o);
+}
+
+/** Parses `env` once into the typed, frozen configuration; throws one {@link ConfigError} line. */
+export function loadConfig(env: Env): KilnConfig {
+  const e = parseEnv(env);
+  const leaseSeconds = e.KILN_LEASE_SECONDS ?? 30;
+  const maxArtifactBytes = e.KILN_MAX_ARTIFACT_BYTES ?? 256 * MiB;
+  const endpoint = e.KILN_S3_ENDPOINT ?? e.AWS_ENDPOINT_URL_S3 ?? e.AWS_ENDPOINT_URL;
+  const region = e.KILN_S3_REGION ?? e.AWS_REGION ?? e.AWS_DEFAULT_REGION;
+  // Self-hosted S3-compatible services usually need path-style URLs; AWS itself does not.
+  const forcePathStyle = e.KILN_S3_FORCE_PATH_STYLE ?? (endpoint ? true : undefined);
+  const bucket = e.KILN_S3_BUCKET;
+  return deepFreeze({
+    port: e.PORT ?? 3000,
+    host: e.HOST ?? '127.0.0.1',
+    dataDir: e.KILN_DATA_DIR ?? DEFAULT_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    nextDistDir: e.KILN_NEXT_DIST_DIR ?? '.next',
+    api: {
+      leaseSeconds,
+      heartbeatSeconds: e.KILN_HEARTBEAT_SECONDS ?? Math.max(1, Math.floor(leaseSeconds / 3)),
+      maxAttempts: e.KILN_MAX_ATTEMPTS ?? 3,
+      maxUploadBytes: e.KILN_MAX_UPLOAD_BYTES ?? 256 * MiB,
+      maxArtifactBytes,
+      maxUnzippedBytes: e.KILN_MAX_UNZIPPED_BYTES ?? Math.min(4 * maxArtifactBytes, 1024 * MiB),
+      maxZipEntries: e.KILN_MAX_ZIP_ENTRIES ?? 1000,
+    },
+    serveabilityBudgetMs: e.KILN_SERVEABILITY_BUDGET_MS ?? DEFAULT_SERVEABILITY_BUDGET_MS,
+    s3: bucket
+      ? {
+          bucket,
+          ...(e.KILN_S3_PREFIX ? { prefix: e.KILN_S3_PREFIX } : {}),
+          ...(endpoint ? { endpoint } : {}),
+          ...(region ? { region } : {}),
+          ...(forcePathStyle !== undefined ? { forcePathStyle } : {}),
+        }
+      : null,
+    runner: {
+      token: e.KILN_RUNNER_TOKEN,
+      backend: e.KILN_RUNNER_BACKEND ?? 'auto',
+      cacheDir: e.KILN_RUNNER_CACHE ?? join(tmpdir(), 'kiln-runner-cache'),
+      claimLog: e.KILN_RUNNER_CLAIM_LOG,
+    },
+    sandbox: { memoryMiB: e.KILN_CUSTOM_MEMORY_MB ?? 512, timeoutMs: e.KILN_CUSTOM_TIMEOUT_MS ?? 10_000 },
+    serving: {
+      port: e.KILN_SERVING_PORT ?? 8501,
+      url: e.KILN_SERVING_URL?.replace(/\/+$/, ''),
+      token: e.KILN_SERVING_TOKEN ?? e.KILN_RUNNER_TOKEN,
+      logSample: e.KILN_SERVING_LOG_SAMPLE ?? 0.01,
+      noReexec: e.KILN_SERVE_NO_REEXEC ?? false,
+    },
+    vulkanIcdFiles: e.VK_ICD_FILENAMES ?? e.VK_DRIVER_FILES,
+    system: { path: e.PATH ?? '/usr/bin:/bin', user: e.USER ?? e.USERNAME, nodeOptions: e.NODE_OPTIONS ?? '' },
+  });
+}
