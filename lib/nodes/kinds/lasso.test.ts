@@ -11,7 +11,8 @@ beforeAll(async () => {
 // Two informative features among eight; the other six are noise the target never depends on.
 // Few rows and a noisy target, so unpenalised least squares visibly fits the noise.
 const COEFS = [3, -2, 0, 0, 0, 0, 0, 0];
-const TRAIN = { optimizer: 'sgd', learningRate: 0.01, epochs: 200, batchSize: 16, validationFraction: 0, patience: 0, seed: 1 };
+// Full-batch SGD: the L1 subgradient then moves a zero coefficient by at most lr·α = 0.0025 a step.
+const TRAIN = { optimizer: 'sgd', learningRate: 0.005, epochs: 1000, batchSize: 40, validationFraction: 0, patience: 0, seed: 1 };
 
 describe('lasso', () => {
   it('is an L1-penalised linear regression model for regression targets', async () => {
@@ -34,10 +35,10 @@ describe('lasso', () => {
     // Informative coefficients survive, shrunk (standardised target units; OLS: ≈ 0.66, -0.49).
     expect(l1[0]!).toBeGreaterThan(0.4);
     expect(l1[1]!).toBeLessThan(-0.1);
-    // Every noise coefficient ends within a few SGD steps (lr·α = 0.005) of zero …
-    expect(Math.max(...noise(l1))).toBeLessThan(0.01);
-    // … where OLS on the same rows, same seed, fits the noise with every one of them.
-    expect(Math.min(...noise(ols))).toBeGreaterThan(0.01);
-    expect(Math.max(...noise(ols))).toBeGreaterThan(10 * Math.max(...noise(l1)));
+    // Every noise coefficient ends within a step or two of zero …
+    expect(Math.max(...noise(l1))).toBeLessThan(0.005);
+    // … where OLS on the same rows, same seed, fits the noise.
+    expect(Math.max(...noise(ols))).toBeGreaterThan(0.1);
+    expect(Math.max(...noise(ols))).toBeGreaterThan(20 * Math.max(...noise(l1)));
   });
 });

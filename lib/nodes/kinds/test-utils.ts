@@ -129,8 +129,10 @@ export async function trainKind(
   tf: typeof tfTypes,
 ): Promise<{ trained: TrainedModel; ctx: ReturnType<typeof makeCtx> }> {
   const spec = await modelSpec(kind, modelParams, tf);
-  const ctx = makeTfCtx(tf, 'train');
-  const out = await train.run({ data: frame, model: spec }, train.params.parse(trainParams), ctx);
+  const p = train.params.parse(trainParams);
+  // The executor gives a node with a `seed` param that seed (else one derived from the graph's).
+  const ctx = makeTfCtx(tf, 'train', p.seed !== undefined ? { seed: p.seed } : {});
+  const out = await train.run({ data: frame, model: spec }, p, ctx);
   return { trained: out.trained as TrainedModel, ctx };
 }
 
@@ -190,15 +192,23 @@ export function linearFrame(n: number, coefs: number[], opts: { bias?: number; n
 }
 
 /**
- * A trained model with known weights, no training: `y = w·x + b` on the single feature `x`
- * (regression), for kinds that consume trained models (evaluate, ensemble).
+ * A trained model with known weights, no training: `w·x + b` on the single feature `x`, as a
+ * regression value or (with `labels`) through a sigmoid as P(labels[1]); for the kinds that
+ * consume trained models (evaluate, ensemble).
  */
-export async function fixedLinearModel(tf: typeof tfTypes, frame: Frame, w: number, b: number, name = `y=${w}x+${b}`): Promise<TrainedModel> {
+export async function fixedLinearModel(
+  tf: typeof tfTypes,
+  frame: Frame,
+  w: number,
+  b: number,
+  opts: { labels?: [string, string]; name?: string } = {},
+): Promise<TrainedModel> {
   const model = tf.sequential();
-  model.add(tf.layers.dense({ units: 1, inputShape: [1], weights: [tf.tensor2d([[w]]), tf.tensor1d([b])] }));
+  model.add(tf.layers.dense({ units: 1, inputShape: [1], activation: opts.labels ? 'sigmoid' : 'linear', weights: [tf.tensor2d([[w]]), tf.tensor1d([b])] }));
   try {
-    const member = await serializeModel(tf, model, [[0]], [false], name);
-    return { members: [member], features: ['x'], task: 'regression', target: frame.target!, frame, history: [], seed: 1 };
+    const member = await serializeModel(tf, model, [[0]], [false], opts.name ?? `${w}x+${b}`);
+    const task = opts.labels ? ('classification' as const) : ('regression' as const);
+    return { members: [member], features: ['x'], task, ...(opts.labels ? { labels: opts.labels } : {}), target: frame.target!, frame, history: [], seed: 1 };
   } finally {
     model.dispose();
   }
