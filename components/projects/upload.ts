@@ -1,10 +1,12 @@
+import type { ColumnSchema } from '../../lib/data/column-schema';
+
 /** Dataset uploads from the browser: `PUT /api/datasets`, with the server's one-line error on failure. */
 export interface UploadedDataset {
   id: string;
   name: string;
   rows: number;
   bytes: number;
-  schema: { name: string; type: 'numeric' | 'categorical' | 'boolean' | 'date'; nullable: boolean; categories?: string[] }[];
+  schema: ColumnSchema[];
   created: boolean;
 }
 

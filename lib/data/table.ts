@@ -4,7 +4,7 @@
  *
  * Missing values: NaN in numeric columns, `null` in categorical columns.
  */
-export type ColumnType = 'numeric' | 'categorical' | 'boolean' | 'date';
+export type { ColumnSchema, ColumnType } from './column-schema';
 
 /** numeric, boolean (0/1) and date (epoch milliseconds) columns are stored as numbers. */
 export interface NumericColumn {
@@ -24,16 +24,6 @@ export type Column = NumericColumn | CategoricalColumn;
 export interface Table {
   columns: Column[];
   nRows: number;
-}
-
-/** The schema of one column as the user supplied it (before preprocessing). */
-export interface ColumnSchema {
-  name: string;
-  type: ColumnType;
-  /** whether missing values were seen in the data the schema was inferred from */
-  nullable: boolean;
-  /** observed categories (categorical only, most frequent first, capped) */
-  categories?: string[];
 }
 
 export function isNumericColumn(c: Column): c is NumericColumn {

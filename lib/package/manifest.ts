@@ -10,6 +10,7 @@
  * ```
  */
 import { z } from 'zod';
+import { columnSchemaSchema } from '../data/column-schema';
 
 /** Name of the manifest file at the package root. */
 export const MANIFEST_FILE = 'kiln-model.json';
@@ -40,13 +41,6 @@ export const WEIGHT_DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4
  * manifest stores them as `null` explicitly (see `finiteOrNull`).
  */
 const jsonNumber = z.number().nullable();
-
-export const columnSchemaSchema = z.object({
-  name: z.string().min(1),
-  type: z.enum(['numeric', 'categorical', 'boolean', 'date']),
-  nullable: z.boolean(),
-  categories: z.array(z.string()).optional(),
-});
 
 export const fittedStepSchema = z.object({
   kind: z.string().min(1),

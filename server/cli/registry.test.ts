@@ -9,23 +9,21 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type KilnDb } from '../db/client';
-import { TEST_DATABASE_URL } from '../db/testing';
-import { createTestDatabase, kiln, startServer, type StartedServer } from '../runner/harness';
+import { createTestDatabase, type TestDatabase } from '../db/testing';
+import { kiln, startServer, type StartedServer } from '../runner/harness';
 import { seedRun, testGraph } from '../registry/test-fixtures';
 import { createLocalStore } from '../storage/local';
 import { parseTraffic } from './registry';
 
 let dataDir: string;
-let database: { url: string; drop: () => Promise<void> };
+let database: TestDatabase;
 let kdb: KilnDb;
 let server: StartedServer;
 const runIds: Record<string, string> = {};
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'kiln-cli-registry-'));
-  const d = await createTestDatabase(TEST_DATABASE_URL);
-  if (!d) throw new Error(`PostgreSQL at ${TEST_DATABASE_URL} is unreachable; the CLI registry tests need it`);
-  database = d;
+  database = await createTestDatabase();
   kdb = await openDb({ databaseUrl: database.url, poolMax: 2 });
   const store = createLocalStore(join(dataDir, 'artifacts'));
   runIds.good = await seedRun(kdb.db, store, { metrics: { rmse: 3.4, r2: 0.8 }, graph: testGraph({ epochs: 10 }) });

@@ -24,13 +24,14 @@ export interface TestDbTarget {
   dispose(): Promise<void>;
 }
 
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });
+async function adminQuery(baseUrl: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: baseUrl, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
   } catch (err) {
+    await client.end().catch(() => undefined);
     throw new Error(
-      `PostgreSQL at ${TEST_DATABASE_URL} is unreachable (${(err as Error).message}); the database-layer tests need it — ` +
+      `PostgreSQL at ${baseUrl} is unreachable (${(err as Error).message || (err as { code?: string }).code || String(err)}); the PostgreSQL tests need it — ` +
         `start PostgreSQL or point KILN_TEST_DATABASE_URL at a server where this user may CREATE DATABASE`,
     );
   }
@@ -41,21 +42,35 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
+/** A fresh, empty PostgreSQL database. */
+export interface TestDatabase {
+  /** connection URL of the new database */
+  url: string;
+  /** drops it (connections still open are closed by the server) */
+  drop(): Promise<void>;
+}
+
+/**
+ * The one way tests (and the queue benchmark) make a PostgreSQL database: `kiln_test_<random>` on
+ * the server `baseUrl` names. Throws, naming the URL, when that server is unreachable: a
+ * PostgreSQL test never skips quietly.
+ */
+export async function createTestDatabase(baseUrl: string = TEST_DATABASE_URL): Promise<TestDatabase> {
+  const name = `kiln_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(baseUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /** Creates an empty database (PostgreSQL) or directory (PGlite) for one test file. */
 export async function createTestDbTarget(kind: DbKind, opts: { poolMax?: number } = {}): Promise<TestDbTarget> {
   if (kind === 'pglite') {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'kiln-db-test-'));
     return { kind, options: { dataDir }, dispose: () => rm(dataDir, { recursive: true, force: true }) };
   }
-  const name = `kiln_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return {
-    kind,
-    options: { databaseUrl: url.toString(), poolMax: opts.poolMax },
-    dispose: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  };
+  const db = await createTestDatabase();
+  return { kind, options: { databaseUrl: db.url, poolMax: opts.poolMax }, dispose: db.drop };
 }
 
 /** A fresh target opened (migrated) once; `dispose` closes it and removes the target. */

@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { strToU8, zipSync } from 'fflate';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inferSchema, parseTable } from '../../lib/data/infer';
 import { initGraph } from '../../lib/graph/templates';
 import { buildPackage } from '../../lib/package/package';
 import { makeTrained } from '../../lib/package/test-utils';
 import { runs } from '../db/schema';
+import { createTestDatabase } from '../db/testing';
 import { createRunnerToken } from '../jobs/runners';
 import { nodeHandler } from './node-adapter';
 import { openApiRuntime, type ApiRuntime } from './runtime';
@@ -328,23 +328,4 @@ function apiSuite(name: string, open: () => Promise<{ url?: string; drop?: () =>
 
 apiSuite('API on PGlite', async () => null);
 
-const PG_ADMIN = process.env.KILN_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-apiSuite('API on PostgreSQL', async () => {
-  const name = `kiln_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_ADMIN });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-});
+apiSuite('API on PostgreSQL', () => createTestDatabase());

@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
-import pg from 'pg';
 import type { AppRouter } from '../trpc/root';
 
 export const REPO = join(import.meta.dirname, '../..');
@@ -182,28 +181,4 @@ export async function waitForRuns(url: string, ids: string[], timeoutMs: number)
     if (Date.now() - t0 > timeoutMs) throw new Error(`runs not finished after ${timeoutMs} ms: ${runs.map((r) => `${r.id.slice(0, 8)} ${r.status}`).join(', ')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** A fresh PostgreSQL database for one test (created on the server `baseUrl` names). */
-export async function createTestDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> } | null> {
-  const name = `kiln_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: baseUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch {
-    return null;
-  }
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(baseUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: baseUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }

@@ -20,7 +20,7 @@ import { trpc } from '../../studio/trpc';
 import { fetchDataRef } from '../../run/fetch-data';
 import { resolveInputDatasets } from '../../run/inputs';
 import { applyGraphOp, parseEndpoint, type GraphOp } from './graph-ops';
-import { KilnData, kilnData, projectDatasetId } from './kiln-data';
+import { KilnData, kilnData, projectDatasetId, type Row } from './kiln-data';
 
 /** The worker's copy of the store graph plus its own ops the store has not acknowledged yet. */
 export class GraphMirror {
@@ -86,6 +86,10 @@ function toPortValue(v: unknown, port: string): unknown {
 function isFrame(v: unknown): v is Frame {
   return !!v && typeof v === 'object' && 'table' in v && Array.isArray((v as Frame).steps);
 }
+
+type CustomConfig = Record<string, number | string | boolean>;
+/** A custom node's transform as a cell writes it (runs for real in an isolated process on the runner). */
+type CustomTransform = (rows: Row[], config: CustomConfig) => Row[] | Promise<Row[]>;
 
 /** Makes the `kiln` object of one cell run. `memo` is kept across runs of the same cell. */
 export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, unknown>) {
@@ -248,14 +252,14 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
       return ports.length === 1 ? conv[ports[0]!] : conv;
     },
 
-    async defineNode(def: Omit<CustomNodeDefInput, 'code'> & { code: string | ((rows: Record<string, unknown>[], config: Record<string, unknown>) => unknown) }) {
+    async defineNode(def: Omit<CustomNodeDefInput, 'code'> & { code: string | CustomTransform }) {
       const code = typeof def.code === 'function' ? def.code.toString() : def.code;
       const r = customNodeDefSchema.safeParse({ ...def, code });
       if (!r.success) {
         const i = r.error.issues[0];
         throw new Error(`kiln.defineNode: ${i?.path.join('.') || 'def'}: ${i?.message ?? 'invalid'}`);
       }
-      let fn: (rows: Record<string, unknown>[], config: Record<string, unknown>) => unknown;
+      let fn: CustomTransform;
       try {
         fn = new Function(`"use strict"; return (${code});`)() as typeof fn;
       } catch (e) {
@@ -264,7 +268,7 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
       if (typeof fn !== 'function') throw new Error(`kiln.defineNode("${r.data.name}"): code must be a function (rows, config) => rows`);
       await env.defineNode(r.data);
       const defaults = r.data.config;
-      return (rows: Record<string, unknown>[], config: Record<string, unknown> = {}) => fn(rows, { ...defaults, ...config });
+      return (rows: Row[], config: CustomConfig = {}) => fn(rows, { ...defaults, ...config });
     },
   };
   return kiln;

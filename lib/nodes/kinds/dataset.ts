@@ -1,16 +1,10 @@
 import { z } from 'zod';
+import { columnSchemaSchema } from '../../data/column-schema';
 import { sha256Hex } from '../../data/hash';
 import { inferSchema, parseTable } from '../../data/infer';
 import { KilnError } from '../../errors';
 import { defineNode } from '../registry';
 import type { DataSource, Frame, NodeContext } from '../types';
-
-const columnSchemaSchema = z.object({
-  name: z.string().min(1),
-  type: z.enum(['numeric', 'categorical', 'boolean', 'date']),
-  nullable: z.boolean().default(true),
-  categories: z.array(z.string()).optional(),
-});
 
 export const datasetParams = z.object({
   source: z.enum(['builtin', 'input']).default('builtin').describe('builtin: a vega-datasets file by name; input: data given by the caller (upload, --data)'),

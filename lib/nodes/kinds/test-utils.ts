@@ -2,8 +2,12 @@
  * Helpers for the node-kind tests: small hand-built tables, frames and a minimal NodeContext.
  * Test-only; nothing in the catalog imports this file.
  */
+import type * as tfTypes from '@tensorflow/tfjs';
+import { createRng } from '../../rng';
 import type { Column, ColumnSchema, Table } from '../../data/table';
-import type { ExecEvent, Frame, NodeContext, NodeKind, PortValues } from '../types';
+import { featureMatrix, ModelRunner, serializeModel, type Predictions } from '../../package/predictor';
+import type { ExecEvent, Frame, ModelSpec, NodeContext, NodeKind, PortValues, SerializedModel, TrainedModel } from '../types';
+import { train } from './train';
 
 /** Column spec for `makeTable`: numbers (NaN = missing) or strings (null = missing). */
 export type ColumnSpec =
@@ -100,4 +104,112 @@ export function replaySteps(frame: Frame, raw: Table, kinds: Record<string, Node
     t = k.apply(JSON.parse(JSON.stringify(s.state)), t);
   }
   return t;
+}
+
+/** A NodeContext with real tfjs, for the model, train, ensemble and evaluate kinds (set the backend first). */
+export function makeTfCtx(tf: typeof tfTypes, nodeId = 'n1', extra: Partial<NodeContext> = {}): ReturnType<typeof makeCtx> {
+  return makeCtx(nodeId, { tf, backend: tf.getBackend(), ...extra });
+}
+
+/** The ModelSpec a model kind puts on its `model` port, params parsed as the executor would. */
+export async function modelSpec(kind: NodeKind<any>, params: Record<string, unknown>, tf: typeof tfTypes, nodeId = 'model'): Promise<ModelSpec> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const out = await kind.run({}, kind.params.parse(params), makeTfCtx(tf, nodeId));
+  return out.model as ModelSpec;
+}
+
+/**
+ * Trains a model kind on `frame` through the real train kind (seeded, deterministic on cpu).
+ * Returns the trained model and the train context (its logs and epoch events).
+ */
+export async function trainKind(
+  kind: NodeKind<any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  modelParams: Record<string, unknown>,
+  frame: Frame,
+  trainParams: Record<string, unknown>,
+  tf: typeof tfTypes,
+): Promise<{ trained: TrainedModel; ctx: ReturnType<typeof makeCtx> }> {
+  const spec = await modelSpec(kind, modelParams, tf);
+  const p = train.params.parse(trainParams);
+  // The executor gives a node with a `seed` param that seed (else one derived from the graph's).
+  const ctx = makeTfCtx(tf, 'train', p.seed !== undefined ? { seed: p.seed } : {});
+  const out = await train.run({ data: frame, model: spec }, p, ctx);
+  return { trained: out.trained as TrainedModel, ctx };
+}
+
+/** Predictions of a trained model for rows of its own frame (default: every row). */
+export async function predictRows(tf: typeof tfTypes, trained: TrainedModel, rows?: number[]): Promise<Predictions> {
+  const r = rows ?? Array.from({ length: trained.frame.table.nRows }, (_, i) => i);
+  const runner = await ModelRunner.load(tf, trained);
+  try {
+    return await runner.predictMatrix(featureMatrix(trained.frame.table, trained.features, r), r.length);
+  } finally {
+    runner.dispose();
+  }
+}
+
+/** A serialized model's weights by tfjs weight name (e.g. "dense_Dense1/kernel"), as plain numbers. */
+export function memberWeights(m: SerializedModel): Record<string, { shape: number[]; values: number[] }> {
+  const out: Record<string, { shape: number[]; values: number[] }> = {};
+  let offset = 0;
+  for (const s of m.weightSpecs) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    if (s.dtype !== 'float32') throw new Error(`memberWeights: ${s.name} is ${s.dtype}`);
+    out[s.name] = { shape: s.shape, values: Array.from(new Float32Array(m.weightData, offset, n)) };
+    offset += n * 4;
+  }
+  return out;
+}
+
+/** The kernel of a linear model's single dense layer: one coefficient per feature (standardised target units). */
+export function linearCoefficients(m: SerializedModel): number[] {
+  const kernels = Object.entries(memberWeights(m)).filter(([name]) => name.endsWith('/kernel'));
+  if (kernels.length !== 1) throw new Error(`linearCoefficients: ${kernels.length} kernels in ${m.name}`);
+  return kernels[0]![1].values;
+}
+
+/**
+ * A regression frame: features x0..x{k-1} uniform on [-√3, √3] (unit variance) and
+ * y = Σ coefs[j]·xj + bias + noise·N(0,1)-ish, all from a seeded generator.
+ */
+export function linearFrame(n: number, coefs: number[], opts: { bias?: number; noise?: number; seed?: number; split?: number[] } = {}): Frame {
+  const rng = createRng(opts.seed ?? 1);
+  const r3 = Math.sqrt(3);
+  const xs = coefs.map(() => new Array<number>(n));
+  const y = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    let v = opts.bias ?? 0;
+    coefs.forEach((c, j) => {
+      const x = (rng() * 2 - 1) * r3;
+      xs[j]![i] = x;
+      v += c * x;
+    });
+    // sum of three uniforms: close enough to normal, mean 0, variance 1
+    y[i] = v + (opts.noise ?? 0) * ((rng() + rng() + rng() - 1.5) * 2);
+  }
+  const spec: Record<string, number[]> = Object.fromEntries(xs.map((v, j) => [`x${j}`, v]));
+  spec.y = y;
+  return makeFrame(spec, { target: 'y', ...(opts.split ? { split: opts.split } : {}) });
+}
+
+/**
+ * A trained model with known weights, no training: `w·x + b` on the single feature `x`, as a
+ * regression value or (with `labels`) through a sigmoid as P(labels[1]); for the kinds that
+ * consume trained models (evaluate, ensemble).
+ */
+export async function fixedLinearModel(
+  tf: typeof tfTypes,
+  frame: Frame,
+  w: number,
+  b: number,
+  opts: { labels?: [string, string]; name?: string } = {},
+): Promise<TrainedModel> {
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ units: 1, inputShape: [1], activation: opts.labels ? 'sigmoid' : 'linear', weights: [tf.tensor2d([[w]]), tf.tensor1d([b])] }));
+  try {
+    const member = await serializeModel(tf, model, [[0]], [false], opts.name ?? `${w}x+${b}`);
+    const task = opts.labels ? ('classification' as const) : ('regression' as const);
+    return { members: [member], features: ['x'], task, ...(opts.labels ? { labels: opts.labels } : {}), target: frame.target!, frame, history: [], seed: 1 };
+  } finally {
+    model.dispose();
+  }
 }
