@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initNodeBackend } from '../../lib/backend/node';
 import { isKilnError } from '../../lib/errors';
 import { PackagePredictor, type PredictionResult } from '../../lib/package/package';
-import { readPackageZip, type ZipLimits } from '../http/package-zip';
+import { readPackageZip, type ZipLimits } from '../../lib/package/zip';
 import { sampleRecord } from './sample';
 
 /** Default budget for load + one prediction (`KILN_SERVEABILITY_BUDGET_MS`). */
