@@ -68,11 +68,7 @@ export function isKilnError(e: unknown): e is KilnError {
   return e instanceof KilnError;
 }
 
-/**
- * How any thrown value is answered, the same for REST, tRPC and serving: a `KilnError` with its
- * catalog status, code and one-line message; anything else as `INTERNAL` 500 with a generic
- * message (`internal`: the caller must log the stack, which never leaves the process).
- */
+/** What a server answers for a thrown value (see {@link errorAnswer}). */
 export interface ErrorAnswer {
   status: number;
   code: ErrorCode;
@@ -83,6 +79,11 @@ export interface ErrorAnswer {
   internal: boolean;
 }
 
+/**
+ * How any thrown value is answered, the same for REST, tRPC and serving: a `KilnError` with its
+ * catalog status, code and one-line message; anything else as `INTERNAL` 500 with a generic
+ * message (`internal`: the caller must log the stack, which never leaves the process).
+ */
 export function errorAnswer(e: unknown): ErrorAnswer {
   if (e instanceof KilnError) return { status: e.status, code: e.code, message: oneLine(e.message), extra: e.extra, headers: e.headers, internal: false };
   return { status: 500, code: 'INTERNAL', message: ERROR_CATALOG.INTERNAL.message, extra: undefined, headers: undefined, internal: true };
