@@ -10,6 +10,8 @@ import globals from 'globals';
 const LIB_SOURCES = ['lib/**/*.{ts,tsx,mts,cts,js,mjs}'];
 // Platform-specific files: `lib/backend/node.ts`, or anything inside a folder named `node/`.
 const LIB_NODE_FILES = ['lib/**/node.{ts,mts,js,mjs}', 'lib/**/node/**'];
+// Browser-specific files (`lib/backend/browser.ts`): DOM globals allowed, Node builtins not.
+const LIB_BROWSER_FILES = ['lib/**/browser.{ts,tsx,mts,js,mjs}', 'lib/**/browser/**'];
 // Tests only ever run under Vitest in Node (fixtures are read from disk); they never ship.
 const LIB_TESTS = ['lib/**/*.test.ts'];
 const UI_SOURCES = ['app/**/*.{ts,tsx,js,jsx}', 'components/**/*.{ts,tsx,js,jsx}'];
@@ -38,6 +40,23 @@ const layeringPatterns = [
     message: 'Use relative imports inside lib/ so the CLI and runner resolve them without path aliases.',
   },
 ];
+
+// Globals of one platform: `process` and friends only exist in Node, `window` and friends only in
+// a browser page. lib/ code outside platform files must run in both (and in workers).
+const PLATFORM_GLOBALS = ['process', 'Buffer', '__dirname', '__filename', 'window', 'document', 'navigator', 'location', 'localStorage', 'sessionStorage'];
+const platformGlobalsMessage =
+  'lib/ is isomorphic: Node or DOM globals belong in a platform file (node.ts, browser.ts, or a node/ or browser/ folder); pass the value in instead.';
+
+// Paths into server/ from anywhere: `../../server/x`, `@/server/x`.
+const SERVER_PREFIX = '^(?:(?:\\.{1,2}/)+(?:.*/)?|@/)server';
+/** server/ or anything under it except `except` (`trpc/root`, `http/singleton`). */
+const serverPathExcept = (except) => `${SERVER_PREFIX}(?:/(?!${escapeRe(except)}$).*)?$`;
+
+// What Next bundles from server/: app/ reaches server/ only through these files, and each one
+// imports `server-only`, so a client component that imports one fails the build. They are
+// never loaded by the CLI, the runner or Vitest, where `server-only` would throw (it is a no-op
+// only under the react-server condition that Next sets).
+const NEXT_SERVER_ENTRIES = ['server/http/singleton.ts'];
 
 const builtinPattern = {
   regex: BUILTIN_RE,
@@ -118,6 +137,90 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'env', message: 'Read settings from server/config (getConfig, or loadConfig in tests); lib/ takes them as arguments.' },
+      ],
+    },
+  },
+  {
+    files: LIB_SOURCES,
+    ignores: [...LIB_NODE_FILES, ...LIB_BROWSER_FILES, ...LIB_TESTS],
+    rules: {
+      'no-restricted-globals': ['error', ...PLATFORM_GLOBALS.map((name) => ({ name, message: platformGlobalsMessage }))],
+      'no-restricted-properties': [
+        'error',
+        ...PLATFORM_GLOBALS.flatMap((property) => [
+          { object: 'globalThis', property, message: platformGlobalsMessage },
+          { object: 'self', property, message: platformGlobalsMessage },
+        ]),
+      ],
+    },
+  },
+  // components/ talk to the server through the tRPC client only; the one thing they take from
+  // server/ is the router's type (erased at build time, so no server code reaches the bundle).
+  {
+    files: ['components/**/*.{ts,tsx,js,jsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: serverPathExcept('trpc/root'),
+              message: 'components/ never import server/: call it through the tRPC client (only `import type { AppRouter }` from server/trpc/root).',
+            },
+            {
+              regex: `${SERVER_PREFIX}/trpc/root$`,
+              allowTypeImports: true,
+              message: 'components/ may take only types from server/trpc/root (`import type { AppRouter }`).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['app/**/*.{ts,tsx,js,jsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: serverPathExcept('http/singleton'),
+              message: 'app/ reaches server/ only through server/http/singleton, which imports server-only (see NEXT_SERVER_ENTRIES in eslint.config.mjs).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: NEXT_SERVER_ENTRIES,
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'Program:not(:has(ImportDeclaration[source.value="server-only"]))',
+          message: "A server module that Next bundles must `import 'server-only'`, so a client component importing it fails the build.",
+        },
+      ],
+    },
+  },
+  // The serving process is a data plane (DESIGN.md): it may use lib/ and its own folder, never
+  // the control plane's server/ code (http, db, trpc, registry …). Tests may borrow harnesses.
+  {
+    files: ['server/serving/**/*.{ts,mts,js,mjs}'],
+    ignores: ['server/serving/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\./lib/)|^(?:\\.{1,2}/)+(?:.*/)?server/(?!serving/)|^@/server/(?!serving/)',
+              message: 'server/serving is the data plane: import lib/ or server/serving only, not control-plane code from server/ (http, db, trpc, registry …).',
+            },
+          ],
+        },
       ],
     },
   },

@@ -3,7 +3,7 @@
  * memory (file sizes, shapes, element counts) runs before anything is allocated from what the
  * package declares, so an untrusted package cannot exhaust memory or reach outside itself.
  */
-import { KilnError } from '../errors';
+import { KilnError, type ErrorCode } from '../errors';
 import '../nodes/catalog';
 import { getNodeKind } from '../nodes/registry';
 import type { SerializedModel } from '../nodes/types';
@@ -36,7 +36,7 @@ interface CheckedPackage {
   members: CheckedMember[];
 }
 
-function fail(code: string, file: string, message: string, path?: string): never {
+function fail(code: ErrorCode, file: string, message: string, path?: string): never {
   throw new KilnError(code, `${file}: ${message}`, path === undefined ? { file } : { file, path });
 }
 
@@ -73,7 +73,11 @@ function checkPath(file: string, field: string, p: string): void {
   if (why) fail('PACKAGE_UNSAFE_PATH', file, `${field} ${JSON.stringify(p)} ${why}`, field);
 }
 
-function parseManifest(files: PackageFiles): Manifest {
+/**
+ * The package's manifest, parsed and checked against its schema (no cross-file checks).
+ * @throws KilnError naming the file and field
+ */
+export function parseManifest(files: PackageFiles): Manifest {
   const raw = parseJsonFile(files, MANIFEST_FILE, 'the manifest');
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     fail('PACKAGE_SCHEMA', MANIFEST_FILE, 'expected a JSON object');

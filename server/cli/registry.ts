@@ -6,7 +6,7 @@
  */
 import { hostname, userInfo } from 'node:os';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { KilnError, isKilnError } from '../../lib/errors';
+import { isErrorCode, KilnError, isKilnError } from '../../lib/errors';
 import { getConfig } from '../config';
 import type { AppRouter } from '../trpc/root';
 import { serverBase } from './io';
@@ -48,7 +48,7 @@ function asKilnError(e: unknown, server: string): KilnError {
     const cause = (e.cause as { cause?: { code?: string } } | undefined)?.cause;
     if (/fetch failed/i.test(e.message)) return new KilnError('SERVER_UNREACHABLE', `cannot reach ${server} (${cause?.code ?? e.message})`);
     const data = e.data as { kilnCode?: string } | undefined;
-    return new KilnError(data?.kilnCode ?? 'REQUEST_FAILED', e.message.split('\n')[0]!);
+    return new KilnError(isErrorCode(data?.kilnCode) ? data.kilnCode : 'REQUEST_FAILED', e.message.split('\n')[0]!);
   }
   return new KilnError('REQUEST_FAILED', (e as Error)?.message ?? String(e));
 }

@@ -6,8 +6,9 @@
 import { getArtifact, getRun, recordArtifact } from '../jobs/queue';
 import { readLimited, checkDeclaredLength } from './body';
 import type { ApiContext } from './context';
+import { formatErrorMessage } from '../../lib/errors';
 import { errorJson, json } from './errors';
-import { readPackageZip } from './package-zip';
+import { readPackageZip } from '../../lib/package/zip';
 import { requireRunner } from './runner-routes';
 
 /** The server's storage key of a run's model package. */
@@ -16,21 +17,21 @@ export function modelKey(runId: string): string {
 }
 
 function lost(runId: string): Response {
-  return errorJson(409, 'LEASE_LOST', `run ${runId}: this attempt no longer holds the run (lease expired or the run was finished by another attempt)`);
+  return errorJson('LEASE_LOST', formatErrorMessage('LEASE_LOST', { runId }));
 }
 
 /** `PUT /api/runner/runs/:id/artifacts/model?attemptToken=…` with the zipped package as the body. */
 export async function uploadModelHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
   await requireRunner(ctx, req);
   const token = new URL(req.url).searchParams.get('attemptToken') ?? '';
-  if (!/^[0-9a-f]{64}$/.test(token)) return errorJson(400, 'BAD_REQUEST', 'query parameter "attemptToken": must be the attempt token of the claim (64 hex digits)');
+  if (!/^[0-9a-f]{64}$/.test(token)) return errorJson('BAD_REQUEST', 'query parameter "attemptToken": must be the attempt token of the claim (64 hex digits)');
   checkDeclaredLength(req, ctx.config.maxArtifactBytes, 'model package');
   // A stale attempt is turned away before its upload is read.
   const held = async () => {
     const run = await getRun(ctx.db, runId);
     return run && run.status === 'running' && run.attemptToken === token ? run : null;
   };
-  if (!(await held())) return (await getRun(ctx.db, runId)) ? lost(runId) : errorJson(404, 'NOT_FOUND', `no run ${runId}`);
+  if (!(await held())) return (await getRun(ctx.db, runId)) ? lost(runId) : errorJson('NOT_FOUND', `no run ${runId}`);
   const zip = await readLimited(req, ctx.config.maxArtifactBytes, 'model package');
   readPackageZip(zip, ctx.config);
   // Checked again after the (possibly long) upload, right before the object is replaced. The
@@ -41,16 +42,16 @@ export async function uploadModelHandler(ctx: ApiContext, req: Request, runId: s
   const key = modelKey(run.id);
   const put = await ctx.store.put(key, zip);
   const r = await recordArtifact(ctx.db, { runId: run.id, attemptToken: token, kind: 'model', storageKey: key, bytes: put.bytes, sha256: put.sha256 });
-  if (!r.ok) return r.reason === 'not_found' ? errorJson(404, 'NOT_FOUND', `no run ${runId}`) : lost(runId);
+  if (!r.ok) return r.reason === 'not_found' ? errorJson('NOT_FOUND', `no run ${runId}`) : lost(runId);
   return json({ artifactId: r.artifact.id, bytes: put.bytes, sha256: put.sha256 });
 }
 
 /** `GET /api/runs/:id/artifacts/model`: the run's model package zip. */
 export async function downloadModelHandler(ctx: ApiContext, runId: string): Promise<Response> {
   const a = await getArtifact(ctx.db, runId, 'model');
-  if (!a) return errorJson(404, 'NOT_FOUND', `run ${runId} has no model package`);
+  if (!a) return errorJson('NOT_FOUND', `run ${runId} has no model package`);
   const stream = await ctx.store.get(a.storageKey);
-  if (!stream) return errorJson(404, 'NOT_FOUND', `the model package of run ${runId} is missing from the artifact store`);
+  if (!stream) return errorJson('NOT_FOUND', `the model package of run ${runId} is missing from the artifact store`);
   return new Response(stream, {
     status: 200,
     headers: {

@@ -3,10 +3,10 @@
  * declared Content-Length over the limit is refused before a byte is read, and a chunked body is
  * cut off (413) the moment it passes the limit.
  */
-import { HttpError } from './errors';
+import { KilnError } from '../../lib/errors';
 
-function tooLarge(limit: number, what: string): HttpError {
-  return new HttpError(413, 'PAYLOAD_TOO_LARGE', `${what} is larger than the ${limit}-byte limit`, { limit });
+function tooLarge(limit: number, what: string): KilnError {
+  return new KilnError('PAYLOAD_TOO_LARGE', `${what} is larger than the ${limit}-byte limit`, {}, { extra: { limit } });
 }
 
 /**
@@ -16,12 +16,12 @@ function tooLarge(limit: number, what: string): HttpError {
 export function checkDeclaredLength(req: Request, limit: number, what = 'request body'): void {
   const cl = req.headers.get('content-length');
   if (cl === null) return;
-  if (!/^\d+$/.test(cl.trim())) throw new HttpError(400, 'BAD_REQUEST', `invalid Content-Length ${JSON.stringify(cl.slice(0, 40))}`);
+  if (!/^\d+$/.test(cl.trim())) throw new KilnError('BAD_REQUEST', `invalid Content-Length ${JSON.stringify(cl.slice(0, 40))}`);
   if (Number(cl) > limit) throw tooLarge(limit, what);
 }
 
 /**
- * The request body as chunks, throwing a 413 `HttpError` from the iteration once more than
+ * The request body as chunks, throwing a 413 `KilnError` from the iteration once more than
  * `limit` bytes have arrived (the stream is cancelled, nothing more is read).
  */
 export async function* limitedBody(req: Request, limit: number, what = 'request body'): AsyncGenerator<Uint8Array> {
@@ -62,10 +62,10 @@ export async function readLimited(req: Request, limit: number, what = 'request b
 /** Reads and parses a JSON body of at most `limit` bytes; 400 when it is not JSON. */
 export async function readJson(req: Request, limit: number): Promise<unknown> {
   const bytes = await readLimited(req, limit, 'JSON body');
-  if (bytes.byteLength === 0) throw new HttpError(400, 'BAD_REQUEST', 'expected a JSON body, got an empty one');
+  if (bytes.byteLength === 0) throw new KilnError('BAD_REQUEST', 'expected a JSON body, got an empty one');
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new HttpError(400, 'BAD_JSON', `request body is not valid JSON (${(e as Error).message})`);
+    throw new KilnError('BAD_JSON', `request body is not valid JSON (${(e as Error).message})`);
   }
 }

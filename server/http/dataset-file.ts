@@ -9,9 +9,9 @@ import { errorJson } from './errors';
  */
 export async function datasetFileResponse(ctx: ApiContext, datasetId: string, headers: (d: Dataset) => Record<string, string>): Promise<Response> {
   const d = await getDataset(ctx.db, datasetId);
-  if (!d) return errorJson(404, 'NOT_FOUND', `no dataset version ${datasetId}`);
+  if (!d) return errorJson('NOT_FOUND', `no dataset version ${datasetId}`);
   const stream = await ctx.store.get(d.storageKey);
-  if (!stream) return errorJson(404, 'NOT_FOUND', `the file of dataset version ${datasetId} is missing from the artifact store`);
+  if (!stream) return errorJson('NOT_FOUND', `the file of dataset version ${datasetId} is missing from the artifact store`);
   return new Response(stream, {
     status: 200,
     headers: {

@@ -9,14 +9,14 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { inferSchema, parseTable } from '../../lib/data/infer';
 import { tableStats } from '../../lib/data/stats';
-import { isKilnError } from '../../lib/errors';
+import { KilnError } from '../../lib/errors';
 import { loadBuiltinDataset } from '../../lib/data/node';
 import { ensureProject, findDatasetByHash, insertDatasetVersion } from '../db/catalog';
 import { datasets, type Dataset } from '../db/schema';
 import { checkDeclaredLength, limitedBody } from './body';
 import { datasetFileResponse } from './dataset-file';
 import type { ApiContext } from './context';
-import { errorJson, HttpError, json } from './errors';
+import { errorJson, json } from './errors';
 import { findProjectByName } from './lookup';
 import { projectNameSchema } from '../trpc/projects';
 
@@ -28,7 +28,7 @@ const datasetNameSchema = z
 
 function param<T extends z.ZodType>(url: URL, name: string, schema: T): z.infer<T> {
   const r = schema.safeParse(url.searchParams.get(name) ?? undefined);
-  if (!r.success) throw new HttpError(400, 'BAD_REQUEST', `query parameter "${name}": ${r.error.issues[0]!.message}`);
+  if (!r.success) throw new KilnError('BAD_REQUEST', `query parameter "${name}": ${r.error.issues[0]!.message}`);
   return r.data;
 }
 
@@ -54,7 +54,7 @@ export async function uploadDatasetHandler(ctx: ApiContext, req: Request): Promi
   const name = param(url, 'name', datasetNameSchema);
   const fromExt = /\.(csv|json)$/i.exec(name)?.[1]?.toLowerCase();
   const format = param(url, 'format', z.enum(['csv', 'json']).optional()) ?? (fromExt as 'csv' | 'json' | undefined);
-  if (!format) throw new HttpError(400, 'BAD_REQUEST', 'query parameter "format": expected csv or json (or a name ending in .csv / .json)');
+  if (!format) throw new KilnError('BAD_REQUEST', 'query parameter "format": expected csv or json (or a name ending in .csv / .json)');
   // The key is the server's own; the client's name only labels the version.
   const key = `datasets/${randomUUID()}.${format}`;
   const put = await ctx.store.put(key, limitedBody(req, ctx.config.maxUploadBytes, 'dataset upload'));
@@ -65,14 +65,9 @@ export async function uploadDatasetHandler(ctx: ApiContext, req: Request): Promi
     if (existing) return json(describe(existing, false));
     const bytes = await ctx.store.getBytes(key);
     if (!bytes) throw new Error(`stored upload ${key} vanished`);
-    let table;
-    try {
-      table = parseTable({ name, text: new TextDecoder().decode(bytes), format });
-    } catch (e) {
-      if (isKilnError(e)) throw new HttpError(400, e.code, e.message);
-      throw e;
-    }
-    if (table.nRows === 0 || table.columns.length === 0) throw new HttpError(400, 'EMPTY_DATASET', `${name}: no rows to train on`);
+    // A file that does not parse throws a KilnError, answered with its catalog status.
+    const table = parseTable({ name, text: new TextDecoder().decode(bytes), format });
+    if (table.nRows === 0 || table.columns.length === 0) throw new KilnError('EMPTY_DATASET', `${name}: no rows to train on`);
     // Only a file that parses makes the project exist: a bad upload leaves nothing behind.
     const project = known ?? (await ensureProject(ctx.db, projectName));
     const row = await insertDatasetVersion(ctx.db, {
@@ -100,11 +95,11 @@ export async function uploadDatasetHandler(ctx: ApiContext, req: Request): Promi
  */
 export async function datasetByHashHandler(ctx: ApiContext, req: Request, hash: string): Promise<Response> {
   const url = new URL(req.url);
-  if (!/^[0-9a-f]{64}$/.test(hash)) return errorJson(400, 'BAD_REQUEST', 'a content hash is 64 lowercase hex digits (SHA-256 of the file)');
+  if (!/^[0-9a-f]{64}$/.test(hash)) return errorJson('BAD_REQUEST', 'a content hash is 64 lowercase hex digits (SHA-256 of the file)');
   const projectName = param(url, 'project', projectNameSchema);
   const project = await findProjectByName(ctx.db, projectName);
   const d = project ? await findDatasetByHash(ctx.db, project.id, hash) : null;
-  if (!d) return errorJson(404, 'NOT_FOUND', `project "${projectName}" has no dataset with content ${hash}`);
+  if (!d) return errorJson('NOT_FOUND', `project "${projectName}" has no dataset with content ${hash}`);
   return json(describe(d, false), 200, { 'x-kiln-dataset-id': d.id });
 }
 
@@ -123,13 +118,8 @@ export function datasetFileHandler(ctx: ApiContext, _req: Request, datasetId: st
 
 /** `GET /api/datasets/builtin/:name`: a vega-datasets file by name (`cars`, `penguins.json`), as the executor reads it. */
 export async function builtinDatasetHandler(_ctx: ApiContext, _req: Request, name: string): Promise<Response> {
-  let src;
-  try {
-    src = await loadBuiltinDataset(decodeURIComponent(name));
-  } catch (e) {
-    if (isKilnError(e)) return errorJson(404, e.code, e.message);
-    throw e;
-  }
+  // An unknown name throws UNKNOWN_DATASET, a 404 in the catalog.
+  const src = await loadBuiltinDataset(decodeURIComponent(name));
   return new Response(src.text, {
     status: 200,
     headers: {

@@ -5,6 +5,12 @@
  * handlers therefore serve Kiln's own server and Next's route files.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { errorStack } from '../../lib/errors';
+import { errorResponse } from './errors';
+
+/** Where the adapter reports what no client will see: a handler that threw, a body that failed. */
+export type AdapterLog = (line: string) => void;
+const stderrLog: AdapterLog = (line) => console.error(line);
 
 /**
  * The request body as a web stream with back-pressure (the socket is paused while the consumer
@@ -77,9 +83,10 @@ export function toWebRequest(req: IncomingMessage, signal?: AbortSignal): Reques
  * Writes a web `Response` to a Node response, streaming its body. When the client goes away
  * mid-stream the body is cancelled (so e.g. an event subscription stops polling). When the
  * handler answered without reading the whole request body (an early 413), the connection is
- * closed after the answer instead of draining what may be an endless upload.
+ * closed after the answer instead of draining what may be an endless upload. A body that fails
+ * midway cuts the connection and is logged with its stack through `log`.
  */
-export async function sendWebResponse(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+export async function sendWebResponse(req: IncomingMessage, res: ServerResponse, response: Response, log: AdapterLog = stderrLog): Promise<void> {
   const bodyLeft = !req.complete && req.method !== 'GET' && req.method !== 'HEAD';
   res.statusCode = response.status;
   if (response.statusText) res.statusMessage = response.statusText;
@@ -127,17 +134,22 @@ export async function sendWebResponse(req: IncomingMessage, res: ServerResponse,
       });
     }
     res.end();
-  } catch {
+  } catch (e) {
     // The body failed midway: the status line is already out, so all that is left is to cut
     // the connection so the client sees an incomplete response rather than a truncated success.
+    // The client learns nothing of why, so the server log must.
+    log(`kiln api: response body of ${req.method ?? 'GET'} ${req.url ?? '/'} failed after ${res.statusCode}: ${errorStack(e)}`);
     res.destroy();
   } finally {
     res.off('close', onClose);
   }
 }
 
-/** A Node request listener serving a web handler. */
-export function nodeHandler(handle: (req: Request) => Promise<Response>) {
+/**
+ * A Node request listener serving a web handler. A handler that throws (instead of answering an
+ * error itself) is answered through the error catalog like any route, its stack logged.
+ */
+export function nodeHandler(handle: (req: Request) => Promise<Response>, log: AdapterLog = stderrLog) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const ac = new AbortController();
     res.once('close', () => {
@@ -146,9 +158,9 @@ export function nodeHandler(handle: (req: Request) => Promise<Response>) {
     let response: Response;
     try {
       response = await handle(toWebRequest(req, ac.signal));
-    } catch {
-      response = Response.json({ error: 'internal server error', code: 'INTERNAL' }, { status: 500 });
+    } catch (e) {
+      response = errorResponse(e, log);
     }
-    await sendWebResponse(req, res, response);
+    await sendWebResponse(req, res, response, log);
   };
 }

@@ -63,7 +63,7 @@ export function createApi(ctx: ApiContext): Api {
       try {
         path = new URL(req.url).pathname;
       } catch {
-        return errorJson(400, 'BAD_REQUEST', 'malformed request URL');
+        return errorJson('BAD_REQUEST', 'malformed request URL');
       }
       let allowed: string[] = [];
       for (const r of routes) {
@@ -80,8 +80,8 @@ export function createApi(ctx: ApiContext): Api {
           return errorResponse(e, log);
         }
       }
-      if (allowed.length) return new Response(JSON.stringify({ error: `${req.method} is not allowed on ${path}`, code: 'METHOD_NOT_ALLOWED' }), { status: 405, headers: { 'content-type': 'application/json; charset=utf-8', allow: [...new Set(allowed)].join(', ') } });
-      return errorJson(404, 'NOT_FOUND', `no API endpoint ${path}`);
+      if (allowed.length) return errorJson('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`, undefined, { allow: [...new Set(allowed)].join(', ') });
+      return errorJson('NOT_FOUND', `no API endpoint ${path}`);
     },
   };
 }

@@ -12,15 +12,16 @@ import { authenticateRunner, registerRunner } from '../jobs/runners';
 import { readJson } from './body';
 import type { ApiContext } from './context';
 import { datasetFileResponse } from './dataset-file';
-import { errorJson, HttpError, json } from './errors';
+import { formatErrorMessage, KilnError } from '../../lib/errors';
+import { errorJson, json } from './errors';
 
 /** The runner a request's bearer token belongs to; 401 for a missing, unknown or revoked token. */
 export async function requireRunner(ctx: ApiContext, req: Request): Promise<Runner> {
   const h = req.headers.get('authorization') ?? '';
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  if (!m) throw new HttpError(401, 'UNAUTHORIZED', 'missing runner token (Authorization: Bearer <token>)');
+  if (!m) throw new KilnError('UNAUTHORIZED', 'missing runner token (Authorization: Bearer <token>)');
   const runner = await authenticateRunner(ctx.db, m[1]!);
-  if (!runner) throw new HttpError(401, 'UNAUTHORIZED', 'unknown or revoked runner token');
+  if (!runner) throw new KilnError('UNAUTHORIZED', 'unknown or revoked runner token');
   return runner;
 }
 
@@ -31,7 +32,7 @@ async function body<T extends z.ZodType>(ctx: ApiContext, req: Request, schema: 
   if (!r.success) {
     const i = r.error.issues[0]!;
     const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-    throw new HttpError(400, 'BAD_REQUEST', `${path || 'body'}: ${i.message}`);
+    throw new KilnError('BAD_REQUEST', `${path || 'body'}: ${i.message}`);
   }
   return r.data;
 }
@@ -65,15 +66,15 @@ const completeSchema = z.object({
 const releaseSchema = z.object({ attemptToken, reason: z.string().max(2000).default('released by the runner') });
 
 function leaseLost(reason: 'lease_lost' | 'not_found' | 'stale', runId: string): Response {
-  if (reason === 'not_found') return errorJson(404, 'NOT_FOUND', `no run ${runId}`);
-  return errorJson(409, 'LEASE_LOST', `run ${runId}: this attempt no longer holds the run (lease expired or the run was finished by another attempt)`);
+  if (reason === 'not_found') return errorJson('NOT_FOUND', `no run ${runId}`);
+  return errorJson('LEASE_LOST', formatErrorMessage('LEASE_LOST', { runId }));
 }
 
 export async function registerHandler(ctx: ApiContext, req: Request): Promise<Response> {
   const runner = await requireRunner(ctx, req);
   const info = await body(ctx, req, registerSchema);
   const row = await registerRunner(ctx.db, runner.id, info);
-  if (!row) throw new HttpError(401, 'UNAUTHORIZED', 'unknown or revoked runner token');
+  if (!row) throw new KilnError('UNAUTHORIZED', 'unknown or revoked runner token');
   return json({ runnerId: runner.id, leaseSeconds: ctx.config.leaseSeconds, heartbeatSeconds: ctx.config.heartbeatSeconds });
 }
 

@@ -23,10 +23,10 @@ export async function servingConfigHandler(ctx: ApiContext, req: Request): Promi
 export async function servingPackageHandler(ctx: ApiContext, req: Request, versionId: string): Promise<Response> {
   await requireRunner(ctx, req);
   const v = await getVersionById(ctx.db, versionId);
-  if (!v) return errorJson(404, 'NOT_FOUND', `no model version ${versionId}`);
-  if (v.status === 'FAILED') return errorJson(409, 'VERSION_FAILED', `model version ${versionId} failed its serveability check: ${v.statusReason ?? ''}`);
+  if (!v) return errorJson('NOT_FOUND', `no model version ${versionId}`);
+  if (v.status === 'FAILED') return errorJson('VERSION_FAILED', `model version ${versionId} failed its serveability check: ${v.statusReason ?? ''}`);
   const stream = await ctx.store.get(v.storageKey);
-  if (!stream) return errorJson(404, 'NOT_FOUND', `the package of model version ${versionId} is missing from the artifact store`);
+  if (!stream) return errorJson('NOT_FOUND', `the package of model version ${versionId} is missing from the artifact store`);
   return new Response(req.method === 'HEAD' ? null : stream, {
     status: 200,
     headers: {

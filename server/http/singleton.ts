@@ -3,6 +3,9 @@
  * environment on the first request. PGlite allows one process per data directory, so run either
  * `npm start` (server/main.ts — the supported way) or `next dev`, never both on one `.data`.
  */
+// Next's route files import this module; server-only makes a client component that does so fail
+// the build (it is empty under the react-server condition Next uses for route handlers).
+import 'server-only';
 import { openApiRuntime, type ApiRuntime } from './runtime';
 
 // Kept on globalThis so Next's dev-mode module reloads reuse the open database instead of

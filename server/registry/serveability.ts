@@ -9,7 +9,7 @@ import { initNodeBackend } from '../../lib/backend/node';
 import { isKilnError } from '../../lib/errors';
 import { DEFAULT_SERVEABILITY_BUDGET_MS } from '../config';
 import { PackagePredictor, type PredictionResult } from '../../lib/package/package';
-import { readPackageZip, type ZipLimits } from '../http/package-zip';
+import { readPackageZip, type ZipLimits } from '../../lib/package/zip';
 import { sampleRecord } from './sample';
 
 export interface ServeabilityOptions {

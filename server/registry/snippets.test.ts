@@ -2,8 +2,11 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSnippets, pythonLiteral } from './snippets';
+import { errorAnswer, KilnError } from '../../lib/errors';
+import { MANIFEST_FILE } from '../../lib/package/manifest';
+import { buildSnippets, manifestFromZip, pythonLiteral } from './snippets';
 
 const run = promisify(execFile);
 
@@ -68,5 +71,18 @@ describe('endpoint snippets work as pasted', () => {
 
   it('writes Python literals, not JSON', () => {
     expect(pythonLiteral({ a: true, b: null, c: [1, 'x'] })).toBe('{\n    "a": True,\n    "b": None,\n    "c": [1, "x"],\n}');
+  });
+});
+
+describe('manifestFromZip', () => {
+  it('answers a package whose manifest is not JSON as a 400 KilnError, not a bare 500', () => {
+    let caught: unknown;
+    try {
+      manifestFromZip(zipSync({ [MANIFEST_FILE]: new TextEncoder().encode('{ not json') }));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(KilnError);
+    expect(errorAnswer(caught)).toMatchObject({ status: 400, code: 'PACKAGE_BAD_JSON', internal: false });
   });
 });

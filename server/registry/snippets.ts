@@ -3,9 +3,8 @@
  * built from the serving version's input schema with a real sample record, so each works as
  * pasted against the serving process (TF Serving's REST API, `KILN_SERVING_URL`).
  */
-import { unzipSync } from 'fflate';
 import { KilnError } from '../../lib/errors';
-import { MANIFEST_FILE, manifestSchema, type Manifest } from '../../lib/package/manifest';
+import { readZipManifest } from '../../lib/package/zip';
 import type { Db } from '../db/client';
 import type { ArtifactStore } from '../storage/types';
 import { getEndpoint } from './endpoints';
@@ -25,20 +24,11 @@ export interface EndpointSnippets {
   python: string;
 }
 
-/** Reads only the manifest out of a package zip. */
-export function manifestFromZip(zip: Uint8Array): Manifest {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(zip, { filter: (f) => f.name === MANIFEST_FILE });
-  } catch (e) {
-    throw new KilnError('BAD_PACKAGE', `model package is not a readable zip (${(e as Error).message})`);
-  }
-  const bytes = files[MANIFEST_FILE];
-  if (!bytes) throw new KilnError('BAD_PACKAGE', `model package has no ${MANIFEST_FILE}`);
-  const r = manifestSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
-  if (!r.success) throw new KilnError('BAD_PACKAGE', `${MANIFEST_FILE} is invalid (${r.error.issues[0]?.message ?? 'schema'})`);
-  return r.data;
-}
+/**
+ * Reads only the manifest out of a package zip. A bad manifest (invalid JSON, wrong schema) is
+ * a `KilnError` with its catalog code and status, never a bare exception answered as a 500.
+ */
+export const manifestFromZip = readZipManifest;
 
 /** A JSON value as a Python literal (True/False/None; JSON string escapes are valid Python). */
 export function pythonLiteral(v: unknown, indent = ''): string {

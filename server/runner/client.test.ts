@@ -96,6 +96,15 @@ describe('RunnerClient', () => {
     expect((e as Error).message).toContain('too large');
   });
 
+  it('a 409 with another catalog code is that error, not a lost lease', async () => {
+    const url = await serve((_req, _b, res) => reply(res, 409, { error: 'model "m" already exists', code: 'REGISTRY_MODEL_EXISTS' }));
+    const c = new RunnerClient({ server: url, token: 't', baseDelayMs: 1 });
+    const e = await c.complete('r', 'tok', { status: 'succeeded', backend: 'cpu', device: 'd' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(RunnerHttpError);
+    expect((e as RunnerHttpError).code).toBe('REGISTRY_MODEL_EXISTS');
+    expect((e as RunnerHttpError).status).toBe(409);
+  });
+
   it('puts the attempt token in the artifact URL, escaped, with the zip as the raw body', async () => {
     let got: { url?: string; type?: string; len?: number } = {};
     const url = await serve((req, body, res) => {

@@ -5,6 +5,7 @@
  * a 409 means the run's lease is gone (`LeaseLostError`): the caller abandons the run.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isErrorCode, type ErrorCode } from '../../lib/errors';
 
 export interface RunnerInfo {
   name: string;
@@ -70,11 +71,12 @@ export class LeaseLostError extends Error {
   }
 }
 
-/** Any other non-retryable answer (400, 404, 413 …), with the server's one-line error. */
+/** Any other non-retryable answer (400, 404, 413 …), with the server's one-line error and catalog code. */
 export class RunnerHttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string | undefined,
+    /** the answer's catalog code (lib/errors-catalog.ts); undefined when it sent none we know */
+    readonly code: ErrorCode | undefined,
     message: string,
   ) {
     super(message);
@@ -118,11 +120,11 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(cap / 2 + random() * (cap / 2));
 }
 
-async function errorLine(res: Response): Promise<{ message: string; code?: string }> {
+async function errorLine(res: Response): Promise<{ message: string; code?: ErrorCode }> {
   const text = await res.text().catch(() => '');
   try {
     const j = JSON.parse(text) as { error?: unknown; code?: unknown };
-    if (typeof j.error === 'string') return { message: j.error, ...(typeof j.code === 'string' ? { code: j.code } : {}) };
+    if (typeof j.error === 'string') return { message: j.error, ...(isErrorCode(j.code) ? { code: j.code } : {}) };
   } catch {
     // not JSON: fall back to the raw text
   }
@@ -184,11 +186,10 @@ export class RunnerClient {
           const { message } = await errorLine(res);
           throw new RunnerAuthError(`${this.server} refused the runner token (401: ${message}); create a new token and restart the runner`);
         }
-        if (res.status === 409) {
-          const { message } = await errorLine(res);
-          throw new LeaseLostError(`${what}: lease lost (${message})`);
-        }
         const { message, code } = await errorLine(res);
+        // A 409 is a lost lease when the server says so (or says nothing more): another
+        // conflict must not make the runner abandon a run it still holds.
+        if (res.status === 409 && (code === undefined || code === 'LEASE_LOST')) throw new LeaseLostError(`${what}: lease lost (${message})`);
         if (!isRetryableStatus(res.status)) throw new RunnerHttpError(res.status, code, `${what} → ${res.status}: ${message}`);
         failure = `${res.status} ${message}`;
         if (Date.now() >= deadline) throw new RunnerHttpError(res.status, code, `${what} → ${res.status}: ${message}`);

@@ -5,26 +5,16 @@
  * overflow or a second of parsing.
  */
 import type { IncomingMessage } from 'node:http';
-
-/** An HTTP error answered as `{"error": message}`. */
-export class ServingError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-  }
-}
+import { KilnError } from '../../lib/errors';
 
 /**
  * Reads a request body up to `maxBytes`. Calls back once: with the bytes, or with a 413 (the
  * caller answers it and closes the connection, so the rest of the body is never read).
  */
-export function readBody(req: IncomingMessage, maxBytes: number, done: (err: ServingError | null, body: Buffer | null) => void): void {
+export function readBody(req: IncomingMessage, maxBytes: number, done: (err: KilnError | null, body: Buffer | null) => void): void {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > maxBytes) {
-    done(new ServingError(413, `body: Content-Length ${declared} is over the ${maxBytes}-byte limit`), null);
+    done(new KilnError('PAYLOAD_TOO_LARGE', `body: Content-Length ${declared} is over the ${maxBytes}-byte limit`), null);
     return;
   }
   // State in one object and listeners as inline arrows: tsx's keepNames wraps every named
@@ -37,7 +27,7 @@ export function readBody(req: IncomingMessage, maxBytes: number, done: (err: Ser
       st.finished = true;
       req.removeAllListeners('data');
       req.pause();
-      done(new ServingError(413, `body: over the ${maxBytes}-byte limit`), null);
+      done(new KilnError('PAYLOAD_TOO_LARGE', `body: over the ${maxBytes}-byte limit`), null);
       return;
     }
     if (st.first === null) st.first = c;
@@ -52,7 +42,7 @@ export function readBody(req: IncomingMessage, maxBytes: number, done: (err: Ser
   req.once('error', () => {
     if (st.finished) return;
     st.finished = true;
-    done(new ServingError(400, 'body: the request was aborted'), null);
+    done(new KilnError('BAD_REQUEST', 'body: the request was aborted'), null);
   });
 }
 
@@ -86,15 +76,15 @@ export function nestingDepth(buf: Uint8Array, limit: number): number {
 
 /**
  * Parses a JSON body; 400 for invalid JSON or nesting deeper than `maxDepth`.
- * @throws ServingError
+ * @throws KilnError `BAD_REQUEST` (empty), `BAD_JSON` (invalid or too deep)
  */
 export function parseJsonBody(buf: Buffer, maxDepth: number): unknown {
-  if (buf.length === 0) throw new ServingError(400, 'body: empty; expected a JSON object');
-  if (nestingDepth(buf, maxDepth) > maxDepth) throw new ServingError(400, `body: JSON nested deeper than ${maxDepth} levels`);
+  if (buf.length === 0) throw new KilnError('BAD_REQUEST', 'body: empty; expected a JSON object');
+  if (nestingDepth(buf, maxDepth) > maxDepth) throw new KilnError('BAD_JSON', `body: JSON nested deeper than ${maxDepth} levels`);
   try {
     return JSON.parse(buf.toString('utf8'));
   } catch (e) {
     // RangeError too: a parser that overflows the stack on some input is still a bad request.
-    throw new ServingError(400, `body: invalid JSON (${(e as Error).message.split('\n')[0]!.slice(0, 200)})`);
+    throw new KilnError('BAD_JSON', `body: invalid JSON (${(e as Error).message.split('\n')[0]!.slice(0, 200)})`);
   }
 }

@@ -99,7 +99,14 @@ export function openApiDocument(name: string, manifest: Manifest, opts: { server
             probabilities: { type: 'object', properties: Object.fromEntries(manifest.labels!.map((l) => [l, { type: 'number', minimum: 0, maximum: 1 }])) },
           },
         };
-  const error = { type: 'object', required: ['error'], properties: { error: { type: 'string', description: 'one line naming the field' } } };
+  const error = {
+    type: 'object',
+    required: ['error'],
+    properties: {
+      error: { type: 'string', description: 'one line naming the field' },
+      code: { type: 'string', description: "Kiln's error code (INVALID_RECORD, UNAUTHORIZED, NOT_FOUND, OVERLOADED …); the same code has the same status everywhere" },
+    },
+  };
   const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
   const path = `/v1/models/${encodeURIComponent(name)}`;
   return {

@@ -12,14 +12,14 @@ import type { ColumnSchema } from '../../lib/data/table';
 import { describeValue } from '../../lib/package/records';
 import type { Manifest } from '../../lib/package/manifest';
 import type { PredictionResult } from '../../lib/package/package-predictor';
-import { ServingError } from './body';
+import { KilnError } from '../../lib/errors';
 
-function bad(message: string): ServingError {
-  return new ServingError(400, message);
+function bad(message: string): KilnError {
+  return new KilnError('INVALID_REQUEST', message);
 }
 
-function tooMany(what: string, n: number, max: number): ServingError {
-  return new ServingError(413, `${what}: ${n} instances is more than the ${max} allowed per request; send them in batches`);
+function tooMany(what: string, n: number, max: number): KilnError {
+  return new KilnError('TOO_MANY_INSTANCES', `${what}: ${n} instances is more than the ${max} allowed per request; send them in batches`);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -78,7 +78,7 @@ function columnsToRecords(cols: Record<string, unknown>, schema: readonly Column
 
 /**
  * A TF Serving `:predict` body → raw records.
- * @throws ServingError 400 (shape, naming the field), 413 (more than `maxInstances`)
+ * @throws KilnError 400 (shape, naming the field), 413 (more than `maxInstances`)
  */
 export function tfRequestRecords(body: unknown, schema: readonly ColumnSchema[], maxInstances: number): unknown[] {
   if (!isObject(body)) throw bad(`body: expected a JSON object with "instances" or "inputs", got ${describeValue(body)}`);
@@ -142,7 +142,7 @@ function flatten(data: unknown[], where: string, depth = 0): unknown[] {
 
 /**
  * A KServe V2 infer body → raw records (one tensor per input field, shape `[n]` or `[n, 1]`).
- * @throws ServingError 400 naming the input, 413 over `maxInstances`
+ * @throws KilnError 400 naming the input, 413 over `maxInstances`
  */
 export function v2RequestRecords(body: unknown, schema: readonly ColumnSchema[], maxInstances: number): { records: unknown[]; id?: string } {
   if (!isObject(body)) throw bad(`body: expected a JSON object with "inputs", got ${describeValue(body)}`);

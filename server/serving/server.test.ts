@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../lib/nodes/catalog';
+import { ERROR_CATALOG, type ErrorCode } from '../../lib/errors';
 import { PackagePredictor, type PackageFiles, type RegressionPrediction } from '../../lib/package/package';
 import { rawRecords } from '../../lib/package/test-utils';
 import { createServingServer, type ServingServer } from './server';
@@ -175,6 +176,9 @@ describe('bad input: a 4xx naming the field, and the server keeps serving', () =
       expect(r.status).toBe(status);
       expect(r.json.error).toContain(msg);
       expect(r.json.error).not.toContain('\n');
+      // Beside TF Serving's `error`, the catalog code whose status this is.
+      expect(typeof r.json.code).toBe('string');
+      expect(ERROR_CATALOG[r.json.code as ErrorCode].status).toBe(status);
       await expectStillServing();
     });
   }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readPackageDir } from '../../lib/package/node';
 import { validatePackage } from '../../lib/package/validate';
 import { KilnError } from '../../lib/errors';
-import { readPackageZip } from '../http/package-zip';
+import { readPackageZip } from '../../lib/package/zip';
 import type { ApplyReport, EndpointSpec } from './model-host';
 
 /** Something that hands endpoint configs to a host, now and whenever they change. */

@@ -6,11 +6,12 @@
 import { Script } from 'node:vm';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { KilnError } from '../../lib/errors';
 import { customNodeDefSchema, type CustomNodeDef } from '../../lib/nodes/custom-def';
 import { customNodeKinds } from '../db/schema';
 import { resolveProject } from '../http/lookup';
 import { projectNameSchema } from './projects';
-import { publicProcedure, router, TRPCError } from './trpc';
+import { publicProcedure, router } from './trpc';
 
 /** Compiles (never runs) the code as the sandbox will: a function expression. Null when it parses. */
 export function codeSyntaxError(code: string): string | null {
@@ -44,12 +45,12 @@ export const customNodesRouter = router({
   /** Creates or replaces a kind (by name). BAD_REQUEST names the field, or the line of a syntax error. */
   define: publicProcedure.input(z.object({ projectName: projectNameSchema, def: z.unknown() })).mutation(async ({ ctx, input }) => {
     const parsed = customNodeDefSchema.safeParse(input.def);
-    if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: `custom node: ${issueMessage(parsed.error)}` });
+    if (!parsed.success) throw new KilnError('CUSTOM_NODE_INVALID', `custom node: ${issueMessage(parsed.error)}`);
     const def: CustomNodeDef = parsed.data;
     const syntax = codeSyntaxError(def.code);
-    if (syntax) throw new TRPCError({ code: 'BAD_REQUEST', message: `custom node "${def.name}": the code does not parse as a function: ${syntax}` });
+    if (syntax) throw new KilnError('CUSTOM_NODE_INVALID', `custom node "${def.name}": the code does not parse as a function: ${syntax}`);
     const project = await resolveProject(ctx.db, input, true);
-    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${input.projectName}` });
+    if (!project) throw new KilnError('NOT_FOUND', `no project ${input.projectName}`);
     const now = new Date();
     await ctx.db
       .insert(customNodeKinds)

@@ -1,10 +1,11 @@
 /** Dataset versions: listing, schema and statistics, and a parsed preview. Uploads are REST (`PUT /api/datasets`). */
 import { z } from 'zod';
+import { KilnError } from '../../lib/errors';
 import { parseTable } from '../../lib/data/infer';
 import { getDataset, listDatasets } from '../db/catalog';
 import { resolveProject } from '../http/lookup';
 import { projectRefSchema } from './graphs';
-import { publicProcedure, router, TRPCError } from './trpc';
+import { publicProcedure, router } from './trpc';
 
 const idSchema = z.string().min(1).max(64);
 
@@ -22,7 +23,7 @@ export const datasetsRouter = router({
   /** One version with its schema and statistics. */
   get: publicProcedure.input(z.object({ id: idSchema })).query(async ({ ctx, input }) => {
     const d = await getDataset(ctx.db, input.id);
-    if (!d) throw new TRPCError({ code: 'NOT_FOUND', message: `no dataset version ${input.id}` });
+    if (!d) throw new KilnError('NOT_FOUND', `no dataset version ${input.id}`);
     const { storageKey: _key, ...rest } = d;
     return rest;
   }),
@@ -30,9 +31,9 @@ export const datasetsRouter = router({
   /** The first `rows` rows, parsed with the same rules as training (missing values are null). */
   preview: publicProcedure.input(z.object({ id: idSchema, rows: z.number().int().min(1).max(1000).default(50) })).query(async ({ ctx, input }) => {
     const d = await getDataset(ctx.db, input.id);
-    if (!d) throw new TRPCError({ code: 'NOT_FOUND', message: `no dataset version ${input.id}` });
+    if (!d) throw new KilnError('NOT_FOUND', `no dataset version ${input.id}`);
     const bytes = await ctx.store.getBytes(d.storageKey);
-    if (!bytes) throw new TRPCError({ code: 'NOT_FOUND', message: `the file of dataset version ${input.id} is missing from the artifact store` });
+    if (!bytes) throw new KilnError('NOT_FOUND', `the file of dataset version ${input.id} is missing from the artifact store`);
     const table = parseTable({ name: d.name, text: new TextDecoder().decode(bytes), format: d.format });
     const n = Math.min(input.rows, table.nRows);
     const rows: Record<string, string | number | boolean | null>[] = [];

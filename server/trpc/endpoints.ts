@@ -3,9 +3,10 @@
  * split), API keys (a new key is returned once) and client snippets.
  */
 import { z } from 'zod';
+import { KilnError } from '../../lib/errors';
 import { createEndpointKey, createOrBindEndpoint, getEndpoint, listEndpoints, revokeEndpointKey } from '../registry/endpoints';
 import { endpointSnippets } from '../registry/snippets';
-import { publicProcedure, router, TRPCError } from './trpc';
+import { publicProcedure, router } from './trpc';
 
 const nameSchema = z.string().min(1).max(64);
 
@@ -13,7 +14,7 @@ export const endpointsRouter = router({
   list: publicProcedure.query(({ ctx }) => listEndpoints(ctx.db)),
   get: publicProcedure.input(z.object({ name: nameSchema })).query(async ({ ctx, input }) => {
     const ep = await getEndpoint(ctx.db, input.name);
-    if (!ep) throw new TRPCError({ code: 'NOT_FOUND', message: `no endpoint "${input.name}"` });
+    if (!ep) throw new KilnError('NOT_FOUND', `no endpoint "${input.name}"`);
     return ep;
   }),
   bind: publicProcedure
@@ -34,7 +35,7 @@ export const endpointsRouter = router({
     .input(z.object({ name: nameSchema, key: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
       const revoked = await revokeEndpointKey(ctx.db, input.name, input.key);
-      if (!revoked) throw new TRPCError({ code: 'NOT_FOUND', message: `endpoint "${input.name}" has no active key ${input.key}` });
+      if (!revoked) throw new KilnError('NOT_FOUND', `endpoint "${input.name}" has no active key ${input.key}`);
       return { revoked };
     }),
   snippets: publicProcedure

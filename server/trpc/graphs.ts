@@ -1,12 +1,13 @@
 /** Graph versions: saved by hash after validation, with the layout kept apart. */
 import { z } from 'zod';
+import { KilnError } from '../../lib/errors';
 import { validateGraph } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
 import { getGraph, getGraphDraft, listGraphs, putGraphDraft, saveGraph } from '../db/catalog';
 import { GRAPH_LIMITS, graphSchema } from '../../lib/graph/schema';
 import { resolveProject } from '../http/lookup';
 import { projectNameSchema } from './projects';
-import { graphInvalid, publicProcedure, router, TRPCError } from './trpc';
+import { graphInvalid, publicProcedure, router } from './trpc';
 
 /** `{ projectId }` or `{ projectName }`: every procedure that works in one project takes this. */
 export const projectRefSchema = z.object({
@@ -22,14 +23,14 @@ export const graphsRouter = router({
     const v = validateGraph(input.graph);
     if (!v.ok || !v.graph) throw graphInvalid(v.diagnostics);
     const project = await resolveProject(ctx.db, input, true);
-    if (!project) throw new TRPCError({ code: 'BAD_REQUEST', message: 'give projectId or projectName' });
+    if (!project) throw new KilnError('BAD_REQUEST', 'give projectId or projectName');
     const saved = await saveGraph(ctx.db, project.id, v.graph);
     return { projectId: project.id, ...saved, warnings: v.diagnostics.filter((d) => d.severity === 'warning') };
   }),
 
   get: publicProcedure.input(z.object({ projectId: z.string().min(1).max(64), hash: graphHashSchema })).query(async ({ ctx, input }) => {
     const g = await getGraph(ctx.db, input.projectId, input.hash);
-    if (!g) throw new TRPCError({ code: 'NOT_FOUND', message: `graph ${input.hash} is not stored in project ${input.projectId}` });
+    if (!g) throw new KilnError('NOT_FOUND', `graph ${input.hash} is not stored in project ${input.projectId}`);
     return g;
   }),
 
@@ -47,13 +48,13 @@ export const graphsRouter = router({
     const parsed = graphSchema.safeParse(input.graph);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new TRPCError({ code: 'BAD_REQUEST', message: `graph.${issue.path.join('.')}: ${issue.message}` });
+      throw new KilnError('BAD_REQUEST', `graph.${issue.path.join('.')}: ${issue.message}`);
     }
     if (parsed.data.nodes.length > GRAPH_LIMITS.maxNodes || parsed.data.edges.length > GRAPH_LIMITS.maxEdges) {
-      throw new TRPCError({ code: 'BAD_REQUEST', message: `graph too large: at most ${GRAPH_LIMITS.maxNodes} nodes and ${GRAPH_LIMITS.maxEdges} edges` });
+      throw new KilnError('GRAPH_TOO_LARGE', `graph too large: at most ${GRAPH_LIMITS.maxNodes} nodes and ${GRAPH_LIMITS.maxEdges} edges`);
     }
     const project = await resolveProject(ctx.db, input, false);
-    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${input.projectName ?? input.projectId}` });
+    if (!project) throw new KilnError('NOT_FOUND', `no project ${input.projectName ?? input.projectId}`);
     await putGraphDraft(ctx.db, project.id, parsed.data);
     return { ok: true };
   }),
@@ -64,7 +65,7 @@ export const graphsRouter = router({
    */
   current: publicProcedure.input(projectRefSchema).query(async ({ ctx, input }) => {
     const project = await resolveProject(ctx.db, input, false);
-    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${input.projectName ?? input.projectId}` });
+    if (!project) throw new KilnError('NOT_FOUND', `no project ${input.projectName ?? input.projectId}`);
     const [latest] = await listGraphs(ctx.db, project.id, 1);
     const draft = await getGraphDraft(ctx.db, project.id);
     const stored = latest ? await getGraph(ctx.db, project.id, latest.hash) : null;

@@ -4,6 +4,7 @@
  */
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { KilnError } from '../../lib/errors';
 import { sha256Hex } from '../../lib/data/hash';
 import { canonicalJson } from '../../lib/graph/canonical';
 import { notebookSchema, type NotebookDoc } from '../../lib/notebook/schema';
@@ -11,7 +12,7 @@ import type { Db } from '../db/client';
 import { notebooks } from '../db/schema';
 import { resolveProject } from '../http/lookup';
 import { projectRefSchema } from './graphs';
-import { publicProcedure, router, TRPCError } from './trpc';
+import { publicProcedure, router } from './trpc';
 
 /** How many times a save retries when a concurrent save took the same version number. */
 const SAVE_ATTEMPTS = 8;
@@ -26,7 +27,7 @@ function parseDoc(doc: unknown): NotebookDoc {
   const parsed = notebookSchema.safeParse(doc);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  throw new TRPCError({ code: 'BAD_REQUEST', message: `doc${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}` });
+  throw new KilnError('BAD_REQUEST', `doc${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${issue.message}`);
 }
 
 async function newest(db: Db, projectId: string) {
@@ -46,7 +47,7 @@ export async function saveNotebook(db: Db, projectId: string, doc: NotebookDoc):
     const rows = await db.insert(notebooks).values({ projectId, version, hash, doc }).onConflictDoNothing().returning({ version: notebooks.version });
     if (rows.length > 0) return { version, created: true };
   }
-  throw new TRPCError({ code: 'CONFLICT', message: `could not save the notebook: ${SAVE_ATTEMPTS} concurrent saves in a row took the next version; try again` });
+  throw new KilnError('NOTEBOOK_CONFLICT', `could not save the notebook: ${SAVE_ATTEMPTS} concurrent saves in a row took the next version; try again`);
 }
 
 export const notebooksRouter = router({
@@ -57,12 +58,12 @@ export const notebooksRouter = router({
     const where = input.version === undefined ? eq(notebooks.projectId, project.id) : and(eq(notebooks.projectId, project.id), eq(notebooks.version, input.version));
     const [row] = await ctx.db.select().from(notebooks).where(where).orderBy(desc(notebooks.version)).limit(1);
     if (!row) {
-      if (input.version !== undefined) throw new TRPCError({ code: 'NOT_FOUND', message: `project "${project.name}" has no notebook version ${input.version}` });
+      if (input.version !== undefined) throw new KilnError('NOT_FOUND', `project "${project.name}" has no notebook version ${input.version}`);
       return null;
     }
     // Stored documents were validated on save; parsing again applies defaults of newer schemas.
     const doc = notebookSchema.safeParse(row.doc);
-    if (!doc.success) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `notebook version ${row.version} of "${project.name}" is not a valid document` });
+    if (!doc.success) throw new KilnError('NOTEBOOK_CORRUPT', `notebook version ${row.version} of "${project.name}" is not a valid document`);
     return { version: row.version, doc: doc.data, createdAt: row.createdAt.toISOString() };
   }),
 
@@ -70,7 +71,7 @@ export const notebooksRouter = router({
   save: publicProcedure.input(projectRefSchema.extend({ doc: z.unknown() })).mutation(async ({ ctx, input }) => {
     const doc = parseDoc(input.doc);
     const project = await resolveProject(ctx.db, input, true);
-    if (!project) throw new TRPCError({ code: 'BAD_REQUEST', message: 'give projectId or projectName' });
+    if (!project) throw new KilnError('BAD_REQUEST', 'give projectId or projectName');
     return saveNotebook(ctx.db, project.id, doc);
   }),
 

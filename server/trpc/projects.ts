@@ -2,14 +2,14 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { parseTable } from '../../lib/data/infer';
-import { isKilnError } from '../../lib/errors';
+import { KilnError } from '../../lib/errors';
 import { initGraphFromTable } from '../../lib/graph/templates';
 import '../../lib/nodes/catalog';
 import { ensureProject, getDataset, getProject, listProjects, saveGraph } from '../db/catalog';
 import { createSampleProject, SAMPLES } from '../db/samples';
 import { projects } from '../db/schema';
 import { findProjectByName } from '../http/lookup';
-import { publicProcedure, router, TRPCError } from './trpc';
+import { publicProcedure, router } from './trpc';
 
 /** Project names: what `?project=` and `kiln submit --project` carry, so URL- and shell-safe. */
 export const projectNameSchema = z
@@ -19,7 +19,7 @@ export const projectNameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'project names use letters, digits, _ . - and start with a letter or digit');
 
 async function assertNewName(db: Parameters<typeof findProjectByName>[0], name: string) {
-  if (await findProjectByName(db, name)) throw new TRPCError({ code: 'CONFLICT', message: `a project named "${name}" already exists` });
+  if (await findProjectByName(db, name)) throw new KilnError('PROJECT_EXISTS', `a project named "${name}" already exists`);
 }
 
 export const projectsRouter = router({
@@ -31,7 +31,7 @@ export const projectsRouter = router({
 
   get: publicProcedure.input(z.union([z.object({ id: z.string().min(1).max(64) }), z.object({ name: projectNameSchema })])).query(async ({ ctx, input }) => {
     const row = 'id' in input ? await getProject(ctx.db, input.id) : ((await ctx.db.select().from(projects).where(eq(projects.name, input.name)))[0] ?? null);
-    if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${JSON.stringify('id' in input ? input.id : input.name)}` });
+    if (!row) throw new KilnError('NOT_FOUND', `no project ${JSON.stringify('id' in input ? input.id : input.name)}`);
     return row;
   }),
 
@@ -63,25 +63,21 @@ export const projectsRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const project = await findProjectByName(ctx.db, input.name);
-      if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project "${input.name}"` });
+      if (!project) throw new KilnError('NOT_FOUND', `no project "${input.name}"`);
       const d = await getDataset(ctx.db, input.datasetId);
-      if (!d || d.projectId !== project.id) throw new TRPCError({ code: 'NOT_FOUND', message: `project "${input.name}" has no dataset version ${input.datasetId}` });
+      if (!d || d.projectId !== project.id) throw new KilnError('NOT_FOUND', `project "${input.name}" has no dataset version ${input.datasetId}`);
       const bytes = await ctx.store.getBytes(d.storageKey);
-      if (!bytes) throw new TRPCError({ code: 'NOT_FOUND', message: `the file of dataset ${d.name} is missing from the artifact store` });
-      try {
-        const table = parseTable({ name: d.name, text: new TextDecoder().decode(bytes), format: d.format });
-        const { graph, task } = initGraphFromTable(table, {
-          target: input.target,
-          model: input.model,
-          source: { source: 'input', name: d.name },
-          file: d.name,
-          ...(input.task ? { task: input.task } : {}),
-        });
-        const { hash } = await saveGraph(ctx.db, project.id, { ...graph, name: `${d.name}: ${input.target} (${input.model})` });
-        return { graphHash: hash, task };
-      } catch (e) {
-        if (isKilnError(e)) throw new TRPCError({ code: 'BAD_REQUEST', message: e.message, cause: e });
-        throw e;
-      }
+      if (!bytes) throw new KilnError('NOT_FOUND', `the file of dataset ${d.name} is missing from the artifact store`);
+      // A file or target that does not fit throws a KilnError, answered with its catalog status.
+      const table = parseTable({ name: d.name, text: new TextDecoder().decode(bytes), format: d.format });
+      const { graph, task } = initGraphFromTable(table, {
+        target: input.target,
+        model: input.model,
+        source: { source: 'input', name: d.name },
+        file: d.name,
+        ...(input.task ? { task: input.task } : {}),
+      });
+      const { hash } = await saveGraph(ctx.db, project.id, { ...graph, name: `${d.name}: ${input.target} (${input.model})` });
+      return { graphHash: hash, task };
     }),
 });

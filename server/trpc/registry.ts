@@ -4,8 +4,9 @@
  * of every move.
  */
 import { z } from 'zod';
+import { KilnError } from '../../lib/errors';
 import { aliasHistory, getAliases, getModelByName, getVersion, listModels, listVersions, moveAlias, registerVersion } from '../registry/registry';
-import { publicProcedure, router, TRPCError } from './trpc';
+import { publicProcedure, router } from './trpc';
 
 const nameSchema = z.string().min(1).max(64);
 const versionSchema = z.number().int().min(1).max(2_147_483_647);
@@ -16,7 +17,7 @@ export const registryRouter = router({
     list: publicProcedure.query(({ ctx }) => listModels(ctx.db)),
     get: publicProcedure.input(z.object({ name: nameSchema })).query(async ({ ctx, input }) => {
       const m = await getModelByName(ctx.db, input.name);
-      if (!m) throw new TRPCError({ code: 'NOT_FOUND', message: `no registered model "${input.name}"` });
+      if (!m) throw new KilnError('NOT_FOUND', `no registered model "${input.name}"`);
       return { ...m, aliases: await getAliases(ctx.db, m.id) };
     }),
   }),
@@ -24,7 +25,7 @@ export const registryRouter = router({
     list: publicProcedure.input(z.object({ model: nameSchema })).query(({ ctx, input }) => listVersions(ctx.db, input.model)),
     get: publicProcedure.input(z.object({ model: nameSchema, version: versionSchema })).query(async ({ ctx, input }) => {
       const v = await getVersion(ctx.db, input.model, input.version);
-      if (!v) throw new TRPCError({ code: 'NOT_FOUND', message: `model "${input.model}" has no version ${input.version}` });
+      if (!v) throw new KilnError('NOT_FOUND', `model "${input.model}" has no version ${input.version}`);
       return v;
     }),
   }),

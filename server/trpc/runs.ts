@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import { KilnError } from '../../lib/errors';
 import { validateGraph } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
 import { getDatasets, getGraph, saveGraph } from '../db/catalog';
@@ -13,7 +14,7 @@ import type { Run, RunEvent } from '../db/schema';
 import { cancelRun, getRun, getRuns, listArtifacts, listRunEvents, listRuns, submitRun, toPublicRun } from '../jobs/queue';
 import { resolveProject } from '../http/lookup';
 import { projectRefSchema } from './graphs';
-import { graphInvalid, publicProcedure, router, TRPCError } from './trpc';
+import { graphInvalid, publicProcedure, router, trpcErrorOf } from './trpc';
 
 const runIdSchema = z.string().min(1).max(64);
 const statusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -75,26 +76,26 @@ export const runsRouter = router({
     const v = validateGraph(input.graph);
     if (!v.ok || !v.graph) throw graphInvalid(v.diagnostics);
     const graph = v.graph;
-    if (input.projectId === undefined && input.projectName === undefined) throw new TRPCError({ code: 'BAD_REQUEST', message: 'give projectId or projectName' });
+    if (input.projectId === undefined && input.projectName === undefined) throw new KilnError('BAD_REQUEST', 'give projectId or projectName');
     const inputs = graphInputs(graph, v.params);
     for (const [name, nodeId] of inputs) {
       if (!(name in input.datasets)) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: `node "${nodeId}" reads input dataset "${name}", but no dataset version was given for it (datasets.${name})` });
+        throw new KilnError('BAD_REQUEST', `node "${nodeId}" reads input dataset "${name}", but no dataset version was given for it (datasets.${name})`);
       }
     }
     for (const name of Object.keys(input.datasets)) {
       if (!inputs.has(name)) {
         const known = [...inputs.keys()].map((n) => `"${n}"`).join(', ') || 'none';
-        throw new TRPCError({ code: 'BAD_REQUEST', message: `datasets.${name}: the graph has no input dataset "${name}" (its inputs: ${known})` });
+        throw new KilnError('BAD_REQUEST', `datasets.${name}: the graph has no input dataset "${name}" (its inputs: ${known})`);
       }
     }
     const project = await resolveProject(ctx.db, input, input.projectId === undefined);
-    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: `no project ${input.projectId}` });
+    if (!project) throw new KilnError('NOT_FOUND', `no project ${input.projectId}`);
     // Checked before the graph is saved, so a submit that cannot run leaves nothing behind.
     const ids = Object.values(input.datasets);
     const found = new Map((await getDatasets(ctx.db, ids)).filter((d) => d.projectId === project.id).map((d) => [d.id, d]));
     for (const [name, id] of Object.entries(input.datasets)) {
-      if (!found.has(id)) throw new TRPCError({ code: 'BAD_REQUEST', message: `datasets.${name}: dataset version ${id} is not stored in project "${project.name}"` });
+      if (!found.has(id)) throw new KilnError('BAD_REQUEST', `datasets.${name}: dataset version ${id} is not stored in project "${project.name}"`);
     }
     const { hash } = await saveGraph(ctx.db, project.id, graph);
     const { maxAttempts, priority, ...options } = input.options;
@@ -124,7 +125,7 @@ export const runsRouter = router({
 
   get: publicProcedure.input(z.object({ id: runIdSchema })).query(async ({ ctx, input }) => {
     const run = await getRun(ctx.db, input.id);
-    if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
+    if (!run) throw new KilnError('NOT_FOUND', `no run ${input.id}`);
     const artifacts = await listArtifacts(ctx.db, run.id);
     return {
       ...toPublicRun(run),
@@ -134,7 +135,7 @@ export const runsRouter = router({
 
   cancel: publicProcedure.input(z.object({ id: runIdSchema })).mutation(async ({ ctx, input }) => {
     const run = await cancelRun(ctx.db, input.id);
-    if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
+    if (!run) throw new KilnError('NOT_FOUND', `no run ${input.id}`);
     return { id: run.id, status: run.status, cancelRequested: run.cancelRequested };
   }),
 
@@ -142,7 +143,7 @@ export const runsRouter = router({
   compare: publicProcedure.input(z.object({ ids: z.array(runIdSchema).min(1).max(50) })).query(async ({ ctx, input }) => {
     const found = new Map((await getRuns(ctx.db, input.ids)).map((r) => [r.id, r]));
     const missing = input.ids.filter((id) => !found.has(id));
-    if (missing.length) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${missing[0]}` });
+    if (missing.length) throw new KilnError('NOT_FOUND', `no run ${missing[0]}`);
     const graphCache = new Map<string, Record<string, Scalar>>();
     const rows: { id: string; status: Run['status']; graphHash: string; backend: string | null; device: string | null; params: Record<string, Scalar>; metrics: Record<string, number | null> }[] = [];
     for (const id of input.ids) {
@@ -179,7 +180,8 @@ export const runsRouter = router({
       while (!signal?.aborted) {
         // Status first: events recorded before the run finished are then surely in the page below.
         const run = await getRun(ctx.db, input.runId);
-        if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.runId}` });
+        // Thrown inside the stream, past the middleware: converted here.
+        if (!run) throw trpcErrorOf(new KilnError('NOT_FOUND', `no run ${input.runId}`));
         for (;;) {
           const page = await listRunEvents(ctx.db, input.runId, { afterId: after, limit: 500 });
           for (const e of page) {

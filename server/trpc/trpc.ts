@@ -1,9 +1,11 @@
 /**
  * tRPC setup shared by every router: the context (database, artifact store, API limits) and an
  * error formatter that carries graph diagnostics to the client next to the one-line message.
+ * Procedures throw `KilnError`s with catalog codes; the catalog's HTTP status picks the tRPC
+ * code (below), so a code answers the same over tRPC as over REST and serving.
  */
 import { initTRPC, TRPCError } from '@trpc/server';
-import { isKilnError } from '../../lib/errors';
+import { ERROR_CATALOG, isKilnError, type ErrorCode, type KilnError } from '../../lib/errors';
 import type { Diagnostic } from '../../lib/graph/validate';
 import type { Db } from '../db/client';
 import type { ApiConfig } from '../http/config';
@@ -28,7 +30,34 @@ export class GraphDiagnosticsError extends Error {
 /** A BAD_REQUEST whose message is the first diagnostic and whose data carries all of them. */
 export function graphInvalid(diagnostics: Diagnostic[]): TRPCError {
   const cause = new GraphDiagnosticsError(diagnostics);
-  return new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
+  return new TRPCError({ code: trpcCodeOf('GRAPH_INVALID'), message: cause.message, cause });
+}
+
+type TrpcCode = TRPCError['code'];
+/** The tRPC code for each HTTP status the catalog uses; tRPC turns it back into that status. */
+const TRPC_CODE_BY_STATUS: Record<number, TrpcCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  408: 'TIMEOUT',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  422: 'UNPROCESSABLE_CONTENT',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+  501: 'NOT_IMPLEMENTED',
+  502: 'BAD_GATEWAY',
+  503: 'SERVICE_UNAVAILABLE',
+  504: 'GATEWAY_TIMEOUT',
+};
+
+/** The tRPC code answering a catalog code (its HTTP status, in tRPC's words). */
+export function trpcCodeOf(code: ErrorCode): TrpcCode {
+  const status = ERROR_CATALOG[code].status;
+  return TRPC_CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -42,7 +71,7 @@ const t = initTRPC.context<TrpcContext>().create({
         httpStatus: shape.data.httpStatus,
         ...(shape.data.path ? { path: shape.data.path } : {}),
         ...(cause instanceof GraphDiagnosticsError ? { diagnostics: cause.diagnostics } : {}),
-        ...(isKilnError(cause) ? { kilnCode: cause.code } : {}),
+        ...(isKilnError(cause) ? { kilnCode: cause.code } : cause instanceof GraphDiagnosticsError ? { kilnCode: 'GRAPH_INVALID' } : {}),
       },
     };
   },
@@ -57,16 +86,18 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 /**
- * Every procedure: a `KilnError` thrown below (a problem with what the caller sent, named in one
- * line) becomes a BAD_REQUEST carrying that line, instead of an opaque internal error.
+ * Every procedure: a `KilnError` thrown below (named in one line) is answered with its catalog
+ * status and that line, instead of an opaque internal error.
  */
 export const publicProcedure = t.procedure.use(async ({ next }) => {
   const r = await next();
-  if (!r.ok && isKilnError(r.error.cause)) {
-    const cause = r.error.cause;
-    throw new TRPCError({ code: cause.code.endsWith('NOT_FOUND') ? 'NOT_FOUND' : 'BAD_REQUEST', message: cause.message, cause });
-  }
+  if (!r.ok && isKilnError(r.error.cause)) throw trpcErrorOf(r.error.cause);
   return r;
 });
+
+/** The tRPC error answering a `KilnError`: its catalog status as a tRPC code, its one line. */
+export function trpcErrorOf(e: KilnError): TRPCError {
+  return new TRPCError({ code: trpcCodeOf(e.code), message: e.message, cause: e });
+}
 
 export { TRPCError };

@@ -5,7 +5,7 @@
  * sandboxed process), so the same graph runs everywhere its host allows user code.
  */
 import { z } from 'zod';
-import { KilnError, isKilnError } from '../../errors';
+import { KilnError, isKilnError, type ErrorCode } from '../../errors';
 import { recordsToRaw } from '../../data/json';
 import { buildColumn, inferColumnType } from '../../data/infer';
 import type { Column, ColumnType, Table } from '../../data/table';
@@ -114,7 +114,7 @@ export const runCustomInline: RunCustom = async (req) => {
   }
 };
 
-function fail(ctx: NodeContext, name: string, code: string, message: string): never {
+function fail(ctx: NodeContext, name: string, code: ErrorCode, message: string): never {
   throw new KilnError(code, `${customNodeRef(ctx.nodeId, name)}: ${message}`, { nodeId: ctx.nodeId, param: 'code' });
 }
 

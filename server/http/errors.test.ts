@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { KilnError } from '../../lib/errors';
+import { errorJson, errorResponse } from './errors';
+
+describe('REST error answers through the catalog', () => {
+  it('answers a KilnError with its catalog status, not a blanket 400', async () => {
+    const r = errorResponse(new KilnError('REGISTRY_MODEL_NOT_FOUND', 'no registered model "m"'), () => undefined);
+    expect(r.status).toBe(404);
+    expect(await r.json()).toEqual({ error: 'no registered model "m"', code: 'REGISTRY_MODEL_NOT_FOUND' });
+    expect(errorResponse(new KilnError('REGISTRY_MODEL_EXISTS', 'model "m" already exists'), () => undefined).status).toBe(409);
+  });
+
+  it('keeps extra fields and headers', async () => {
+    const r = errorResponse(new KilnError('PAYLOAD_TOO_LARGE', 'body is larger than the 5-byte limit', {}, { extra: { limit: 5 } }), () => undefined);
+    expect(r.status).toBe(413);
+    expect(await r.json()).toEqual({ error: 'body is larger than the 5-byte limit', code: 'PAYLOAD_TOO_LARGE', limit: 5 });
+    const m = errorJson('METHOD_NOT_ALLOWED', 'DELETE is not allowed on /x', undefined, { allow: 'GET' });
+    expect(m.status).toBe(405);
+    expect(m.headers.get('allow')).toBe('GET');
+  });
+
+  it('answers an unexpected error as a generic 500 and logs its stack', async () => {
+    const lines: string[] = [];
+    const r = errorResponse(new TypeError('cannot read x of undefined'), (l) => lines.push(l));
+    expect(r.status).toBe(500);
+    expect(await r.json()).toEqual({ error: 'internal server error', code: 'INTERNAL' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/TypeError: cannot read x of undefined\n\s+at /);
+  });
+
+  it('logs a catalog 5xx with its stack too, and answers its line', async () => {
+    const lines: string[] = [];
+    const r = errorResponse(new KilnError('NOTEBOOK_CORRUPT', 'notebook version 3 of "p" is not a valid document'), (l) => lines.push(l));
+    expect(r.status).toBe(500);
+    expect(((await r.json()) as { error: string }).error).toBe('notebook version 3 of "p" is not a valid document');
+    expect(lines.join('\n')).toMatch(/NOTEBOOK_CORRUPT[\s\S]*\n\s+at /);
+  });
+});
