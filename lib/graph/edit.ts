@@ -5,6 +5,7 @@
  */
 import { getNodeKind } from '../nodes/registry';
 import type { Graph, GraphEdge, GraphNode } from './schema';
+import { paramsVersionField } from '../nodes/params-version';
 
 export type ConnectionCheck = { ok: true } | { ok: false; reason: string };
 
@@ -82,7 +83,9 @@ export function addNode(
   opts: { params?: Record<string, unknown>; position?: { x: number; y: number }; label?: string } = {},
 ): { graph: Graph; id: string } {
   const id = freshId(kind, new Set(graph.nodes.map((n) => n.id)));
-  const node: GraphNode = { id, kind, params: opts.params ?? {}, ...(opts.position ? { position: opts.position } : {}), ...(opts.label ? { label: opts.label } : {}) };
+  // New params are written for the kind's current version: say so, or the next load would upgrade them again.
+  const k = getNodeKind(kind);
+  const node: GraphNode = { id, kind, params: opts.params ?? {}, ...(k ? paramsVersionField(k) : {}), ...(opts.position ? { position: opts.position } : {}), ...(opts.label ? { label: opts.label } : {}) };
   return { graph: { ...graph, nodes: [...graph.nodes, node] }, id };
 }
 

@@ -1,0 +1,51 @@
+/**
+ * Fitted steps, asked of the kinds that made them: which raw columns serving must still send,
+ * and how many codes an encoder produced. The state's shape belongs to its kind; no code outside
+ * it reads fields of a state it did not declare.
+ */
+import type { z } from 'zod';
+import { getNodeKind } from './registry';
+import type { FittedStateSpec, FittedStep } from './types';
+
+/**
+ * The usual declaration: a state schema whose `reads` field lists the columns the step needs at
+ * serving time (the preprocessing kinds' convention), plus optional extras.
+ */
+export function fittedState<S extends { reads: string[] }>(schema: z.ZodType<S>, extra: Omit<FittedStateSpec<S>, 'schema' | 'reads'> = {}): FittedStateSpec<S> {
+  return { schema, reads: (s) => s.reads, ...extra };
+}
+
+/**
+ * Names of raw columns that the steps read, or `null` when some step's kind cannot say (an
+ * unknown kind, or one whose reads are open-ended, such as custom code): then every raw column
+ * is assumed needed.
+ */
+export function columnsReadBySteps(steps: readonly FittedStep[]): Set<string> | null {
+  const out = new Set<string>();
+  for (const s of steps) {
+    const reads = getNodeKind(s.kind)?.fitted?.reads(s.state);
+    if (!reads) return null;
+    for (const r of reads) out.add(r);
+  }
+  return out;
+}
+
+/** Distinct codes per column, from every step whose kind reports them (ordinal encodings). */
+export function stepCardinality(steps: readonly FittedStep[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of steps) {
+    const c = getNodeKind(s.kind)?.fitted?.cardinality?.(s.state);
+    if (c) Object.assign(out, c);
+  }
+  return out;
+}
+
+/** Checks a step's state against its kind's declared schema: a one-line problem, or null when it fits. */
+export function fittedStateProblem(step: FittedStep): string | null {
+  const spec = getNodeKind(step.kind)?.fitted;
+  if (!spec) return null;
+  const r = spec.schema.safeParse(step.state);
+  if (r.success) return null;
+  const i = r.error.issues[0]!;
+  return `${i.path.length ? `state.${i.path.join('.')}` : 'state'}: ${i.message}`;
+}
