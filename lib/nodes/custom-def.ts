@@ -5,6 +5,9 @@
  */
 import { z } from 'zod';
 
+/** The node kind that carries a custom definition's code (lib/nodes/kinds/custom.ts). */
+export const CUSTOM_KIND = 'custom';
+
 /** The config values a custom node takes: scalars only, each editable in the inspector. */
 export const customConfigSchema = z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]));
 

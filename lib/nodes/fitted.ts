@@ -40,12 +40,12 @@ export function stepCardinality(steps: readonly FittedStep[]): Record<string, nu
   return out;
 }
 
-/** Checks a step's state against its kind's declared schema: a one-line problem, or null when it fits. */
-export function fittedStateProblem(step: FittedStep): string | null {
+/** Checks a step's state against its kind's declared schema: where and what is wrong, or null when it fits. */
+export function fittedStateProblem(step: FittedStep): { path: string; message: string } | null {
   const spec = getNodeKind(step.kind)?.fitted;
   if (!spec) return null;
   const r = spec.schema.safeParse(step.state);
   if (r.success) return null;
   const i = r.error.issues[0]!;
-  return `${i.path.length ? `state.${i.path.join('.')}` : 'state'}: ${i.message}`;
+  return { path: ['state', ...i.path.map(String)].join('.'), message: i.message };
 }

@@ -3,7 +3,6 @@ import { initNodeBackend } from '../../lib/backend/node';
 import { parseTable } from '../../lib/data/infer';
 import { sha256Hex } from '../../lib/data/hash';
 import { loadBuiltinDataset, readDataFile } from '../../lib/data/node';
-import type { ColumnSchema } from '../../lib/data/table';
 import { KilnError } from '../../lib/errors';
 import { runGraph } from '../../lib/exec/executor';
 import { validateGraph, formatDiagnostic } from '../../lib/graph/validate';
@@ -15,6 +14,7 @@ import { selectTrainedModel } from '../runner/select-model';
 import { KILN_VERSION } from './version';
 import { readJsonFile } from './io';
 import { sandboxRunCustom } from '../sandbox/sandbox';
+import { graphDatasets } from '../../lib/nodes/graph-queries';
 
 export interface RunOptions {
   data: string[];
@@ -78,8 +78,8 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
   if (o.test) {
     const src = await readDataFile(o.test);
     // Parse the test file with the schema the graph declares, so type errors name its rows.
-    const ds = graph.nodes.filter((n) => n.kind === 'dataset');
-    const schema = ds.length === 1 ? ((ds[0]!.params as { schema?: ColumnSchema[] }).schema ?? undefined) : undefined;
+    const ds = graphDatasets(graph);
+    const schema = ds.length === 1 ? ds[0]!.ref.schema : undefined;
     testData = parseTable(src, schema ? { schema } : {});
     testDataHash = sha256Hex(src.text);
   }

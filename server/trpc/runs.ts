@@ -7,6 +7,7 @@ import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { validateGraph } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
+import { evaluationNodes, graphInputDatasets, verdictNode } from '../../lib/nodes/graph-queries';
 import { getDatasets, getGraph, saveGraph } from '../db/catalog';
 import type { Graph } from '../../lib/graph/schema';
 import type { Run, RunEvent } from '../db/schema';
@@ -35,17 +36,6 @@ export const submitInputSchema = projectRefSchema.extend({
     })
     .default({}),
 });
-
-/** Input names the graph reads: dataset nodes with `source: "input"`, by node id. */
-export function graphInputs(graph: Graph, params: Record<string, unknown>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const n of graph.nodes) {
-    if (n.kind !== 'dataset') continue;
-    const p = (params[n.id] ?? n.params) as { source?: string; name?: string };
-    if (p.source === 'input' && typeof p.name === 'string') out.set(p.name, n.id);
-  }
-  return out;
-}
 
 type Scalar = string | number | boolean | null;
 
@@ -76,7 +66,7 @@ export const runsRouter = router({
     if (!v.ok || !v.graph) throw graphInvalid(v.diagnostics);
     const graph = v.graph;
     if (input.projectId === undefined && input.projectName === undefined) throw new TRPCError({ code: 'BAD_REQUEST', message: 'give projectId or projectName' });
-    const inputs = graphInputs(graph, v.params);
+    const inputs = graphInputDatasets(graph);
     for (const [name, nodeId] of inputs) {
       if (!(name in input.datasets)) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: `node "${nodeId}" reads input dataset "${name}", but no dataset version was given for it (datasets.${name})` });
@@ -126,8 +116,12 @@ export const runsRouter = router({
     const run = await getRun(ctx.db, input.id);
     if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `no run ${input.id}` });
     const artifacts = await listArtifacts(ctx.db, run.id);
+    // Which evaluation node the recorded metrics and gates came from: the rule is a function of the graph version.
+    const stored = await getGraph(ctx.db, run.projectId, run.graphHash);
+    const verdict = stored ? verdictNode(stored.doc) : undefined;
     return {
       ...toPublicRun(run),
+      verdict: verdict ? { nodeId: verdict.id, kind: verdict.kind, evaluations: evaluationNodes(stored!.doc).length } : null,
       artifacts: artifacts.map((a) => ({ id: a.id, kind: a.kind, bytes: a.bytes, sha256: a.sha256, attempt: a.attempt, createdAt: a.createdAt, url: `/api/runs/${run.id}/artifacts/${a.kind}` })),
     };
   }),

@@ -9,7 +9,7 @@ import { KilnError, isKilnError } from '../../errors';
 import { recordsToRaw } from '../../data/json';
 import { buildColumn, inferColumnType } from '../../data/infer';
 import type { Column, ColumnType, Table } from '../../data/table';
-import { customConfigSchema } from '../custom-def';
+import { CUSTOM_KIND, customConfigSchema } from '../custom-def';
 import { inputFrame, withStep } from '../frame-utils';
 import { defineNode } from '../registry';
 import type { NodeContext, RunCustom } from '../types';
@@ -130,7 +130,7 @@ function describeResult(v: unknown): string {
 }
 
 export const custom = defineNode({
-  kind: 'custom',
+  kind: CUSTOM_KIND,
   label: 'Custom',
   category: 'preprocess',
   description:
@@ -195,7 +195,7 @@ export const custom = defineNode({
       fail(ctx, params.name, 'CUSTOM_TARGET', `the output has no target column "${frame.target}"; keep it in every record`);
     }
     if (table.nRows !== frame.table.nRows) ctx.log(`${table.nRows} of ${frame.table.nRows} rows out`);
-    return { data: withStep(frame, table, { kind: 'custom', nodeId: ctx.nodeId, state: { nodeId: ctx.nodeId, name: params.name, label: params.label } }) };
+    return { data: withStep(frame, table, { kind: CUSTOM_KIND, nodeId: ctx.nodeId, state: { nodeId: ctx.nodeId, name: params.name, label: params.label } }) };
   },
   apply(state) {
     // Reached when serving (or a test-data evaluation) replays the steps: user code never runs there.

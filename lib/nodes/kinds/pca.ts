@@ -136,8 +136,9 @@ export const pcaState = z.object({
   mean: z.array(z.number()),
   components: z.array(z.array(z.number())),
   scale: z.array(z.number()),
-  explainedVariance: z.array(z.number()),
-  explainedVarianceRatio: z.array(z.number()),
+  // Reporting only (NaN for a zero-variance input travels as null in JSON).
+  explainedVariance: z.array(z.number().nullable()),
+  explainedVarianceRatio: z.array(z.number().nullable()),
   reads: z.array(z.string()),
 });
 
