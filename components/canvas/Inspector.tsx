@@ -10,10 +10,20 @@ import { FieldInput, subIssues } from './ParamInputs';
 import { PORT_COLORS } from './ports';
 import { useColumns } from './useColumns';
 
+/** A param the user has not filled in: where the kind's example helps. */
+function isBlank(v: unknown): boolean {
+  return v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+}
+
+function exampleText(v: unknown): string {
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(', ');
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 function ParamForm({ node, kind }: { node: GraphNode; kind: AnyNodeKind }) {
   const graph = useGraphStore((s) => s.graph);
   const projectName = useGraphStore((s) => s.projectName);
-  const fields = useMemo(() => paramFields(kind.params), [kind]);
+  const fields = useMemo(() => paramFields(kind.params, kind.example), [kind]);
   const issues = useMemo(() => paramIssues(kind.params, node.params), [kind, node.params]);
   const cols = useColumns(graph, node.id, projectName);
   // Typing in one field is one undo step; a new field (or leaving it) starts another.
@@ -66,6 +76,11 @@ function ParamForm({ node, kind }: { node: GraphNode; kind: AnyNodeKind }) {
               </span>
             ) : null}
             {f.description ? <span className="kc-help">{f.description}</span> : null}
+            {f.example !== undefined && isBlank(node.params[f.name]) ? (
+              <span className="kc-help" data-testid={`example-${f.name}`}>
+                e.g. <code>{exampleText(f.example)}</code>
+              </span>
+            ) : null}
           </Label>
         );
       })}

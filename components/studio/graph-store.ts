@@ -90,7 +90,7 @@ export const useGraphStore = create<GraphState>()((set, get) => {
       if (saveTimer) clearTimeout(saveTimer);
       // Params written by older versions of a kind are upgraded as the graph opens, so the canvas,
       // the inspector and the notebook only ever see current params (the next save stores them).
-      const graph = migrateNodeParams(stored).graph;
+      const graph = Array.isArray(stored.nodes) ? migrateNodeParams(stored).graph : stored;
       set({ projectName, graph, ...derive(graph), savedHash, saveState: 'saved', saveError: null, selection: [], past: [], future: [], nodeStatus: {} });
     },
 

@@ -100,7 +100,7 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
     },
   });
 
-  const { trained, evaluation } = selectTrainedModel(graph, result.outputs);
+  const { trained, evaluation, verdictNodeId } = selectTrainedModel(result.graph, result.outputs);
 
   let packageDir: string | undefined;
   if (o.out) {
@@ -135,6 +135,7 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
         device: backend.adapter,
         graphHash: result.graphHash,
         nTest: evaluation?.nTest ?? 0,
+        ...(verdictNodeId ? { verdict: verdictNodeId } : {}),
         timings,
         ...(packageDir ? { package: packageDir } : {}),
       })}\n`,
@@ -142,7 +143,7 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
   } else {
     io.out(`graph ${result.graphHash.slice(0, 12)} on ${backend.name} (${backend.adapter}) in ${(timings.totalMs / 1000).toFixed(1)} s\n`);
     if (evaluation) {
-      io.out(`metrics on ${evaluation.nTest} test rows:\n`);
+      io.out(`metrics of ${verdictNodeId ? `evaluate node "${verdictNodeId}" (the verdict)` : 'the evaluation'} on ${evaluation.nTest} test rows:\n`);
       for (const [k, val] of Object.entries(evaluation.metrics)) io.out(`  ${k.padEnd(10)} ${Number.isFinite(val) ? val.toFixed(4) : String(val)}\n`);
       for (const g of gates) io.out(`  gate ${g.passed ? 'passed' : 'FAILED'}: ${g.expr} (value ${g.value === null ? 'n/a' : g.value.toFixed(4)})\n`);
     }
