@@ -174,6 +174,7 @@ function GraphSummary() {
       </div>
     );
   }
+  const errorCount = diagnostics.filter((d) => d.severity === 'error').length;
   return (
     <div className="kc-inspector-body" data-testid="inspector">
       <p className="small">
@@ -181,7 +182,10 @@ function GraphSummary() {
       </p>
       {diagnostics.length ? (
         <>
-          <h3>{diagnostics.length} problem{diagnostics.length === 1 ? '' : 's'}</h3>
+          <h3>
+            {errorCount ? `${errorCount} problem${errorCount === 1 ? '' : 's'}` : 'The pipeline is valid'}
+            {diagnostics.length > errorCount ? ` · ${diagnostics.length - errorCount} note${diagnostics.length - errorCount === 1 ? '' : 's'}` : ''}
+          </h3>
           <ul className="kc-diags" aria-label="Problems in this pipeline">
             {diagnostics.slice(0, 50).map((d, i) => (
               <li key={i} className="small">
@@ -190,7 +194,7 @@ function GraphSummary() {
                     {d.nodeId}
                   </button>
                 ) : null}{' '}
-                <span className="error">{d.message}</span>
+                <span className={d.severity === 'error' ? 'error' : 'muted'}>{d.message}</span>
               </li>
             ))}
           </ul>
