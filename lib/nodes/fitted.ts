@@ -11,7 +11,7 @@ import type { FittedStateSpec, FittedStep } from './types';
  * The usual declaration: a state schema whose `reads` field lists the columns the step needs at
  * serving time (the preprocessing kinds' convention), plus optional extras.
  */
-export function fittedState<S extends { reads: string[] }>(schema: z.ZodType<S>, extra: Omit<FittedStateSpec<S>, 'schema' | 'reads'> = {}): FittedStateSpec<S> {
+export function fittedState<S extends { reads: string[] }>(schema: z.ZodType<S>, extra: Omit<FittedStateSpec<NoInfer<S>>, 'schema' | 'reads'> = {}): FittedStateSpec<S> {
   return { schema, reads: (s) => s.reads, ...extra };
 }
 
@@ -36,6 +36,32 @@ export function stepCardinality(steps: readonly FittedStep[]): Record<string, nu
   for (const s of steps) {
     const c = getNodeKind(s.kind)?.fitted?.cardinality?.(s.state);
     if (c) Object.assign(out, c);
+  }
+  return out;
+}
+
+/** Encoders' typical values: each column's first known category. */
+export function firstCategories(s: { columns: { column: string; categories: string[] | number[] }[] }): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const c of s.columns) if (c.categories.length > 0) out[c.column] = c.categories[0]!;
+  return out;
+}
+
+/**
+ * Typical raw values per column from fitted steps, as each step's kind reports them. Steps run in
+ * order and only the first step that reads a raw column sees it raw, so the first value wins.
+ * States that do not have their kind's shape are skipped.
+ */
+export function typicalValuesFromSteps(steps: readonly FittedStep[]): Map<string, number | string> {
+  const out = new Map<string, number | string>();
+  for (const s of steps) {
+    const spec = getNodeKind(s.kind)?.fitted;
+    if (!spec?.typicalValues) continue;
+    const state = spec.schema.safeParse(s.state);
+    if (!state.success) continue;
+    for (const [col, v] of Object.entries(spec.typicalValues(state.data))) {
+      if (!out.has(col) && ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string')) out.set(col, v);
+    }
   }
   return out;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import './catalog';
 import type { Graph } from '../graph/schema';
 import { validateGraph } from '../graph/validate';
-import { columnsReadBySteps, stepCardinality } from './fitted';
+import { columnsReadBySteps, stepCardinality, typicalValuesFromSteps } from './fitted';
 import { evaluationNodes, graphBuiltinDatasets, graphDatasets, graphInputDatasets, preservesRows, verdictNode } from './graph-queries';
 import { listNodeKinds } from './registry';
 
@@ -107,5 +107,19 @@ describe('fitted steps are read through their kinds', () => {
         { kind: 'standard_scale', nodeId: 's', state: { columns: [], reads: [], cardinality: { bogus: 9 } } },
       ]),
     ).toEqual({ Origin: 4 });
+  });
+
+  it('typical values (sample requests) come from the kinds that learned them; the first step per column wins', () => {
+    const v = typicalValuesFromSteps([
+      { kind: 'impute', nodeId: 'i', state: { strategy: 'mean', fills: [{ column: 'hp', value: 104.5 }], reads: ['hp'] } },
+      { kind: 'standard_scale', nodeId: 's', state: { columns: [{ column: 'hp', mean: 1, scale: 2 }, { column: 'w', mean: 2970, scale: 840 }], reads: ['hp', 'w'] } },
+      { kind: 'one_hot', nodeId: 'o', state: { columns: [{ column: 'origin', numeric: false, categories: ['Europe', 'Japan'] }], handleUnknown: 'ignore', dropOriginal: true, reads: ['origin'] } },
+      { kind: 'minmax_scale', nodeId: 'm', state: { columns: [{ column: 'acc', dataMin: 8, dataMax: 24 }], min: 0, max: 1, clip: false, reads: ['acc'] } },
+      // shaped like an imputation, but not one: ignored
+      { kind: 'someone_elses', nodeId: 'x', state: { fills: [{ column: 'z', value: 1 }] } },
+      // an impute state that lost its shape: skipped, not guessed at
+      { kind: 'impute', nodeId: 'j', state: { fills: 'z=1' } },
+    ]);
+    expect(Object.fromEntries(v)).toEqual({ hp: 104.5, w: 2970, origin: 'Europe', acc: 16 });
   });
 });

@@ -197,6 +197,11 @@ export interface FittedStateSpec<S = unknown> {
   reads(state: S): string[] | null;
   /** distinct codes per column this step produced (ordinal codes feed embedding models) */
   cardinality?(state: S): Record<string, number>;
+  /**
+   * A typical raw value per input column this step learned (an imputation fill, a scaler's mean,
+   * an encoder's first category): sample requests for serveability checks and snippets.
+   */
+  typicalValues?(state: S): Record<string, number | string>;
 }
 
 /**

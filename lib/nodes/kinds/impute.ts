@@ -134,7 +134,7 @@ export const impute = defineNode({
   params: imputeParams,
   example: { strategy: 'median', columns: ['Horsepower'] },
   preservesRows: true,
-  fitted: fittedState(imputeState),
+  fitted: fittedState(imputeState, { typicalValues: (s) => Object.fromEntries(s.fills.map((f) => [f.column, f.value])) }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

@@ -87,7 +87,7 @@ export const minmaxScale = defineNode({
   paramsVersion: 2,
   migrations: minmaxScaleMigrations,
   preservesRows: true,
-  fitted: fittedState(minmaxScaleState),
+  fitted: fittedState(minmaxScaleState, { typicalValues: (s) => Object.fromEntries(s.columns.map((c) => [c.column, (c.dataMin + c.dataMax) / 2])) }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

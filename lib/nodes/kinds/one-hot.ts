@@ -4,7 +4,7 @@ import type { Column, NumericColumn, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
 import { compareStrings, featureColumns, requireColumn, spliceColumns } from './preprocess-utils';
-import { fittedState } from '../fitted';
+import { firstCategories, fittedState } from '../fitted';
 
 /** Vocabulary of one encoded column, sorted (code-unit order for strings, numeric for numbers). */
 export interface OneHotColumn {
@@ -104,7 +104,7 @@ export const oneHot = defineNode({
   params: oneHotParams,
   example: { columns: ['Origin'], handleUnknown: 'ignore', maxCategories: 50, dropOriginal: true },
   preservesRows: true,
-  fitted: fittedState(oneHotState),
+  fitted: fittedState(oneHotState, { typicalValues: firstCategories }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

@@ -3,7 +3,7 @@ import type { Column, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
 import { compareStrings, featureColumns, requireColumn } from './preprocess-utils';
-import { fittedState } from '../fitted';
+import { firstCategories, fittedState } from '../fitted';
 
 /** Vocabulary of one encoded column: category i gets code i; anything else gets `categories.length`. */
 export interface OrdinalColumn {
@@ -93,7 +93,7 @@ export const ordinalEncode = defineNode({
   example: { columns: ['Origin'], order: 'frequency', maxCategories: 1000 },
   preservesRows: true,
   // Embedding models size their tables from the codes this step produced.
-  fitted: fittedState(ordinalEncodeState, { cardinality: (s) => s.cardinality }),
+  fitted: fittedState(ordinalEncodeState, { cardinality: (s) => s.cardinality, typicalValues: firstCategories }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

@@ -56,7 +56,7 @@ export const standardScale = defineNode({
   params: standardScaleParams,
   example: { columns: ['Horsepower', 'Weight_in_lbs'], withMean: true, withStd: true },
   preservesRows: true,
-  fitted: fittedState(standardScaleState),
+  fitted: fittedState(standardScaleState, { typicalValues: (s) => Object.fromEntries(s.columns.map((c) => [c.column, c.mean])) }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {
