@@ -6,6 +6,7 @@
 import { getNodeKind } from '../nodes/registry';
 import type { Graph, GraphEdge, GraphNode } from './schema';
 import { paramsVersionField } from '../nodes/params-version';
+import { migrateNodeParams } from './migrate';
 
 export type ConnectionCheck = { ok: true } | { ok: false; reason: string };
 
@@ -214,5 +215,7 @@ export function pasteNodes(graph: Graph, clip: Pick<GraphClip, 'nodes' | 'edges'
   const edges = clip.edges
     .filter((e) => rename.has(e.source) && rename.has(e.target))
     .map((e) => ({ ...e, source: rename.get(e.source)!, target: rename.get(e.target)! }));
-  return { graph: { ...graph, nodes: [...graph.nodes, ...nodes], edges: [...graph.edges, ...edges] }, ids: nodes.map((n) => n.id) };
+  // Copied nodes may come from an older Kiln (another tab, a file): bring their params up to date.
+  const pasted = migrateNodeParams({ ...graph, nodes: [...graph.nodes, ...nodes], edges: [...graph.edges, ...edges] }).graph;
+  return { graph: pasted, ids: nodes.map((n) => n.id) };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import '../nodes/catalog';
 import { getNodeKind } from '../nodes/registry';
-import { addNode } from './edit';
+import { addNode, pasteNodes } from './edit';
 import { graphHash } from './canonical';
 import { migrateNodeParams } from './migrate';
 import type { Graph } from './schema';
@@ -79,5 +79,11 @@ describe('per-kind params migrations', () => {
     const { graph, id } = addNode(savedBeforeV2(), 'minmax_scale', { params: { featureRange: [0, 10] } });
     expect(graph.nodes.find((n) => n.id === id)!.paramsVersion).toBe(2);
     expect(addNode(savedBeforeV2(), 'impute').graph.nodes.at(-1)).not.toHaveProperty('paramsVersion');
+  });
+
+  it('pasted nodes from an older Kiln are upgraded as they arrive', () => {
+    const old = savedBeforeV2();
+    const { graph, ids } = pasteNodes({ version: 1, seed: 42, nodes: [], edges: [] }, { nodes: [old.nodes[1]!], edges: [] });
+    expect(graph.nodes.find((n) => n.id === ids[0])).toMatchObject({ paramsVersion: 2, params: { featureRange: [-1, 1] } });
   });
 });
