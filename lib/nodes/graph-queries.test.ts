@@ -11,6 +11,7 @@ const node = (id: string, kind: string, params: Record<string, unknown> = {}) =>
 describe('what kinds declare', () => {
   it('every kind has an example value its own params schema accepts', () => {
     for (const k of listNodeKinds()) {
+      expect(k.example, `${k.kind} declares no example`).toBeDefined();
       const r = k.params.safeParse(k.example);
       expect(r.success, `${k.kind}: ${r.success ? '' : r.error.message}`).toBe(true);
     }

@@ -225,8 +225,11 @@ export interface NodeKind<P = unknown> {
   paramsVersion?: number;
   /** upgrade steps for params written by older versions of this kind, one per version */
   migrations?: ParamsMigration[];
-  /** a complete, valid params value: the example shown in forms and docs */
-  example: NoInfer<P>;
+  /**
+   * A complete, valid params value: the example shown in forms and docs. Every built-in kind
+   * declares one (lib/nodes/graph-queries.test.ts checks that each parses).
+   */
+  example?: NoInfer<P>;
   /**
    * Every row that comes in goes out, in order (column transforms, models, training): such nodes
    * do not change which rows are test rows. A function when the params decide (custom kinds).
