@@ -272,7 +272,8 @@ async function buildKiln(dir: string, withPackage: boolean) {
   await import('../lib/nodes/catalog');
   const { runGraph } = await import('../lib/exec/executor');
   const { readDataFile } = await import('../lib/data/node');
-  const splitNode = graph.nodes.find((n) => n.kind === 'split');
+  const { nodesWithRole } = await import('../lib/nodes/graph-queries');
+  const splitNode = nodesWithRole(graph, 'split')[0];
   if (!splitNode) throw new Error('kiln init wrote no split node');
   const keep = new Set([splitNode.id]);
   for (let grew = true; grew; ) {

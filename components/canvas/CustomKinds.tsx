@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type KeyboardEvent } from 'react';
 import { freshId } from '../../lib/graph/edit';
-import { customNodeParams } from '../../lib/nodes/custom-def';
+import { CUSTOM_KIND, customNodeParams } from '../../lib/nodes/custom-def';
 import { useGraphStore } from '../studio/graph-store';
 import { errorMessage, trpc, type RouterOutputs } from '../studio/trpc';
 import { freeSpot } from './commands';
@@ -26,12 +26,12 @@ export const CUSTOM_MIME = 'application/x-kiln-custom-node';
  * Adds a `custom` node carrying the kind's code near `at` (a free spot), named after the kind
  * (`cap_hp`, `cap_hp_2` …), and selects it.
  */
-export function addCustomAt(d: Pick<CustomDef, 'name' | 'label' | 'description' | 'config' | 'code'>, at: { x: number; y: number }): string {
+export function addCustomAt(d: Pick<CustomDef, 'name' | 'label' | 'description' | 'config' | 'code' | 'preservesRows'>, at: { x: number; y: number }): string {
   const store = useGraphStore.getState();
   let id = '';
   store.apply((g) => {
     id = freshId(d.name, new Set(g.nodes.map((n) => n.id)));
-    const node = { id, kind: 'custom', params: customNodeParams(d as CustomDef), label: d.label, position: freeSpot(g, { x: Math.round(at.x), y: Math.round(at.y) }) };
+    const node = { id, kind: CUSTOM_KIND, params: customNodeParams(d as CustomDef), label: d.label, position: freeSpot(g, { x: Math.round(at.x), y: Math.round(at.y) }) };
     return { ...g, nodes: [...g.nodes, node] };
   });
   store.setSelection([id]);

@@ -10,10 +10,20 @@ import { FieldInput, subIssues } from './ParamInputs';
 import { PORT_COLORS } from './ports';
 import { useColumns } from './useColumns';
 
+/** A param the user has not filled in: where the kind's example helps. */
+function isBlank(v: unknown): boolean {
+  return v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+}
+
+function exampleText(v: unknown): string {
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(', ');
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 function ParamForm({ node, kind }: { node: GraphNode; kind: AnyNodeKind }) {
   const graph = useGraphStore((s) => s.graph);
   const projectName = useGraphStore((s) => s.projectName);
-  const fields = useMemo(() => paramFields(kind.params), [kind]);
+  const fields = useMemo(() => paramFields(kind.params, kind.example), [kind]);
   const issues = useMemo(() => paramIssues(kind.params, node.params), [kind, node.params]);
   const cols = useColumns(graph, node.id, projectName);
   // Typing in one field is one undo step; a new field (or leaving it) starts another.
@@ -66,6 +76,11 @@ function ParamForm({ node, kind }: { node: GraphNode; kind: AnyNodeKind }) {
               </span>
             ) : null}
             {f.description ? <span className="kc-help">{f.description}</span> : null}
+            {f.example !== undefined && isBlank(node.params[f.name]) ? (
+              <span className="kc-help" data-testid={`example-${f.name}`}>
+                e.g. <code>{exampleText(f.example)}</code>
+              </span>
+            ) : null}
           </Label>
         );
       })}
@@ -159,6 +174,7 @@ function GraphSummary() {
       </div>
     );
   }
+  const errorCount = diagnostics.filter((d) => d.severity === 'error').length;
   return (
     <div className="kc-inspector-body" data-testid="inspector">
       <p className="small">
@@ -166,7 +182,10 @@ function GraphSummary() {
       </p>
       {diagnostics.length ? (
         <>
-          <h3>{diagnostics.length} problem{diagnostics.length === 1 ? '' : 's'}</h3>
+          <h3>
+            {errorCount ? `${errorCount} problem${errorCount === 1 ? '' : 's'}` : 'The pipeline is valid'}
+            {diagnostics.length > errorCount ? ` · ${diagnostics.length - errorCount} note${diagnostics.length - errorCount === 1 ? '' : 's'}` : ''}
+          </h3>
           <ul className="kc-diags" aria-label="Problems in this pipeline">
             {diagnostics.slice(0, 50).map((d, i) => (
               <li key={i} className="small">
@@ -175,7 +194,7 @@ function GraphSummary() {
                     {d.nodeId}
                   </button>
                 ) : null}{' '}
-                <span className="error">{d.message}</span>
+                <span className={d.severity === 'error' ? 'error' : 'muted'}>{d.message}</span>
               </li>
             ))}
           </ul>

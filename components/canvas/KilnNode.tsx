@@ -16,6 +16,8 @@ export interface KilnNodeData extends Record<string, unknown> {
   /** this node's diagnostics, one line each */
   problems: string[];
   status?: NodeRunStatus;
+  /** set on the evaluation node that decides the run's verdict when there are several: how many */
+  verdict?: number;
 }
 
 export type KilnFlowNode = Node<KilnNodeData, 'kiln'>;
@@ -76,6 +78,15 @@ export const KilnNode = memo(function KilnNode({ data, selected }: NodeProps<Kil
         <div className="kc-node-title" title={data.title}>
           {data.title}
         </div>
+        {data.verdict ? (
+          <span
+            className="badge kc-verdict"
+            data-testid={`node-verdict-${data.id}`}
+            title={`The run's verdict: of ${data.verdict} evaluation nodes, this one (the lowest id) decides the gates and the metrics a server run records.`}
+          >
+            verdict
+          </span>
+        ) : null}
         {state ? (
           <span className={`badge ${state}`} data-testid={`node-status-${data.id}`} title={data.status?.message ?? (data.status?.ms !== undefined ? `${data.status.ms} ms` : undefined)}>
             {state}

@@ -20,8 +20,8 @@ export function Palette() {
   const [q, setQ] = useState('');
   const rf = useReactFlow();
   const groups = useMemo(() => {
-    // `custom` nodes are made from the project's own kinds (the Custom group), never blank.
-    const all = listNodeKinds().filter((k) => k.kind !== 'custom' && matches(k, q));
+    // Kinds made from a definition (custom: the Custom group lists the project's own) are never added blank.
+    const all = listNodeKinds().filter((k) => k.inPalette !== false && matches(k, q));
     return CATEGORY_ORDER.map((c) => ({ category: c, kinds: all.filter((k) => k.category === c) })).filter((g) => g.kinds.length);
   }, [q]);
 

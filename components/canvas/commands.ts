@@ -173,7 +173,7 @@ export async function importFile(file: File): Promise<void> {
   const store = useGraphStore.getState();
   store.apply(() => graph);
   store.setSelection([]);
-  const problems = v.diagnostics.length;
+  const problems = v.diagnostics.filter((d) => d.severity === 'error').length;
   ui.notify({
     kind: problems ? 'error' : 'info',
     text: `Opened ${file.name}: ${graph.nodes.length} nodes${problems ? `, ${problems} problem${problems === 1 ? '' : 's'} to fix (shown on the canvas)` : ''}`,

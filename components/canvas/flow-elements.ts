@@ -7,16 +7,17 @@ import { MarkerType, type Edge } from '@xyflow/react';
 import { edgeId } from '../../lib/graph/edit';
 import type { Graph, GraphNode } from '../../lib/graph/schema';
 import type { Diagnostic } from '../../lib/graph/validate';
+import { evaluationNodes } from '../../lib/nodes/graph-queries';
 import { getNodeKind } from '../../lib/nodes/registry';
 import type { NodeRunStatus } from '../studio/graph-store';
 import type { KilnFlowNode } from './KilnNode';
 import { PORT_COLORS } from './ports';
 
-/** Diagnostic messages per node id, stripped of the redundant `node "x" (kind)` prefix. */
+/** Error messages per node id, stripped of the redundant `node "x" (kind)` prefix (warnings show in the inspector). */
 export function problemsByNode(diagnostics: Diagnostic[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const d of diagnostics) {
-    if (!d.nodeId || d.edge !== undefined) continue;
+    if (!d.nodeId || d.edge !== undefined || d.severity === 'warning') continue;
     const msg = d.message.replace(/^node "[^"]*"( \([^)]*\))?:?\s*/, '');
     const l = out.get(d.nodeId);
     if (l) l.push(msg);
@@ -30,6 +31,7 @@ interface Cached {
   problems: string;
   status: NodeRunStatus | undefined;
   selected: boolean;
+  verdict: boolean;
   node: KilnFlowNode;
 }
 
@@ -42,14 +44,18 @@ export class FlowNodeCache {
     const problems = this.problems.map;
     const prevById = new Map(prev.map((n) => [n.id, n]));
     const next = new Map<string, Cached>();
+    // With several evaluation nodes, the canvas marks the one whose result is the run's verdict.
+    const evals = evaluationNodes(graph);
+    const verdictId = evals.length > 1 ? evals[0]!.id : null;
     const out = graph.nodes.map((gn, i) => {
       const p = problems.get(gn.id) ?? [];
       const pKey = p.join('\n');
       const st = status[gn.id];
       const selected = selection.has(gn.id);
+      const verdict = gn.id === verdictId;
       const c = this.cache.get(gn.id);
       const old = prevById.get(gn.id);
-      if (c && old && c.gn === gn && c.problems === pKey && c.status === st && c.selected === selected && c.node === old) {
+      if (c && old && c.gn === gn && c.problems === pKey && c.status === st && c.selected === selected && c.verdict === verdict && c.node === old) {
         next.set(gn.id, c);
         return old;
       }
@@ -71,9 +77,10 @@ export class FlowNodeCache {
           outputs: kind?.outputs ?? [],
           problems: p,
           ...(st ? { status: st } : {}),
+          ...(verdict ? { verdict: evals.length } : {}),
         },
       };
-      next.set(gn.id, { gn, problems: pKey, status: st, selected, node });
+      next.set(gn.id, { gn, problems: pKey, status: st, selected, verdict, node });
       return node;
     });
     this.cache = next;

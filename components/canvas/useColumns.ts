@@ -2,11 +2,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { inferSchema, parseTable } from '../../lib/data/infer';
 import type { Graph, GraphNode } from '../../lib/graph/schema';
+import { nodeDatasets } from '../../lib/nodes/graph-queries';
+import type { DatasetRef } from '../../lib/nodes/types';
 import { builtinUrl, fetchSource } from '../run/fetch-data';
 import { trpc } from '../studio/trpc';
 
-/** The dataset node feeding `nodeId` (itself when it is one), walking edges upstream. */
-export function upstreamDataset(graph: Graph, nodeId: string): GraphNode | null {
+/** The nearest node reading a dataset upstream of `nodeId` (itself when it reads one), and what it reads. */
+export function upstreamDataset(graph: Graph, nodeId: string): { node: GraphNode; ref: DatasetRef } | null {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const seen = new Set<string>();
   const queue = [nodeId];
@@ -15,7 +17,8 @@ export function upstreamDataset(graph: Graph, nodeId: string): GraphNode | null 
     if (seen.has(id)) continue;
     seen.add(id);
     const n = byId.get(id);
-    if (n?.kind === 'dataset') return n;
+    const ref = n ? nodeDatasets(n)[0] : undefined;
+    if (n && ref) return { node: n, ref };
     for (const e of graph.edges) if (e.target === id) queue.push(e.source);
   }
   return null;
@@ -48,11 +51,11 @@ export interface ColumnsInfo {
  * the built-in file, else the newest uploaded version of that input's schema.
  */
 export function useColumns(graph: Graph, nodeId: string | null, projectName: string | null): ColumnsInfo {
-  const ds = nodeId ? upstreamDataset(graph, nodeId) : null;
-  const p = (ds?.params ?? {}) as { source?: string; name?: unknown; schema?: unknown };
-  const declared = Array.isArray(p.schema) ? p.schema.map((c) => (c as { name?: unknown })?.name).filter((n): n is string => typeof n === 'string') : null;
-  const name = typeof p.name === 'string' && p.name ? p.name : null;
-  const source = p.source === 'input' ? 'input' : 'builtin';
+  const up = nodeId ? upstreamDataset(graph, nodeId) : null;
+  const ds = up?.node;
+  const declared = up?.ref.schema?.map((c) => c.name) ?? null;
+  const name = up?.ref.name || null;
+  const source = up?.ref.source ?? 'builtin';
   const enabled = !!ds && !declared?.length && !!name;
   const q = useQuery({
     queryKey: ['canvas-columns', source, projectName, name],

@@ -2,6 +2,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo, useRef, useState } from 'react';
+import { migrateNodeParams } from '../../lib/graph/migrate';
+import { graphSchema } from '../../lib/graph/schema';
+import '../../lib/nodes/catalog';
+import { graphBuiltinDatasets } from '../../lib/nodes/graph-queries';
 import { uploadDataset } from '../projects/upload';
 import { fmtBytes, fmtDate, shortId } from '../runs/format';
 import { errorMessage, trpc } from '../studio/trpc';
@@ -10,12 +14,11 @@ import { DataTable } from './DataTable';
 import { loadTable, sourceKey, type DataSourceRef } from './load-table';
 import './data.css';
 
-/** Built-in datasets the project's graph reads (dataset nodes with source "builtin"). */
+/** Built-in datasets the project's graph reads, as its node kinds declare them. */
 function builtinNames(graph: unknown): string[] {
-  const nodes = (graph as { nodes?: { kind?: string; params?: { source?: string; name?: string } }[] } | null)?.nodes ?? [];
-  const out = new Set<string>();
-  for (const n of nodes) if (n.kind === 'dataset' && (n.params?.source ?? 'builtin') === 'builtin' && typeof n.params?.name === 'string') out.add(n.params.name);
-  return [...out];
+  // A draft may be unfinished: read it only if it has the shape of a graph.
+  const g = graphSchema.safeParse(graph);
+  return g.success ? graphBuiltinDatasets(migrateNodeParams(g.data).graph) : [];
 }
 
 /** The project's data: uploaded versions and built-ins its graph reads; preview, statistics, upload. */

@@ -118,19 +118,41 @@ export function Results({ result, stale }: { result: RunResult; stale: boolean }
       </div>
     );
   }
-  const cur = evs.find((e) => e.nodeId === picked) ?? evs[0]!;
-  const picker =
-    evs.length > 1 ? (
-      <select value={cur.nodeId} onChange={(e) => setPicked(e.target.value)} aria-label="evaluate node" title="Evaluate node">
-        {evs.map((e) => (
-          <option key={e.nodeId} value={e.nodeId}>
-            {e.nodeId}
-          </option>
-        ))}
-      </select>
-    ) : (
-      <span className="muted small">{cur.nodeId}</span>
-    );
+  const verdictId = result.verdictNodeId;
+  // The verdict first: it is what the server run records and the registry gates judge.
+  const cur = evs.find((e) => e.nodeId === picked) ?? evs.find((e) => e.nodeId === verdictId) ?? evs[0]!;
+  const isVerdict = cur.nodeId === verdictId;
+  const badge = (
+    <span
+      className={`badge ${isVerdict ? 'pass' : ''}`}
+      data-testid="run-verdict"
+      title={
+        isVerdict
+          ? evs.length > 1
+            ? `The graph's verdict: of ${evs.length} evaluate nodes, the one with the lowest id decides the gates and the metrics a server run records.`
+            : "The graph's verdict: its gates and metrics are what a server run records."
+          : `Reports only: "${verdictId}" is the graph's verdict (lowest id).`
+      }
+    >
+      {isVerdict ? 'verdict' : `verdict: ${verdictId ?? 'none'}`}
+    </span>
+  );
+  const picker = (
+    <span className="kiln-run-evalpick">
+      {evs.length > 1 ? (
+        <select value={cur.nodeId} onChange={(e) => setPicked(e.target.value)} aria-label="evaluate node" title="Evaluate node">
+          {evs.map((e) => (
+            <option key={e.nodeId} value={e.nodeId}>
+              {e.nodeId === verdictId ? `${e.nodeId} (verdict)` : e.nodeId}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <span className="muted small">{cur.nodeId}</span>
+      )}{' '}
+      {badge}
+    </span>
+  );
   return (
     <>
       <Metrics ev={cur.evaluation} r={result} stale={stale} picker={picker} />

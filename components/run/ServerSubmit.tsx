@@ -12,7 +12,8 @@ import { useRunStore } from './run-store';
 
 /** What the Runs page shows for the browser prototype of a graph (parity with the server run). */
 export function toBrowserResult(r: RunResult, seed: number, startedAt: number | null): BrowserResult {
-  const ev = r.evaluations[0]?.evaluation;
+  // The verdict's evaluation: the one the server run will record for the same graph.
+  const ev = (r.evaluations.find((e) => e.nodeId === r.verdictNodeId) ?? r.evaluations[0])?.evaluation;
   const d = r.data[0];
   return {
     metrics: ev?.metrics ?? {},

@@ -2,17 +2,20 @@
 
 import { useState } from 'react';
 import type { Graph } from '../../lib/graph/schema';
+import { parsedParams } from '../../lib/nodes/graph-queries';
+import { getNodeKind } from '../../lib/nodes/registry';
 import type { EpochMetrics } from '../../lib/nodes/types';
 import { LineChart, type LineSeries } from '../charts/LineChart';
 import { useRunStore } from './run-store';
 
-/** Epochs each train node will run at most (its `epochs` param, default 100). */
+/** Epochs each training node will run at most, as its kind reads them from its params. */
 export function plannedEpochs(graph: Graph): Record<string, number> {
   const out: Record<string, number> = {};
   for (const n of graph.nodes) {
-    if (n.kind !== 'train') continue;
-    const e = (n.params as { epochs?: unknown } | undefined)?.epochs;
-    out[n.id] = typeof e === 'number' && e > 0 ? e : 100;
+    const kind = getNodeKind(n.kind);
+    if (!kind?.epochs) continue;
+    const p = parsedParams(n, kind);
+    if (p !== undefined) out[n.id] = kind.epochs.planned(p);
   }
   return out;
 }

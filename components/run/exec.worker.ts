@@ -11,10 +11,10 @@ import { sampleDataSource } from '../../lib/data/sample';
 import { isKilnError } from '../../lib/errors';
 import { ExecCache } from '../../lib/exec/cache';
 import { GraphInvalidError, runGraph } from '../../lib/exec/executor';
+import { collectResults } from '../../lib/exec/results';
 import { formatDiagnostic } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
 import { runCustomInline } from '../../lib/nodes/kinds/custom';
-import type { Evaluation, TrainedModel } from '../../lib/nodes/types';
 import { fetchDataRef } from './fetch-data';
 import type { DataInfo, FromWorker, RunResult, ToWorker } from './protocol';
 
@@ -57,21 +57,14 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
         return s.source;
       },
     });
-    const evaluations: RunResult['evaluations'] = [];
-    const histories: RunResult['histories'] = [];
-    for (const n of r.graph.nodes) {
-      const out = r.outputs[n.id] ?? {};
-      const ev = out.metrics as Evaluation | undefined;
-      if (ev && typeof ev === 'object' && 'metrics' in ev) evaluations.push({ nodeId: n.id, evaluation: ev });
-      const tm = out.trained as TrainedModel | undefined;
-      if (tm && Array.isArray(tm.history)) histories.push({ nodeId: n.id, history: tm.history, stoppedEarly: !!tm.stoppedEarly });
-    }
+    const { evaluations, trained, verdict } = collectResults(r.graph, r.outputs);
     const result: RunResult = {
       graphHash: r.graphHash,
       backend,
       evaluations,
-      histories,
-      task: evaluations[0]?.evaluation.task ?? null,
+      histories: trained.map((t) => ({ nodeId: t.nodeId, history: t.trained.history, stoppedEarly: !!t.trained.stoppedEarly })),
+      verdictNodeId: verdict?.nodeId ?? null,
+      task: (verdict?.evaluation ?? evaluations[0]?.evaluation)?.task ?? null,
       timings: r.timings,
       cached: r.cached,
       data,

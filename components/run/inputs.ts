@@ -1,24 +1,14 @@
-/** Maps a graph's input datasets (dataset nodes with source "input") to stored dataset versions. */
+/** Maps the input datasets a graph reads (as its kinds declare them) to stored dataset versions. */
 import type { Graph } from '../../lib/graph/schema';
 import { trpc } from '../studio/trpc';
-
-/** Input names the graph reads, with the id of the first node reading each. */
-export function graphInputNames(graph: Graph): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const n of graph.nodes) {
-    if (n.kind !== 'dataset') continue;
-    const p = (n.params ?? {}) as { source?: unknown; name?: unknown };
-    if (p.source === 'input' && typeof p.name === 'string' && p.name && !out.has(p.name)) out.set(p.name, n.id);
-  }
-  return out;
-}
+import { graphInputDatasets } from '../../lib/nodes/graph-queries';
 
 /**
  * `{ input name: newest dataset version id }` for every input the graph reads. Throws one line
  * naming the node and the dataset when an input has never been uploaded to the project.
  */
 export async function resolveInputDatasets(projectName: string, graph: Graph): Promise<Record<string, string>> {
-  const names = graphInputNames(graph);
+  const names = graphInputDatasets(graph);
   if (names.size === 0) return {};
   const versions = await trpc.datasets.list.query({ projectName, limit: 1000 });
   const out: Record<string, string> = {};

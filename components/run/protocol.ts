@@ -28,6 +28,8 @@ export interface RunResult {
   graphHash: string;
   backend: BackendInfo;
   evaluations: { nodeId: string; evaluation: Evaluation }[];
+  /** the evaluation node whose result is the graph's verdict (lowest id, see `verdictNode`), null when none */
+  verdictNodeId: string | null;
   histories: { nodeId: string; history: EpochMetrics[]; stoppedEarly: boolean }[];
   task: Task | null;
   timings: Record<string, number>;

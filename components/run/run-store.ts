@@ -4,6 +4,7 @@
  */
 import { create } from 'zustand';
 import type { BackendInfo, BackendName } from '../../lib/backend';
+import { getNodeKind } from '../../lib/nodes/registry';
 import type { EpochMetrics } from '../../lib/nodes/types';
 import { useGraphStore, type NodeRunStatus } from '../studio/graph-store';
 import type { FromWorker, RunResult, ToWorker } from './protocol';
@@ -98,7 +99,7 @@ export const useRunStore = create<RunState>()((set, get) => {
       if (e.type === 'node-start') setStatus((p) => ({ ...p, [e.nodeId]: { state: 'running' } }));
       else if (e.type === 'node-finish') {
         setStatus((p) => ({ ...p, [e.nodeId]: { state: e.cached ? 'cached' : 'done', ms: Math.round(e.ms) } }));
-        if (e.kind === 'train') set({ finished: [...get().finished, e.nodeId] });
+        if (getNodeKind(e.kind)?.role === 'training') set({ finished: [...get().finished, e.nodeId] });
       } else if (e.type === 'node-error') setStatus((p) => ({ ...p, [e.nodeId]: { state: 'failed', message: e.message } }));
       else if (e.type === 'epoch') set({ epochs: { ...s.epochs, [e.nodeId]: [...(s.epochs[e.nodeId] ?? []), e.metrics] } });
       else if (e.type === 'log') set({ logs: [...s.logs, { nodeId: e.nodeId, level: e.level, message: e.message }].slice(-200) });

@@ -195,6 +195,12 @@ export function RunDetail({ project, runId }: { project: string; runId: string }
         <div>
           <section className="panel">
             <h2>Metrics</h2>
+            {r.verdict && (
+              <p className="muted small" data-testid="run-verdict" title="The evaluation node whose metrics and gates this run records (of several, the lowest id).">
+                verdict: {r.verdict.kind} (node <span className="mono">{r.verdict.nodeId}</span>)
+                {r.verdict.evaluations > 1 ? ` · 1 of ${r.verdict.evaluations} evaluate nodes` : ''}
+              </p>
+            )}
             {metrics.length === 0 ? (
               <p className="muted small">{active ? 'Metrics appear when the run finishes.' : 'No metrics (the graph has no evaluate node).'}</p>
             ) : (

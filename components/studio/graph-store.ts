@@ -7,6 +7,7 @@
 import { create } from 'zustand';
 import { graphHash } from '../../lib/graph/canonical';
 import type { Graph } from '../../lib/graph/schema';
+import { migrateNodeParams } from '../../lib/graph/migrate';
 import { validateGraph, type Diagnostic } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
 import { errorMessage, trpc } from './trpc';
@@ -85,8 +86,11 @@ export const useGraphStore = create<GraphState>()((set, get) => {
     future: [],
     nodeStatus: {},
 
-    load(projectName, graph, savedHash) {
+    load(projectName, stored, savedHash) {
       if (saveTimer) clearTimeout(saveTimer);
+      // Params written by older versions of a kind are upgraded as the graph opens, so the canvas,
+      // the inspector and the notebook only ever see current params (the next save stores them).
+      const graph = Array.isArray(stored.nodes) ? migrateNodeParams(stored).graph : stored;
       set({ projectName, graph, ...derive(graph), savedHash, saveState: 'saved', saveError: null, selection: [], past: [], future: [], nodeStatus: {} });
     },
 

@@ -9,6 +9,7 @@ import { runCustomInline } from '../nodes/kinds/custom';
 import { listNodeKinds } from '../nodes/registry';
 import type { DataSource, Evaluation } from '../nodes/types';
 import { runGraph } from './executor';
+import { collectResults } from './results';
 import { fixtures, syntheticDigitsCsv } from './fixtures';
 
 /**
@@ -57,7 +58,7 @@ async function runAll(): Promise<Results> {
     const r = await runGraph(g, { loadData, runCustom: runCustomInline });
     expect(tf.memory().numTensors, `${name} leaked tensors on ${tf.getBackend()}`).toBe(before);
     out[name] = {};
-    for (const n of r.graph.nodes) if (n.kind === 'evaluate') out[name]![n.id] = r.outputs[n.id]!.metrics as Evaluation;
+    for (const e of collectResults(r.graph, r.outputs).evaluations) out[name]![e.nodeId] = e.evaluation;
   }
   return out;
 }

@@ -5,6 +5,8 @@
  */
 import { getNodeKind } from '../nodes/registry';
 import type { Graph, GraphEdge, GraphNode } from './schema';
+import { paramsVersionField } from '../nodes/params-version';
+import { migrateNodeParams } from './migrate';
 
 export type ConnectionCheck = { ok: true } | { ok: false; reason: string };
 
@@ -82,7 +84,9 @@ export function addNode(
   opts: { params?: Record<string, unknown>; position?: { x: number; y: number }; label?: string } = {},
 ): { graph: Graph; id: string } {
   const id = freshId(kind, new Set(graph.nodes.map((n) => n.id)));
-  const node: GraphNode = { id, kind, params: opts.params ?? {}, ...(opts.position ? { position: opts.position } : {}), ...(opts.label ? { label: opts.label } : {}) };
+  // New params are written for the kind's current version: say so, or the next load would upgrade them again.
+  const k = getNodeKind(kind);
+  const node: GraphNode = { id, kind, params: opts.params ?? {}, ...(k ? paramsVersionField(k) : {}), ...(opts.position ? { position: opts.position } : {}), ...(opts.label ? { label: opts.label } : {}) };
   return { graph: { ...graph, nodes: [...graph.nodes, node] }, id };
 }
 
@@ -211,5 +215,7 @@ export function pasteNodes(graph: Graph, clip: Pick<GraphClip, 'nodes' | 'edges'
   const edges = clip.edges
     .filter((e) => rename.has(e.source) && rename.has(e.target))
     .map((e) => ({ ...e, source: rename.get(e.source)!, target: rename.get(e.target)! }));
-  return { graph: { ...graph, nodes: [...graph.nodes, ...nodes], edges: [...graph.edges, ...edges] }, ids: nodes.map((n) => n.id) };
+  // Copied nodes may come from an older Kiln (another tab, a file): bring their params up to date.
+  const pasted = migrateNodeParams({ ...graph, nodes: [...graph.nodes, ...nodes], edges: [...graph.edges, ...edges] }).graph;
+  return { graph: pasted, ids: nodes.map((n) => n.id) };
 }

@@ -1,4 +1,6 @@
-import { GRAPH_VERSION } from './schema';
+import { getNodeKind } from '../nodes/registry';
+import { paramsVersionField, upgradeParams } from '../nodes/params-version';
+import { GRAPH_VERSION, type Graph, type GraphNode } from './schema';
 
 /** One upgrade step: from version `from` to `from + 1`. */
 export interface GraphMigration {
@@ -37,4 +39,41 @@ export function migrateGraph(input: unknown, migrations: GraphMigration[] = grap
     version++;
   }
   return version === v ? { ok: true, doc } : { ok: true, doc, migratedFrom: v };
+}
+
+/** A node whose params could not be brought to its kind's current version. */
+export interface ParamsProblem {
+  index: number;
+  nodeId: string;
+  kind: string;
+  code: 'PARAMS_VERSION' | 'PARAMS_MIGRATION';
+  message: string;
+}
+
+/**
+ * Upgrades every node's params to its kind's current version (the per-kind step after the
+ * graph-level one). Nodes of unknown kinds, and nodes that cannot be upgraded, are left as they
+ * are and listed in `problems`; a graph with nothing to upgrade comes back as the same object.
+ * Used wherever a graph is loaded: validation (server, runner, CLI, executor) and the studio.
+ */
+export function migrateNodeParams(graph: Graph): { graph: Graph; problems: ParamsProblem[]; migrated: string[] } {
+  const problems: ParamsProblem[] = [];
+  const migrated: string[] = [];
+  let changed = false;
+  const nodes = graph.nodes.map((n, index): GraphNode => {
+    const kind = getNodeKind(n.kind);
+    if (!kind) return n;
+    const r = upgradeParams(kind, n.params ?? {}, n.paramsVersion ?? 1);
+    if (!r.ok) {
+      problems.push({ index, nodeId: n.id, kind: n.kind, code: r.code, message: r.message });
+      return n;
+    }
+    const { paramsVersion: _old, ...rest } = n;
+    const next: GraphNode = { ...rest, params: r.params, ...paramsVersionField(kind) };
+    if (r.migratedFrom === undefined && next.paramsVersion === n.paramsVersion) return n;
+    if (r.migratedFrom !== undefined) migrated.push(n.id);
+    changed = true;
+    return next;
+  });
+  return { graph: changed ? { ...graph, nodes } : graph, problems, migrated };
 }

@@ -23,6 +23,11 @@ export const graphNodeSchema = z.object({
   id: nodeIdSchema,
   kind: z.string().min(1),
   params: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * Version of the kind's params schema these params were written for; absent = 1. Not part of
+   * the graph hash: the hash is taken over params already upgraded to the current version.
+   */
+  paramsVersion: z.number().int().positive().optional(),
   /** UI only; never part of the graph hash */
   position: positionSchema.optional(),
   /** UI only; never part of the graph hash */

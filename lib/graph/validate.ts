@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { getNodeKind } from '../nodes/registry';
-import { migrateGraph } from './migrate';
+import { evaluationNodes } from '../nodes/graph-queries';
+import { migrateGraph, migrateNodeParams } from './migrate';
 import { GRAPH_LIMITS, graphSchema, type Graph } from './schema';
 import { cyclesThrough, descendants, topoSort } from './topology';
 
@@ -17,7 +18,10 @@ export type DiagnosticCode =
   | 'PORT_MULTIPLE'
   | 'MISSING_INPUT'
   | 'GRAPH_CYCLE'
-  | 'BLOCKED_BY_CYCLE';
+  | 'BLOCKED_BY_CYCLE'
+  | 'PARAMS_VERSION'
+  | 'PARAMS_MIGRATION'
+  | 'SEVERAL_EVALUATIONS';
 
 /** A problem found in a graph: a code, where it is, and one line for the user. */
 export interface Diagnostic {
@@ -36,7 +40,7 @@ export interface Diagnostic {
 export interface ValidationResult {
   ok: boolean;
   diagnostics: Diagnostic[];
-  /** the parsed graph (defaults applied) when the document's shape is valid */
+  /** the parsed graph (defaults applied, params upgraded to each kind's version) when the document's shape is valid */
   graph?: Graph;
   /** per node id: params parsed by the kind's schema (defaults applied), for nodes whose params are valid */
   params: Record<string, unknown>;
@@ -88,7 +92,15 @@ export function validateGraph(input: unknown): ValidationResult {
       }
       return { ok: false, diagnostics, params };
     }
-    const g = parsed.data;
+    // Each node's params to its kind's current version; a node that cannot be upgraded is reported and skipped below.
+    const up = migrateNodeParams(parsed.data);
+    const g = up.graph;
+    const stuck = new Set<number>();
+    for (const p of up.problems) {
+      stuck.add(p.index);
+      const path = p.code === 'PARAMS_VERSION' ? `nodes[${p.index}].paramsVersion` : `nodes[${p.index}].params`;
+      err({ code: p.code, message: `node "${p.nodeId}" (${p.kind}): ${p.message}`, path, nodeId: p.nodeId });
+    }
 
     const byId = new Map<string, number>();
     g.nodes.forEach((n, i) => {
@@ -103,6 +115,7 @@ export function validateGraph(input: unknown): ValidationResult {
         err({ code: 'UNKNOWN_KIND', message: `node "${n.id}": unknown kind "${n.kind}"`, path: `nodes[${i}].kind`, nodeId: n.id });
         continue;
       }
+      if (stuck.has(i)) continue;
       if (JSON.stringify(n.params).length > GRAPH_LIMITS.maxParamsBytes) {
         err({ code: 'GRAPH_TOO_LARGE', message: `node "${n.id}": params exceed ${GRAPH_LIMITS.maxParamsBytes} bytes`, path: `nodes[${i}].params`, nodeId: n.id });
         continue;
@@ -195,6 +208,18 @@ export function validateGraph(input: unknown): ValidationResult {
           nodeId: id,
         });
       }
+    }
+    // Several evaluate nodes: each scores its model, but one rule picks the run's verdict; say which.
+    const evals = evaluationNodes(g);
+    if (evals.length > 1) {
+      const [verdict, ...others] = evals;
+      diagnostics.push({
+        code: 'SEVERAL_EVALUATIONS',
+        severity: 'warning',
+        message: `${evals.length} evaluation nodes (${evals.map((n) => `"${n.id}"`).join(', ')}): "${verdict!.id}" decides the run's verdict (gates, registered metrics) as the lowest id; ${others.map((n) => `"${n.id}"`).join(', ')} only report`,
+        path: `nodes[${byId.get(verdict!.id)}]`,
+        nodeId: verdict!.id,
+      });
     }
     return { ok: !diagnostics.some((d) => d.severity === 'error'), diagnostics, graph: g, params };
   } catch (e) {

@@ -40,4 +40,13 @@ describe('paramFields', () => {
     expect(paramIssues(getNodeKind('train')!.params, { epochs: 3 })).toEqual({});
     expect(humanize('with_mean')).toBe('With mean');
   });
+  it("carries the kind's example value per field, for the form's hint", () => {
+    const ds = getNodeKind('dataset')!;
+    const byName = Object.fromEntries(paramFields(ds.params, ds.example).map((f) => [f.name, f.example]));
+    expect(byName).toMatchObject({ source: 'builtin', name: 'cars', target: 'Miles_per_Gallon' });
+    expect(byName.schema).toBeUndefined();
+    expect(fields('dataset').every((f) => f.example === undefined)).toBe(true);
+    // minmax_scale v2: one range field, edited as a pair of numbers
+    expect(field('minmax_scale', 'featureRange')).toMatchObject({ type: 'numberList', minItems: 2, maxItems: 2, default: [0, 1] });
+  });
 });

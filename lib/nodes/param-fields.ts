@@ -12,6 +12,8 @@ interface FieldBase {
   /** absent from the params: the kind's default (if any) applies */
   optional: boolean;
   default?: unknown;
+  /** the kind's example value for this param (`NodeKind.example`), shown as a hint */
+  example?: unknown;
 }
 
 export type FieldDescriptor =
@@ -120,8 +122,11 @@ function describeField(name: string, js: Js, optional: boolean): FieldDescriptor
   return { ...base, type: 'json' };
 }
 
-/** One descriptor per top-level param of `schema` (an object schema), in declaration order. */
-export function paramFields(schema: z.ZodType): FieldDescriptor[] {
+/**
+ * One descriptor per top-level param of `schema` (an object schema), in declaration order. With
+ * the kind's `example` params, each field also carries its example value.
+ */
+export function paramFields(schema: z.ZodType, example?: unknown): FieldDescriptor[] {
   let js: Js;
   try {
     js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Js;
@@ -130,7 +135,11 @@ export function paramFields(schema: z.ZodType): FieldDescriptor[] {
   }
   if (!js.properties) return [];
   const req = new Set(js.required ?? []);
-  return Object.entries(js.properties).map(([k, v]) => describeField(k, v, !req.has(k)));
+  const ex = example && typeof example === 'object' ? (example as Record<string, unknown>) : {};
+  return Object.entries(js.properties).map(([k, v]) => {
+    const f = describeField(k, v, !req.has(k));
+    return ex[k] === undefined ? f : { ...f, example: ex[k] };
+  });
 }
 
 /**

@@ -169,6 +169,48 @@ export interface NodeContext {
 
 export type PortValues = Record<string, unknown>;
 
+/** A dataset a node reads, as its params name it. */
+export interface DatasetRef {
+  /** `builtin`: a vega-datasets file; `input`: data the caller gives (upload, `--data`) */
+  source: 'builtin' | 'input';
+  name: string;
+  /** the columns and types the node declares for this data, if any */
+  schema?: ColumnSchema[];
+}
+
+/**
+ * One step of a kind's params history: turns params written for version `from` into params for
+ * `from + 1` (tldraw's per-shape migrations). Gets a copy; returns the new params.
+ */
+export interface ParamsMigration {
+  from: number;
+  up(params: Record<string, unknown>): Record<string, unknown>;
+}
+
+/**
+ * What a kind's fitted step holds, declared by the kind: the state's schema (checked when a
+ * package is read or a step replayed) and what other code may ask of it.
+ */
+export interface FittedStateSpec<S = unknown> {
+  schema: z.ZodType<S>;
+  /** raw-or-derived columns the step needs at serving time (select/drop keep these inputs); null = any column (custom code) */
+  reads(state: S): string[] | null;
+  /** distinct codes per column this step produced (ordinal codes feed embedding models) */
+  cardinality?(state: S): Record<string, number>;
+  /**
+   * A typical raw value per input column this step learned (an imputation fill, a scaler's mean,
+   * an encoder's first category): sample requests for serveability checks and snippets.
+   */
+  typicalValues?(state: S): Record<string, number | string>;
+}
+
+/**
+ * What a node means to the graph around it. `evaluation`: its `metrics` output can be the run's
+ * verdict (see `verdictNode`); `split`: it decides which rows are test rows; `training`: it fits a
+ * model over epochs.
+ */
+export type NodeRole = 'evaluation' | 'split' | 'training';
+
 /** A node kind: one file in lib/nodes/kinds/, registered in the catalog. */
 export interface NodeKind<P = unknown> {
   kind: string;
@@ -176,6 +218,33 @@ export interface NodeKind<P = unknown> {
   category: 'data' | 'preprocess' | 'model' | 'train' | 'evaluate';
   description: string;
   params: z.ZodType<P>;
+  /**
+   * Version of the params schema (default 1). Bump it when params change shape and add a
+   * migration `{ from: old, up }`; nodes carry `paramsVersion` only above 1.
+   */
+  paramsVersion?: number;
+  /** upgrade steps for params written by older versions of this kind, one per version */
+  migrations?: ParamsMigration[];
+  /**
+   * A complete, valid params value: the example shown in forms and docs. Every built-in kind
+   * declares one (lib/nodes/graph-queries.test.ts checks that each parses).
+   */
+  example?: NoInfer<P>;
+  /**
+   * Every row that comes in goes out, in order (column transforms, models, training): such nodes
+   * do not change which rows are test rows. A function when the params decide (custom kinds).
+   * Absent = false: the node may drop, add or reorder rows.
+   */
+  preservesRows?: boolean | ((params: P) => boolean);
+  /** the datasets this node reads (source kinds) */
+  readsDatasets?(params: P): DatasetRef[];
+  role?: NodeRole;
+  /** training kinds: the most epochs these params run, and the params with that number changed */
+  epochs?: { planned(params: P): number; set(params: Record<string, unknown>, epochs: number): Record<string, unknown> };
+  /** kinds whose `run` records a fitted step (so `apply` can replay it) declare its state */
+  fitted?: FittedStateSpec;
+  /** shown in the palette (default true); false for kinds made from a definition (custom) */
+  inPalette?: boolean;
   inputs: PortSpec[];
   outputs: PortSpec[];
   /** computes outputs from inputs. Multiple-edge inputs arrive as arrays. */

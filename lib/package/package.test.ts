@@ -358,6 +358,15 @@ describe('validatePackage rejects', () => {
     );
   });
 
+  it('fitted state that does not have the shape its kind declares', () => {
+    // Before kinds declared their state, this loaded and failed later, mid-prediction.
+    expectInvalid(
+      editJson(good, MANIFEST_FILE, (m) => (m.preprocessing[0].state.fills = 'hp=0')),
+      'PACKAGE_INCONSISTENT',
+      'kiln-model.json: preprocessing[0].state.fills: Invalid input: expected array, received string (the fitted impute step of node "imp")',
+    );
+  });
+
   it('inconsistent manifests', () => {
     expectInvalid(editJson(good, MANIFEST_FILE, (m) => (m.members[0].inputGroups = [[0, 99]])), 'PACKAGE_INCONSISTENT', 'members[0].inputGroups[0][1]: column index 99 is out of range');
     expectInvalid(editJson(good, MANIFEST_FILE, (m) => (m.members[0].intInputs = [false, true])), 'PACKAGE_INCONSISTENT', 'members[0].intInputs');

@@ -5,6 +5,7 @@
  */
 import { KilnError, type ErrorCode } from '../errors';
 import '../nodes/catalog';
+import { fittedStateProblem } from '../nodes/fitted';
 import { getNodeKind } from '../nodes/registry';
 import type { SerializedModel } from '../nodes/types';
 import {
@@ -141,6 +142,9 @@ function checkConsistency(m: Manifest): void {
     if (!getNodeKind(s.kind)?.apply) {
       fail('PACKAGE_UNKNOWN_STEP', F, `preprocessing[${i}].kind "${s.kind}" (node "${s.nodeId}") is not a step this Kiln can replay`, `preprocessing[${i}].kind`);
     }
+    // The state must have the shape its kind declares: a bad package fails here, naming the field, not mid-prediction.
+    const problem = fittedStateProblem(s);
+    if (problem) bad(`preprocessing[${i}].${problem.path}`, `${problem.message} (the fitted ${s.kind} step of node "${s.nodeId}")`);
   });
 }
 

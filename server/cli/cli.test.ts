@@ -48,6 +48,7 @@ describe('kiln CLI acceptance', () => {
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);
       expect(Object.keys(out.metrics).sort()).toEqual(['mae', 'mape', 'r2', 'rmse']);
+      expect(out.verdict).toBe('evaluate');
       expect(out.metrics.r2).toBeGreaterThanOrEqual(0.8);
       expect(out.backend).toBe('cpu');
       expect(out.graphHash).toMatch(/^[0-9a-f]{64}$/);
@@ -119,6 +120,27 @@ describe('kiln CLI bad inputs: one line naming the thing, non-zero exit', () => 
     base.nodes.find((n: { id: string }) => n.id === 'train').params.learningRate = -0.01;
     await writeFile(join(dir, 'neglr.json'), JSON.stringify(base));
     expectOneLineError(await kiln(['run', 'neglr.json', '--data', 'cars.json'], dir), 'node "train"', 'learningRate');
+  });
+
+  it('params from a newer kind version, old params, and several evaluate nodes', async () => {
+    const base = JSON.parse((await kiln(['init', '--data', 'cars.json', '--target', 'Miles_per_Gallon', '--model', 'linear'], dir)).stdout);
+    // A graph written by a Kiln whose train kind is at params version 9: one line naming the node, no crash.
+    const newer = structuredClone(base);
+    Object.assign(newer.nodes.find((n: { id: string }) => n.id === 'train'), { paramsVersion: 9 });
+    await writeFile(join(dir, 'newer.json'), JSON.stringify(newer));
+    expectOneLineError(await kiln(['run', 'newer.json', '--data', 'cars.json'], dir), 'PARAMS_VERSION', 'node "train"', 'version 9');
+    // minmax_scale params as written before version 2 (min/max) still open; two evaluations: validate names the verdict.
+    const old = structuredClone(base);
+    old.nodes.push({ id: 'mm', kind: 'minmax_scale', params: { min: -1, max: 1 } }, { id: 'another_eval', kind: 'evaluate', params: {} });
+    const into = old.edges.find((e: { targetPort: string; target: string }) => e.target === 'train' && e.targetPort === 'data');
+    old.edges.push({ source: into.source, sourcePort: into.sourcePort, target: 'mm', targetPort: 'data' }, { source: 'train', sourcePort: 'trained', target: 'another_eval', targetPort: 'model' });
+    into.source = 'mm';
+    into.sourcePort = 'data';
+    await writeFile(join(dir, 'old.json'), JSON.stringify(old));
+    const v = await kiln(['validate', 'old.json'], dir);
+    expect(v.code).toBe(0);
+    expect(v.stderr).toContain('SEVERAL_EVALUATIONS');
+    expect(v.stderr).toContain('"another_eval" decides');
   });
 
   it('tampered model package', async () => {

@@ -76,7 +76,10 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
     .action(async (file: string, o: { json?: boolean }) => {
       const v = validateGraph(await readJsonFile(file));
       if (o.json) io.out(`${JSON.stringify({ ok: v.ok, diagnostics: v.diagnostics })}\n`);
-      else if (v.ok) io.out(`${file}: ok (${v.graph!.nodes.length} nodes, ${v.graph!.edges.length} edges)\n`);
+      else if (v.ok) {
+        io.out(`${file}: ok (${v.graph!.nodes.length} nodes, ${v.graph!.edges.length} edges)\n`);
+        for (const d of v.diagnostics) io.err(`${file}: warning: ${formatDiagnostic(d)}\n`);
+      }
       else for (const d of v.diagnostics) io.err(`${file}: ${formatDiagnostic(d)}\n`);
       if (!v.ok) code = 1;
     });

@@ -3,7 +3,6 @@ import { initNodeBackend } from '../../lib/backend/node';
 import { parseTable } from '../../lib/data/infer';
 import { sha256Hex } from '../../lib/data/hash';
 import { loadBuiltinDataset, readDataFile } from '../../lib/data/node';
-import type { ColumnSchema } from '../../lib/data/table';
 import { KilnError } from '../../lib/errors';
 import { runGraph } from '../../lib/exec/executor';
 import { validateGraph, formatDiagnostic } from '../../lib/graph/validate';
@@ -16,6 +15,7 @@ import { KILN_VERSION } from './version';
 import { readJsonFile } from './io';
 import { sandboxRunCustom } from '../sandbox/sandbox';
 import { getConfig } from '../config';
+import { graphDatasets } from '../../lib/nodes/graph-queries';
 
 export interface RunOptions {
   data: string[];
@@ -79,8 +79,8 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
   if (o.test) {
     const src = await readDataFile(o.test);
     // Parse the test file with the schema the graph declares, so type errors name its rows.
-    const ds = graph.nodes.filter((n) => n.kind === 'dataset');
-    const schema = ds.length === 1 ? ((ds[0]!.params as { schema?: ColumnSchema[] }).schema ?? undefined) : undefined;
+    const ds = graphDatasets(graph);
+    const schema = ds.length === 1 ? ds[0]!.ref.schema : undefined;
     testData = parseTable(src, schema ? { schema } : {});
     testDataHash = sha256Hex(src.text);
   }
@@ -101,7 +101,7 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
     },
   });
 
-  const { trained, evaluation } = selectTrainedModel(graph, result.outputs);
+  const { trained, evaluation, verdictNodeId } = selectTrainedModel(result.graph, result.outputs);
 
   let packageDir: string | undefined;
   if (o.out) {
@@ -136,6 +136,7 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
         device: backend.adapter,
         graphHash: result.graphHash,
         nTest: evaluation?.nTest ?? 0,
+        ...(verdictNodeId ? { verdict: verdictNodeId } : {}),
         timings,
         ...(packageDir ? { package: packageDir } : {}),
       })}\n`,
@@ -143,7 +144,7 @@ export async function runCommand(file: string, o: RunOptions, io: IO): Promise<n
   } else {
     io.out(`graph ${result.graphHash.slice(0, 12)} on ${backend.name} (${backend.adapter}) in ${(timings.totalMs / 1000).toFixed(1)} s\n`);
     if (evaluation) {
-      io.out(`metrics on ${evaluation.nTest} test rows:\n`);
+      io.out(`metrics of ${verdictNodeId ? `evaluate node "${verdictNodeId}" (the verdict)` : 'the evaluation'} on ${evaluation.nTest} test rows:\n`);
       for (const [k, val] of Object.entries(evaluation.metrics)) io.out(`  ${k.padEnd(10)} ${Number.isFinite(val) ? val.toFixed(4) : String(val)}\n`);
       for (const g of gates) io.out(`  gate ${g.passed ? 'passed' : 'FAILED'}: ${g.expr} (value ${g.value === null ? 'n/a' : g.value.toFixed(4)})\n`);
     }

@@ -12,10 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { KilnError } from '../../lib/errors';
 import { formatDiagnostic, validateGraph } from '../../lib/graph/validate';
-import type { Graph } from '../../lib/graph/schema';
 import type { AppRouter } from '../trpc/root';
 import { readJsonFile, serverBase } from './io';
 import { parseDataSpecs } from './run';
+import { graphInputDatasets } from '../../lib/nodes/graph-queries';
 
 export interface SubmitOptions {
   data: string[];
@@ -34,17 +34,6 @@ interface IO {
 }
 
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
-
-/** Input dataset names the graph reads (dataset nodes with `source: "input"`), in node order. */
-export function graphInputs(graph: Graph): string[] {
-  const names: string[] = [];
-  for (const n of graph.nodes) {
-    if (n.kind !== 'dataset') continue;
-    const p = n.params as { source?: string; name?: string };
-    if (p.source === 'input' && p.name && !names.includes(p.name)) names.push(p.name);
-  }
-  return names;
-}
 
 /** SHA-256 (hex) and size of a file, streamed so a large dataset is never held in memory. */
 export async function hashFile(path: string): Promise<{ sha256: string; bytes: number }> {
@@ -143,7 +132,7 @@ export async function submitCommand(file: string, o: SubmitOptions, io: IO): Pro
   };
 
   // Every input the graph reads needs a file, and every NAME=FILE must name an input.
-  const inputs = graphInputs(graph);
+  const inputs = [...graphInputDatasets(graph).keys()];
   const specs = parseDataSpecs(o.data);
   for (const name of specs.keys()) {
     if (name !== '*' && !inputs.includes(name)) {

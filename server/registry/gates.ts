@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../lib/graph/canonical';
 import type { Graph, GraphNode } from '../../lib/graph/schema';
 import { METRIC_DIRECTION } from '../../lib/metrics/direction';
+import '../../lib/nodes/catalog';
+import { nodeDatasets, nodeRole, preservesRows, verdictNode } from '../../lib/nodes/graph-queries';
 
 /** One gate's verdict on one alias move, as shown to users and stored in `alias_events`. */
 export interface GateCheck {
@@ -106,34 +108,6 @@ export function defaultComparisonMetric(recordedGates: unknown, metrics: Record<
   return Object.keys(metrics).find((m) => METRIC_DIRECTION[m]) ?? null;
 }
 
-/**
- * Node kinds that keep every row they receive (column transforms, models, training): they do not
- * change which rows are test rows, so they are transparent to the test-data fingerprint. Any kind
- * not listed (dataset, filter_rows, split, custom code, kinds added later) counts in full.
- */
-const ROW_PRESERVING = new Set([
-  'select_columns',
-  'drop_columns',
-  'impute',
-  'one_hot',
-  'ordinal_encode',
-  'standard_scale',
-  'minmax_scale',
-  'binning',
-  'polynomial_features',
-  'pca',
-  'linear_regression',
-  'logistic_regression',
-  'lasso',
-  'ridge',
-  'mlp',
-  'embedding_mlp',
-  'convnet',
-  'train',
-  'ensemble',
-  'evaluate',
-]);
-
 function sha(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
@@ -152,7 +126,7 @@ export function testDataFingerprint(graph: Graph, datasets: Record<string, strin
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const parents = new Map<string, string[]>();
   for (const e of graph.edges) parents.set(e.target, [...(parents.get(e.target) ?? []), e.source]);
-  const evaluate = [...graph.nodes].filter((n) => n.kind === 'evaluate').sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+  const evaluate = verdictNode(graph);
   if (!evaluate) return null;
   const memo = new Map<string, string | null>();
   let sawSplit = false;
@@ -169,7 +143,8 @@ export function testDataFingerprint(graph: Graph, datasets: Record<string, strin
       if (ups.some((u) => u === null)) out = null;
       else {
         const upsSorted = [...new Set(ups as string[])].sort();
-        if (ROW_PRESERVING.has(node.kind)) out = upsSorted.length === 1 ? upsSorted[0]! : sha(canonicalJson({ merge: upsSorted }));
+        // Kinds that keep every row (column transforms, models, training) do not decide test rows.
+        if (preservesRows(node)) out = upsSorted.length === 1 ? upsSorted[0]! : sha(canonicalJson({ merge: upsSorted }));
         else out = sha(canonicalJson(nodeIdentity(node, graph.seed, datasets, () => (unknownData = true), () => (sawSplit = true), upsSorted)));
       }
     }
@@ -187,14 +162,17 @@ function nodeIdentity(node: GraphNode, graphSeed: number, datasets: Record<strin
   const id: Record<string, unknown> = { kind: node.kind, params, parents };
   // A node without its own seed draws from the graph seed and its id (lib/rng), so both matter.
   if (params.seed === undefined) id.seedFrom = { graphSeed, nodeId: node.id };
-  if (node.kind === 'split') split();
-  if (node.kind === 'dataset') {
-    const p = params as { source?: string; name?: string };
-    if (p.source === 'input') {
-      const version = typeof p.name === 'string' ? datasets[p.name] : undefined;
+  if (nodeRole(node) === 'split') split();
+  const refs = nodeDatasets(node);
+  if (refs.length) {
+    const data = refs.map((ref) => {
+      if (ref.source === 'builtin') return { builtin: ref.name };
+      const version = datasets[ref.name];
       if (!version) unknown();
-      id.data = { datasetVersion: version ?? null };
-    } else id.data = { builtin: p.name ?? null };
+      return { datasetVersion: version ?? null };
+    });
+    // One dataset (every kind today) keeps the fingerprint recorded before kinds declared it.
+    id.data = data.length === 1 ? data[0] : data;
   }
   return id;
 }

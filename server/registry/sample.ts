@@ -3,35 +3,11 @@
  * training data: used by the serveability check (TFX InfraValidator's sample request) and by the
  * endpoint snippets, so both send something the model has actually seen the like of.
  */
+import '../../lib/nodes/catalog';
+import { typicalValuesFromSteps } from '../../lib/nodes/fitted';
 import type { Manifest } from '../../lib/package/manifest';
 
 type Value = number | string | boolean;
-
-/** Typical raw values per input field, read from fitted step states (imputation fills, scaler means). */
-function valuesFromSteps(manifest: Manifest): Map<string, number | string> {
-  const out = new Map<string, number | string>();
-  const put = (col: unknown, v: unknown) => {
-    if (typeof col !== 'string' || out.has(col)) return;
-    if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string') out.set(col, v);
-  };
-  // Steps run in order and only the first step that reads a raw column sees it raw, so the first
-  // value found per column wins.
-  for (const step of manifest.preprocessing) {
-    const s = step.state as { fills?: { column?: unknown; value?: unknown }[]; columns?: unknown[] } | null;
-    if (!s || typeof s !== 'object') continue;
-    if (Array.isArray(s.fills)) for (const f of s.fills) put(f?.column, f?.value);
-    if (Array.isArray(s.columns)) {
-      for (const c of s.columns as { column?: unknown; mean?: unknown; min?: unknown; max?: unknown; categories?: unknown }[]) {
-        if (!c || typeof c !== 'object') continue;
-        // Encoders' vocabularies (one-hot, ordinal): the first known category.
-        if (Array.isArray(c.categories) && c.categories.length > 0) put(c.column, c.categories[0]);
-        else if (typeof c.mean === 'number') put(c.column, c.mean);
-        else if (typeof c.min === 'number' && typeof c.max === 'number') put(c.column, (c.min + c.max) / 2);
-      }
-    }
-  }
-  return out;
-}
 
 /**
  * One record with every input field of the package: numeric → a typical training value (the
@@ -39,7 +15,8 @@ function valuesFromSteps(manifest: Manifest): Map<string, number | string> {
  * first known category (schema, encoder vocabulary or most frequent value), boolean → false, date → the training mean or 2024-01-01.
  */
 export function sampleRecord(manifest: Manifest): Record<string, Value> {
-  const fromSteps = valuesFromSteps(manifest);
+  // What the fitted steps learned, as their kinds report it (imputation fills, scaler means, vocabularies).
+  const fromSteps = typicalValuesFromSteps(manifest.preprocessing);
   const stats = new Map(manifest.trainingStats.features.map((f) => [f.name, f]));
   const rec: Record<string, Value> = {};
   for (const field of manifest.inputSchema) {

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { KilnError } from '../../lib/errors';
 import { validateGraph } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
+import { evaluationNodes, graphInputDatasets, verdictNode } from '../../lib/nodes/graph-queries';
 import { getDatasets, getGraph, saveGraph } from '../db/catalog';
 import type { Graph } from '../../lib/graph/schema';
 import type { Run, RunEvent } from '../db/schema';
@@ -36,17 +37,6 @@ export const submitInputSchema = projectRefSchema.extend({
     })
     .default({}),
 });
-
-/** Input names the graph reads: dataset nodes with `source: "input"`, by node id. */
-export function graphInputs(graph: Graph, params: Record<string, unknown>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const n of graph.nodes) {
-    if (n.kind !== 'dataset') continue;
-    const p = (params[n.id] ?? n.params) as { source?: string; name?: string };
-    if (p.source === 'input' && typeof p.name === 'string') out.set(p.name, n.id);
-  }
-  return out;
-}
 
 type Scalar = string | number | boolean | null;
 
@@ -77,7 +67,7 @@ export const runsRouter = router({
     if (!v.ok || !v.graph) throw graphInvalid(v.diagnostics);
     const graph = v.graph;
     if (input.projectId === undefined && input.projectName === undefined) throw new KilnError('BAD_REQUEST', 'give projectId or projectName');
-    const inputs = graphInputs(graph, v.params);
+    const inputs = graphInputDatasets(graph);
     for (const [name, nodeId] of inputs) {
       if (!(name in input.datasets)) {
         throw new KilnError('BAD_REQUEST', `node "${nodeId}" reads input dataset "${name}", but no dataset version was given for it (datasets.${name})`);
@@ -127,8 +117,12 @@ export const runsRouter = router({
     const run = await getRun(ctx.db, input.id);
     if (!run) throw new KilnError('NOT_FOUND', `no run ${input.id}`);
     const artifacts = await listArtifacts(ctx.db, run.id);
+    // Which evaluation node the recorded metrics and gates came from: the rule is a function of the graph version.
+    const stored = await getGraph(ctx.db, run.projectId, run.graphHash);
+    const verdict = stored ? verdictNode(stored.doc) : undefined;
     return {
       ...toPublicRun(run),
+      verdict: verdict ? { nodeId: verdict.id, kind: verdict.kind, evaluations: evaluationNodes(stored!.doc).length } : null,
       artifacts: artifacts.map((a) => ({ id: a.id, kind: a.kind, bytes: a.bytes, sha256: a.sha256, attempt: a.attempt, createdAt: a.createdAt, url: `/api/runs/${run.id}/artifacts/${a.kind}` })),
     };
   }),

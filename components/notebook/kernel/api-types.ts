@@ -111,8 +111,10 @@ declare namespace Kiln {
   interface RunResult {
     graphHash: string;
     backend: string;
-    /** metrics of the first evaluate node, or null when the graph has none */
+    /** metrics of the graph's verdict (its evaluate node with the lowest id), or null when it has none */
     metrics: Record<string, number> | null;
+    /** id of the evaluate node whose metrics these are (null when the graph has none) */
+    verdict: string | null;
     /** metrics by evaluate node id */
     evaluations: Record<string, Record<string, number>>;
     /** epoch history by train node id */
@@ -143,6 +145,8 @@ declare namespace Kiln {
     config?: Record<string, number | string | boolean>;
     /** the transform (or its JS source); runs in an isolated process on the server runner */
     code: string | ((rows: Row[], config: Record<string, number | string | boolean>) => Row[] | Promise<Row[]>);
+    /** the function keeps every row, in order (it only changes columns); checked on every run */
+    preservesRows?: boolean;
   }
 
   /** The backend the kernel computes on. */

@@ -8,6 +8,7 @@ import { checkConnection, edgeId, removeEdges, removeNodes, setParam, setParams 
 import type { Graph, GraphEdge, GraphNode } from '../../../lib/graph/schema';
 import { nodeIdSchema } from '../../../lib/graph/schema';
 import { getNodeKind, listNodeKinds } from '../../../lib/nodes/registry';
+import { paramsVersionField } from '../../../lib/nodes/params-version';
 
 export type GraphOp =
   | { op: 'addNode'; id: string; kind: string; params: Record<string, unknown>; position?: { x: number; y: number } }
@@ -67,7 +68,7 @@ export function applyGraphOp(g: Graph, op: GraphOp): Graph {
         if (existing.kind !== op.kind) throw new Error(`kiln.graph.addNode: node "${op.id}" already exists with kind "${existing.kind}" (not "${op.kind}")`);
         return setParams(g, op.id, op.params);
       }
-      const n: GraphNode = { id: op.id, kind: op.kind, params: op.params, position: op.position ?? freePosition(g) };
+      const n: GraphNode = { id: op.id, kind: op.kind, params: op.params, ...paramsVersionField(getNodeKind(op.kind)!), position: op.position ?? freePosition(g) };
       return { ...g, nodes: [...g.nodes, n] };
     }
     case 'removeNode':

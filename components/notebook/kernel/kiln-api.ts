@@ -8,11 +8,12 @@ import type { BackendInfo } from '../../../lib/backend';
 import { tableFromRecords } from '../../../lib/data/infer';
 import { ExecCache } from '../../../lib/exec/cache';
 import { runGraph } from '../../../lib/exec/executor';
+import { collectResults } from '../../../lib/exec/results';
 import { freshId } from '../../../lib/graph/edit';
 import type { Graph, GraphEdge } from '../../../lib/graph/schema';
 import { customNodeDefSchema, type CustomNodeDefInput } from '../../../lib/nodes/custom-def';
 import { getNodeKind } from '../../../lib/nodes/registry';
-import type { DataSource, Evaluation, Frame, NodeContext, TrainedModel } from '../../../lib/nodes/types';
+import type { DataSource, Frame, NodeContext } from '../../../lib/nodes/types';
 import { sampleDataSource } from '../../../lib/data/sample';
 import { chartMarker, htmlMarker } from '../../../lib/notebook/display';
 import type { CellContext } from '../../../lib/notebook/runtime';
@@ -174,7 +175,13 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
 
     async run(g?: Graph, opts: { sample?: number; epochs?: number; seed?: number } = {}) {
       const doc = clone(g ?? env.graph.current);
-      if (opts.epochs !== undefined) for (const n of doc.nodes) if (n.kind === 'train') n.params = { ...n.params, epochs: opts.epochs };
+      if (opts.epochs !== undefined) {
+        // Training kinds say how their params hold the epoch count.
+        for (const n of doc.nodes) {
+          const set = getNodeKind(n.kind)?.epochs?.set;
+          if (set) n.params = set(n.params, opts.epochs);
+        }
+      }
       const sample = opts.sample ?? 1000;
       const r = await runGraph(doc, {
         signal: ctx.signal,
@@ -187,16 +194,12 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
         },
         loadData: async (ref) => sampleDataSource(await loadRef(ref, {}), sample, opts.seed ?? doc.seed ?? 42).source,
       });
-      const evaluations: Record<string, Evaluation['metrics']> = {};
-      const histories: Record<string, TrainedModel['history']> = {};
-      for (const n of r.graph.nodes) {
-        const out = r.outputs[n.id] ?? {};
-        const ev = out.metrics as Evaluation | undefined;
-        if (ev && typeof ev === 'object' && 'metrics' in ev) evaluations[n.id] = ev.metrics;
-        const tm = out.trained as TrainedModel | undefined;
-        if (tm && Array.isArray(tm.history)) histories[n.id] = tm.history;
-      }
-      return { graphHash: r.graphHash, backend: r.backend, metrics: Object.values(evaluations)[0] ?? null, evaluations, histories, timings: r.timings, cached: r.cached };
+      const res = collectResults(r.graph, r.outputs);
+      const evaluations = Object.fromEntries(res.evaluations.map((e) => [e.nodeId, e.evaluation.metrics]));
+      const histories = Object.fromEntries(res.trained.map((t) => [t.nodeId, t.trained.history]));
+      // `metrics` is the verdict's: the same evaluation node the runner and `kiln run` report.
+      const verdict = res.verdict?.nodeId ?? null;
+      return { graphHash: r.graphHash, backend: r.backend, metrics: res.verdict?.evaluation?.metrics ?? null, verdict, evaluations, histories, timings: r.timings, cached: r.cached };
     },
 
     async submit(g?: Graph) {

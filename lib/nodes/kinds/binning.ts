@@ -4,6 +4,7 @@ import type { Column, NumericColumn, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
 import { featureColumns, presentValues, requireNumericColumn, spliceColumns } from './preprocess-utils';
+import { fittedState } from '../fitted';
 
 export interface BinningColumn {
   column: string;
@@ -104,6 +105,13 @@ export function applyBinning(state: BinningState, table: Table, nodeId?: string)
   return spliceColumns(table, replace, { kind: 'binning', ...(nodeId ? { nodeId } : {}) });
 }
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const binningState = z.object({
+  columns: z.array(z.object({ column: z.string(), edges: z.array(z.number()) })),
+  encode: z.enum(['ordinal', 'onehot']),
+  reads: z.array(z.string()),
+});
+
 export const binning = defineNode({
   kind: 'binning',
   label: 'Binning',
@@ -112,6 +120,9 @@ export const binning = defineNode({
     'Discretises numeric columns into bins fitted on the training rows (equal width or quantiles), encoded as the ' +
     'bin index or as one 0/1 column per bin.',
   params: binningParams,
+  example: { columns: ['Acceleration'], bins: 4, strategy: 'quantile', encode: 'ordinal' },
+  preservesRows: true,
+  fitted: fittedState(binningState),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

@@ -20,6 +20,9 @@ export const convnet = defineNode({
   category: 'model',
   description: 'A small CNN for image-shaped features: the feature columns (row-major pixels) are reshaped to height×width×channels.',
   params: convnetParams,
+  example: { height: 8, width: 8, channels: 1, filters: [8, 16], kernelSize: 3, denseUnits: 32 },
+  // A model spec holds no rows: it never changes which rows are test rows.
+  preservesRows: true,
   inputs: [],
   outputs: [{ name: 'model', type: 'model' }],
   async run(_inputs, p, ctx) {

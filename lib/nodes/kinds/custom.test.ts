@@ -4,6 +4,8 @@ import { applySteps } from '../../package/predictor';
 import type { RunCustom } from '../types';
 import { columnsOf, makeCtx, makeFrame, makeTable, runKind } from './test-utils';
 import { custom, runCustomInline, tableToRecords } from './custom';
+import { customNodeDefSchema, customNodeParams } from '../custom-def';
+import { preservesRows } from '../graph-queries';
 
 const DOUBLE = '(rows, config) => rows.map((r) => ({ ...r, x2: r.x * config.k }))';
 
@@ -113,5 +115,19 @@ describe('custom node kind', () => {
     expect(custom.params.safeParse({ name: 'Bad Name', label: 'x', code: 'x' }).success).toBe(false);
     expect(custom.params.safeParse({ name: 'ok', label: 'x', code: '' }).success).toBe(false);
     expect(custom.params.parse({ name: 'ok', label: 'x', code: '(r) => r' }).config).toEqual({});
+  });
+
+  it('a definition declares whether it keeps every row, like a built-in kind; the run holds it to that', async () => {
+    const def = customNodeDefSchema.parse({ name: 'dropper', label: 'Dropper', code: '(rows) => rows.slice(1)' });
+    expect(customNodeParams(def)).not.toHaveProperty('preservesRows'); // nodes made before the field keep their hash
+    const keeping = customNodeParams({ ...def, preservesRows: true });
+    expect(preservesRows({ id: 'n', kind: 'custom', params: customNodeParams(def) })).toBe(false);
+    expect(preservesRows({ id: 'n', kind: 'custom', params: keeping })).toBe(true);
+    // no split, so only the declaration forbids dropping a row
+    const e = await runKind(custom, frame(), keeping, ctx()).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(KilnError);
+    expect((e as KilnError).code).toBe('CUSTOM_ROWS');
+    expect((e as KilnError).message).toContain('declares that it keeps every row');
+    expect((await runKind(custom, frame(), { ...keeping, preservesRows: undefined }, ctx())).table.nRows).toBe(3);
   });
 });

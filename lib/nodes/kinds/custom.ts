@@ -9,7 +9,7 @@ import { KilnError, isKilnError, type ErrorCode } from '../../errors';
 import { recordsToRaw } from '../../data/json';
 import { buildColumn, inferColumnType } from '../../data/infer';
 import type { Column, ColumnType, Table } from '../../data/table';
-import { customConfigSchema } from '../custom-def';
+import { CUSTOM_KIND, customConfigSchema } from '../custom-def';
 import { inputFrame, withStep } from '../frame-utils';
 import { defineNode } from '../registry';
 import type { NodeContext, RunCustom } from '../types';
@@ -19,6 +19,10 @@ export const customParams = z.object({
   label: z.string().min(1).max(80).describe('display name'),
   code: z.string().min(1).max(100_000).describe('JS source of a function (rows, config) => rows'),
   config: customConfigSchema.default({}).describe('values passed to the function as `config`'),
+  preservesRows: z
+    .boolean()
+    .optional()
+    .describe('the function keeps every row, in order (it only changes columns): checked on every run, and the node then counts as row-preserving'),
 });
 export type CustomParams = z.infer<typeof customParams>;
 
@@ -126,7 +130,7 @@ function describeResult(v: unknown): string {
 }
 
 export const custom = defineNode({
-  kind: 'custom',
+  kind: CUSTOM_KIND,
   label: 'Custom',
   category: 'preprocess',
   description:
@@ -135,6 +139,13 @@ export const custom = defineNode({
     'keep every row, in order. Serving never runs user code, so a model trained after a custom node cannot be ' +
     'registered as serveable.',
   params: customParams,
+  example: { name: 'cap_hp', label: 'Cap horsepower', code: '(rows, config) => rows.map((r) => ({ ...r, hp: Math.min(r.hp, config.max) }))', config: { max: 200 }, preservesRows: true },
+  // What the code does to rows is the definition's to declare; the run holds it to it.
+  preservesRows: (p) => p.preservesRows === true,
+  // The state names the node; what the code reads is unknowable, so serving would need every column.
+  fitted: { schema: z.object({ nodeId: z.string(), name: z.string(), label: z.string() }), reads: () => null },
+  // Made from a project's definition (the palette lists those), not dragged out bare.
+  inPalette: false,
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {
@@ -160,6 +171,9 @@ export const custom = defineNode({
     }
     if (!Array.isArray(result)) fail(ctx, params.name, 'CUSTOM_RESULT', `the function must return an array of records, got ${describeResult(result)}`);
     if (result.length === 0) fail(ctx, params.name, 'CUSTOM_RESULT', 'the function returned no rows');
+    if (params.preservesRows && result.length !== frame.table.nRows) {
+      fail(ctx, params.name, 'CUSTOM_ROWS', `the function returned ${result.length} rows for ${frame.table.nRows}; its definition declares that it keeps every row, in order`);
+    }
     if (frame.split && result.length !== frame.table.nRows) {
       fail(
         ctx,
@@ -181,7 +195,7 @@ export const custom = defineNode({
       fail(ctx, params.name, 'CUSTOM_TARGET', `the output has no target column "${frame.target}"; keep it in every record`);
     }
     if (table.nRows !== frame.table.nRows) ctx.log(`${table.nRows} of ${frame.table.nRows} rows out`);
-    return { data: withStep(frame, table, { kind: 'custom', nodeId: ctx.nodeId, state: { nodeId: ctx.nodeId, name: params.name, label: params.label } }) };
+    return { data: withStep(frame, table, { kind: CUSTOM_KIND, nodeId: ctx.nodeId, state: { nodeId: ctx.nodeId, name: params.name, label: params.label } }) };
   },
   apply(state) {
     // Reached when serving (or a test-data evaluation) replays the steps: user code never runs there.

@@ -28,6 +28,8 @@ export const dataset = defineNode({
   category: 'data',
   description: 'Reads a table: a built-in vega dataset (cars, penguins, seattle-weather …) or CSV/JSON given by the caller. Chooses the target column.',
   params: datasetParams,
+  example: { source: 'builtin', name: 'cars', target: 'Miles_per_Gallon' },
+  readsDatasets: (p) => [{ source: p.source, name: p.name, ...(p.schema ? { schema: p.schema } : {}) }],
   inputs: [],
   outputs: [{ name: 'data', type: 'table' }],
   async sourceKey(p, ctx) {

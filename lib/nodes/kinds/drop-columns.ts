@@ -5,6 +5,7 @@ import { defineNode } from '../registry';
 import { inputFrame } from '../frame-utils';
 import type { Frame } from '../types';
 import { checkColumnsExist, pruneInputSchema } from './select-columns';
+import { fittedState } from '../fitted';
 
 /** Fitted state of drop_columns; `reads` is empty because absent columns are simply skipped. */
 export interface DropColumnsState {
@@ -22,12 +23,18 @@ export const dropColumnsParams = z.object({
   columns: z.array(z.string().min(1)).min(1).describe('columns to remove (not the target)'),
 });
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const dropColumnsState = z.object({ drop: z.array(z.string()), reads: z.array(z.string()) });
+
 export const dropColumns = defineNode({
   kind: 'drop_columns',
   label: 'Drop columns',
   category: 'preprocess',
   description: 'Removes the listed columns. Removed raw columns are no longer required by the packaged model.',
   params: dropColumnsParams,
+  example: { columns: ['Name', 'Year'] },
+  preservesRows: true,
+  fitted: fittedState(dropColumnsState),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

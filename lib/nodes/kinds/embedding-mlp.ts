@@ -39,6 +39,9 @@ export const embeddingMlp = defineNode({
   category: 'model',
   description: 'Learns a vector per category of each chosen categorical column, joins them with the numeric features, then an MLP.',
   params: embeddingMlpParams,
+  example: { columns: ['Origin'], embeddingDim: 4, layers: [{ units: 32, activation: 'relu', dropout: 0 }] },
+  // A model spec holds no rows: it never changes which rows are test rows.
+  preservesRows: true,
   inputs: [],
   outputs: [{ name: 'model', type: 'model' }],
   async run(_inputs, p, ctx) {

@@ -12,6 +12,8 @@ export const ensemble = defineNode({
   category: 'train',
   description: 'Averages the predictions (or class probabilities) of several trained models that share the same preprocessing and target.',
   params: ensembleParams,
+  example: {},
+  preservesRows: true,
   inputs: [{ name: 'models', type: 'trained', multiple: true }],
   outputs: [{ name: 'trained', type: 'trained' }],
   async run(inputs, _p, ctx) {

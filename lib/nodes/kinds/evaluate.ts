@@ -29,6 +29,9 @@ export const evaluate = defineNode({
   category: 'evaluate',
   description: 'Scores a trained model on the test rows (or a given test file): metrics for the task, plus gates reported as passed or failed.',
   params: evaluateParams,
+  example: { gates: ['rmse <= 4', 'r2 >= 0.7'] },
+  role: 'evaluation',
+  preservesRows: true,
   inputs: [{ name: 'model', type: 'trained' }],
   outputs: [{ name: 'metrics', type: 'metrics' }],
   async run(inputs, p, ctx) {

@@ -28,6 +28,7 @@ export const filterRows = defineNode({
     'Keeps the rows where a condition holds (training data only; serving still predicts every record). ' +
     'Rows where the condition is missing (e.g. compares a missing value) are dropped.',
   params: filterRowsParams,
+  example: { expr: 'Horsepower is not null and Cylinders >= 4' },
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

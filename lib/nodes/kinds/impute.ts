@@ -4,6 +4,7 @@ import type { Column, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
 import { compareStrings, featureColumns, presentValues, requireColumn } from './preprocess-utils';
+import { fittedState } from '../fitted';
 
 /** One column's fill value: a number for numeric-stored columns, a string for categorical ones. */
 export interface ImputeFill {
@@ -116,6 +117,13 @@ export function applyImpute(state: ImputeState, table: Table): Table {
   return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
 }
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const imputeState = z.object({
+  strategy: z.enum(['mean', 'median', 'most_frequent', 'constant']),
+  fills: z.array(z.object({ column: z.string(), value: z.union([z.number(), z.string()]) })),
+  reads: z.array(z.string()),
+});
+
 export const impute = defineNode({
   kind: 'impute',
   label: 'Impute',
@@ -124,6 +132,9 @@ export const impute = defineNode({
     'Fills missing values with the training rows’ mean, median or most frequent value, or a constant. ' +
     'The fill values are stored in the model package and used at serving time.',
   params: imputeParams,
+  example: { strategy: 'median', columns: ['Horsepower'] },
+  preservesRows: true,
+  fitted: fittedState(imputeState, { typicalValues: (s) => Object.fromEntries(s.fills.map((f) => [f.column, f.value])) }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

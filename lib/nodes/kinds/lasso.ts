@@ -12,6 +12,9 @@ export const lasso = defineNode({
   category: 'model',
   description: 'Linear regression with an L1 penalty on the weights (sparse coefficients).',
   params: lassoParams,
+  example: { alpha: 0.01 },
+  // A model spec holds no rows: it never changes which rows are test rows.
+  preservesRows: true,
   inputs: [],
   outputs: [{ name: 'model', type: 'model' }],
   async run(_inputs, p, ctx) {

@@ -26,6 +26,9 @@ export const linearRegression = defineNode({
   category: 'model',
   description: 'Linear model y = Xw + b for a numeric target, with optional L1/L2 penalty.',
   params: linearRegressionParams,
+  example: { regularization: 'none', alpha: 0.001, l1Ratio: 0.5 },
+  // A model spec holds no rows: it never changes which rows are test rows.
+  preservesRows: true,
   inputs: [],
   outputs: [{ name: 'model', type: 'model' }],
   async run(_inputs, p, ctx) {

@@ -15,6 +15,9 @@ export const logisticRegression = defineNode({
   category: 'model',
   description: 'Linear classifier: sigmoid for two classes, softmax (multinomial) for more.',
   params: logisticRegressionParams,
+  example: { regularization: 'l2', alpha: 0.0001, l1Ratio: 0.5 },
+  // A model spec holds no rows: it never changes which rows are test rows.
+  preservesRows: true,
   inputs: [],
   outputs: [{ name: 'model', type: 'model' }],
   async run(_inputs, p, ctx) {

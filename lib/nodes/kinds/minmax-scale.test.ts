@@ -29,22 +29,22 @@ describe('minmax_scale', () => {
   });
 
   it('custom range and clipping', async () => {
-    const out = await runKind(minmaxScale, frame(), { columns: ['a'], min: -1, max: 1, clip: true });
+    const out = await runKind(minmaxScale, frame(), { columns: ['a'], featureRange: [-1, 1], clip: true });
     expect(columnsOf(out.table).a).toEqual([-1, 0, 1, NaN, 1]);
     expect(columnsOf(out.table).k).toEqual([3, 3, 3, 3, -50]);
   });
 
   it('apply reproduces run', async () => {
     const f = frame();
-    const out = await runKind(minmaxScale, f, { min: -2, max: 3 });
+    const out = await runKind(minmaxScale, f, { featureRange: [-2, 3] });
     expect(columnsOf(replaySteps(out, f.table, kinds))).toEqual(columnsOf(out.table));
     expect(columnsOf(replaySteps(out, makeTable({ a: [5], k: [1] }), kinds))).toEqual({ a: [1.75], k: [-2] });
   });
 
-  it('rejects min >= max and unknown columns', async () => {
-    const r = minmaxScale.params.safeParse({ min: 1, max: 1 });
+  it('rejects an empty feature range and unknown columns', async () => {
+    const r = minmaxScale.params.safeParse({ featureRange: [1, 1] });
     expect(r.success).toBe(false);
-    expect(r.error?.issues[0]?.path).toEqual(['max']);
+    expect(r.error?.issues[0]?.path).toEqual(['featureRange', 1]);
     const e = await runKind(minmaxScale, frame(), { columns: ['b'] }).catch((x: unknown) => x);
     expect((e as KilnError).where).toEqual({ nodeId: 'n1', param: 'columns', column: 'b' });
   });

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { KilnError } from '../../errors';
 import type { Column, Table } from '../../data/table';
 import { defineNode } from '../registry';
+import type { ParamsMigration } from '../types';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
 import { featureColumns, presentValues, requireNumericColumn } from './preprocess-utils';
+import { fittedState } from '../fitted';
 
 export interface MinMaxColumn {
   column: string;
@@ -25,11 +27,25 @@ export const minmaxScaleParams = z
       .array(z.string().min(1))
       .optional()
       .describe('numeric columns to scale; empty = every numeric column except the target'),
-    min: z.number().default(0).describe('value the training minimum maps to'),
-    max: z.number().default(1).describe('value the training maximum maps to'),
-    clip: z.boolean().default(false).describe('clamp values outside the training range to [min, max]'),
+    featureRange: z
+      .array(z.number())
+      .length(2)
+      .default([0, 1])
+      .describe('[low, high]: the values the training minimum and maximum map to (scikit-learn\'s feature_range)'),
+    clip: z.boolean().default(false).describe('clamp values outside the training range to the feature range'),
   })
-  .refine((p) => p.min < p.max, { message: 'max must be greater than min', path: ['max'] });
+  .refine((p) => p.featureRange[0]! < p.featureRange[1]!, { message: 'the high end must be greater than the low end', path: ['featureRange', 1] });
+
+/**
+ * Params history. Version 1 had two fields, `min` and `max`; version 2 holds them as one
+ * `featureRange` pair, validated together (scikit-learn's name), so forms edit one range.
+ */
+export const minmaxScaleMigrations: ParamsMigration[] = [
+  {
+    from: 1,
+    up: ({ min, max, ...rest }) => (min === undefined && max === undefined ? rest : { ...rest, featureRange: [min ?? 0, max ?? 1] }),
+  },
+];
 
 /** Maps [dataMin, dataMax] linearly onto [min, max]; constant columns map to `min`; NaN stays NaN. */
 export function applyMinMaxScale(state: MinMaxScaleState, table: Table): Table {
@@ -50,14 +66,28 @@ export function applyMinMaxScale(state: MinMaxScaleState, table: Table): Table {
   return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
 }
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const minmaxScaleState = z.object({
+  columns: z.array(z.object({ column: z.string(), dataMin: z.number(), dataMax: z.number() })),
+  min: z.number(),
+  max: z.number(),
+  clip: z.boolean(),
+  reads: z.array(z.string()),
+});
+
 export const minmaxScale = defineNode({
   kind: 'minmax_scale',
   label: 'Min-max scale',
   category: 'preprocess',
   description:
-    'Scales numeric columns so the training minimum and maximum map to [min, max] (default [0, 1]). ' +
+    'Scales numeric columns so the training minimum and maximum map to the feature range (default [0, 1]). ' +
     'Values outside the training range extrapolate unless clip is on.',
   params: minmaxScaleParams,
+  example: { columns: ['Horsepower'], featureRange: [-1, 1], clip: false },
+  paramsVersion: 2,
+  migrations: minmaxScaleMigrations,
+  preservesRows: true,
+  fitted: fittedState(minmaxScaleState, { typicalValues: (s) => Object.fromEntries(s.columns.map((c) => [c.column, (c.dataMin + c.dataMax) / 2])) }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {
@@ -83,8 +113,8 @@ export const minmaxScale = defineNode({
     });
     const state: MinMaxScaleState = {
       columns: specs,
-      min: params.min,
-      max: params.max,
+      min: params.featureRange[0]!,
+      max: params.featureRange[1]!,
       clip: params.clip,
       reads: specs.map((s) => s.column),
     };

@@ -22,6 +22,9 @@ export const mlp = defineNode({
   category: 'model',
   description: 'Multi-layer perceptron: dense hidden layers with activations and dropout; regression or classification.',
   params: mlpParams,
+  example: { layers: [{ units: 64, activation: 'relu', dropout: 0 }, { units: 32, activation: 'relu', dropout: 0.1 }], l2: 0 },
+  // A model spec holds no rows: it never changes which rows are test rows.
+  preservesRows: true,
   inputs: [],
   outputs: [{ name: 'model', type: 'model' }],
   async run(_inputs, p, ctx) {

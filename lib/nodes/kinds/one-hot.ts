@@ -4,6 +4,7 @@ import type { Column, NumericColumn, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
 import { compareStrings, featureColumns, requireColumn, spliceColumns } from './preprocess-utils';
+import { firstCategories, fittedState } from '../fitted';
 
 /** Vocabulary of one encoded column, sorted (code-unit order for strings, numeric for numbers). */
 export interface OneHotColumn {
@@ -85,6 +86,14 @@ export function applyOneHot(state: OneHotState, table: Table, nodeId?: string): 
   return spliceColumns(table, replace, { kind: 'one_hot', ...(nodeId ? { nodeId } : {}) });
 }
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const oneHotState = z.object({
+  columns: z.array(z.object({ column: z.string(), numeric: z.boolean(), categories: z.union([z.array(z.string()), z.array(z.number())]) })),
+  handleUnknown: z.enum(['ignore', 'error']),
+  dropOriginal: z.boolean(),
+  reads: z.array(z.string()),
+});
+
 export const oneHot = defineNode({
   kind: 'one_hot',
   label: 'One-hot encode',
@@ -93,6 +102,9 @@ export const oneHot = defineNode({
     'Turns each category into a 0/1 column named `column=value`. Categories come from the training rows, sorted; ' +
     'missing values encode as all zeros.',
   params: oneHotParams,
+  example: { columns: ['Origin'], handleUnknown: 'ignore', maxCategories: 50, dropOriginal: true },
+  preservesRows: true,
+  fitted: fittedState(oneHotState, { typicalValues: firstCategories }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

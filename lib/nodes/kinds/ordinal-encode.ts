@@ -3,6 +3,7 @@ import type { Column, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
 import { compareStrings, featureColumns, requireColumn } from './preprocess-utils';
+import { firstCategories, fittedState } from '../fitted';
 
 /** Vocabulary of one encoded column: category i gets code i; anything else gets `categories.length`. */
 export interface OrdinalColumn {
@@ -15,7 +16,7 @@ export interface OrdinalEncodeState {
   columns: OrdinalColumn[];
   /**
    * Distinct codes per encoded column: K known categories + 1 reserved "unknown or missing" code.
-   * Embedding models size their tables from this (the train node scans steps of kind ordinal_encode).
+   * Embedding models size their tables from this (the kind declares it as `fitted.cardinality`).
    */
   cardinality: Record<string, number>;
   reads: string[];
@@ -74,6 +75,13 @@ export function applyOrdinalEncode(state: OrdinalEncodeState, table: Table): Tab
   return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
 }
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const ordinalEncodeState = z.object({
+  columns: z.array(z.object({ column: z.string(), numeric: z.boolean(), categories: z.union([z.array(z.string()), z.array(z.number())]) })),
+  cardinality: z.record(z.string(), z.number().int().nonnegative()),
+  reads: z.array(z.string()),
+});
+
 export const ordinalEncode = defineNode({
   kind: 'ordinal_encode',
   label: 'Ordinal encode',
@@ -82,6 +90,10 @@ export const ordinalEncode = defineNode({
     'Replaces categories by integer codes 0..K-1 learnt from the training rows; unknown and missing values get the ' +
     'reserved code K, so an embedding has an "unknown" slot (cardinality K+1).',
   params: ordinalEncodeParams,
+  example: { columns: ['Origin'], order: 'frequency', maxCategories: 1000 },
+  preservesRows: true,
+  // Embedding models size their tables from the codes this step produced.
+  fitted: fittedState(ordinalEncodeState, { cardinality: (s) => s.cardinality, typicalValues: firstCategories }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

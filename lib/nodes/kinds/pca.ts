@@ -4,6 +4,7 @@ import type { Column, NumericColumn, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
 import { featureColumns, requireNumericColumn, spliceColumns } from './preprocess-utils';
+import { fittedState } from '../fitted';
 
 export interface PcaState {
   /** input columns, in the order of each component's entries */
@@ -129,6 +130,18 @@ export function applyPca(state: PcaState, table: Table, nodeId?: string): Table 
   return spliceColumns(table, replace, { kind: 'pca', ...(nodeId ? { nodeId } : {}) });
 }
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const pcaState = z.object({
+  columns: z.array(z.string()),
+  mean: z.array(z.number()),
+  components: z.array(z.array(z.number())),
+  scale: z.array(z.number()),
+  // Reporting only (NaN for a zero-variance input travels as null in JSON).
+  explainedVariance: z.array(z.number().nullable()),
+  explainedVarianceRatio: z.array(z.number().nullable()),
+  reads: z.array(z.string()),
+});
+
 export const pca = defineNode({
   kind: 'pca',
   label: 'PCA',
@@ -137,6 +150,9 @@ export const pca = defineNode({
     'Principal component analysis fitted on the training rows: replaces the numeric input columns by their first K ' +
     'principal components pc1..pcK (optionally whitened). Inputs must have no missing values.',
   params: pcaParams,
+  example: { columns: ['Cylinders', 'Displacement', 'Horsepower'], components: 2, whiten: false },
+  preservesRows: true,
+  fitted: fittedState(pcaState),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

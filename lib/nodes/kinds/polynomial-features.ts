@@ -4,6 +4,7 @@ import type { Column, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { inputFrame, withStep } from '../frame-utils';
 import { featureColumns, requireNumericColumn, spliceColumns } from './preprocess-utils';
+import { fittedState } from '../fitted';
 
 export interface PolynomialTerm {
   name: string;
@@ -101,6 +102,14 @@ export function applyPolynomialFeatures(state: PolynomialState, table: Table, no
   });
 }
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const polynomialState = z.object({
+  columns: z.array(z.string()),
+  terms: z.array(z.object({ name: z.string(), factors: z.array(z.number().int().nonnegative()) })),
+  includeBias: z.boolean(),
+  reads: z.array(z.string()),
+});
+
 export const polynomialFeatures = defineNode({
   kind: 'polynomial_features',
   label: 'Polynomial features',
@@ -108,6 +117,9 @@ export const polynomialFeatures = defineNode({
   description:
     'Adds products of numeric columns up to a degree: `a^2`, `a*b`, … (the inputs are kept). Useful before linear models.',
   params: polynomialFeaturesParams,
+  example: { columns: ['Horsepower', 'Weight_in_lbs'], degree: 2, interactionOnly: false, includeBias: false },
+  preservesRows: true,
+  fitted: fittedState(polynomialState),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

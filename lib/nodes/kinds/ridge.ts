@@ -12,6 +12,9 @@ export const ridge = defineNode({
   category: 'model',
   description: 'Linear regression with an L2 penalty on the weights.',
   params: ridgeParams,
+  example: { alpha: 0.01 },
+  // A model spec holds no rows: it never changes which rows are test rows.
+  preservesRows: true,
   inputs: [],
   outputs: [{ name: 'model', type: 'model' }],
   async run(_inputs, p, ctx) {

@@ -4,6 +4,7 @@ import type { ColumnSchema, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { inputFrame } from '../frame-utils';
 import type { Frame } from '../types';
+import { columnsReadBySteps, fittedState } from '../fitted';
 
 /**
  * Fitted state of select_columns. `reads` is empty: selecting never requires a column to be
@@ -15,26 +16,11 @@ export interface SelectColumnsState {
 }
 
 /**
- * Names of raw columns that earlier fitted steps read, or `null` when some step does not say
- * (then every raw column is assumed needed). Steps of the preprocessing kinds record the columns
- * they need in `state.reads`.
- */
-export function columnsReadBySteps(frame: Frame): Set<string> | null {
-  const out = new Set<string>();
-  for (const s of frame.steps) {
-    const reads = (s.state as { reads?: unknown } | null)?.reads;
-    if (!Array.isArray(reads)) return null;
-    for (const r of reads) if (typeof r === 'string') out.add(r);
-  }
-  return out;
-}
-
-/**
  * The input schema without the columns this node removed, except those an earlier step still
  * reads: serving replays every step, so those must still be sent.
  */
 export function pruneInputSchema(frame: Frame, removed: Set<string>): ColumnSchema[] {
-  const read = columnsReadBySteps(frame);
+  const read = columnsReadBySteps(frame.steps);
   if (read === null) return frame.inputSchema;
   return frame.inputSchema.filter((c) => !removed.has(c.name) || read.has(c.name));
 }
@@ -71,6 +57,9 @@ export const selectColumnsParams = z.object({
     .describe('columns to keep, in this order; the target column is always kept'),
 });
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const selectColumnsState = z.object({ keep: z.array(z.string()), reads: z.array(z.string()) });
+
 export const selectColumns = defineNode({
   kind: 'select_columns',
   label: 'Select columns',
@@ -78,6 +67,9 @@ export const selectColumns = defineNode({
   description:
     'Keeps only the listed columns (and the target). Removed raw columns are no longer required by the packaged model.',
   params: selectColumnsParams,
+  example: { columns: ['Horsepower', 'Weight_in_lbs', 'Origin'] },
+  preservesRows: true,
+  fitted: fittedState(selectColumnsState),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

@@ -86,6 +86,9 @@ export const split = defineNode({
     'Marks rows as training or test rows (seeded shuffle, optionally stratified by the target). Later nodes fit on ' +
     'training rows only. With an external test file, every row stays a training row.',
   params: splitParams,
+  example: { testFraction: 0.2, seed: 7, stratify: false, shuffle: true },
+  // Keeps every row but decides which are test rows: not row-preserving in the sense that matters.
+  role: 'split',
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

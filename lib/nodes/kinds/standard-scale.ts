@@ -4,6 +4,7 @@ import type { Column, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
 import { featureColumns, presentValues, requireNumericColumn } from './preprocess-utils';
+import { fittedState } from '../fitted';
 
 export interface StandardScaleColumn {
   column: string;
@@ -39,6 +40,12 @@ export function applyStandardScale(state: StandardScaleState, table: Table): Tab
   return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
 }
 
+/** The fitted state as its kind declares it (checked when a package is read). */
+export const standardScaleState = z.object({
+  columns: z.array(z.object({ column: z.string(), mean: z.number(), scale: z.number() })),
+  reads: z.array(z.string()),
+});
+
 export const standardScale = defineNode({
   kind: 'standard_scale',
   label: 'Standard scale',
@@ -47,6 +54,9 @@ export const standardScale = defineNode({
     'Centres numeric columns on the training mean and divides by the training standard deviation (as scikit-learn’s ' +
     'StandardScaler: population std, constant columns keep scale 1, missing values stay missing).',
   params: standardScaleParams,
+  example: { columns: ['Horsepower', 'Weight_in_lbs'], withMean: true, withStd: true },
+  preservesRows: true,
+  fitted: fittedState(standardScaleState, { typicalValues: (s) => Object.fromEntries(s.columns.map((c) => [c.column, c.mean])) }),
   inputs: [{ name: 'data', type: 'table' }],
   outputs: [{ name: 'data', type: 'table' }],
   async run(inputs, params, ctx) {

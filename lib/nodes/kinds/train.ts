@@ -5,6 +5,7 @@ import { featureMatrix, inputTensors, serializeModel } from '../../package/predi
 import { fitRows, inputFrame } from '../frame-utils';
 import { defineNode } from '../registry';
 import type { BuildInfo, ModelSpec, Task, TrainedModel } from '../types';
+import { stepCardinality } from '../fitted';
 
 export const trainParams = z.object({
   task: z.enum(['auto', 'regression', 'classification']).default('auto').describe('auto: categorical or boolean target → classification, numeric → regression'),
@@ -32,6 +33,13 @@ export const train = defineNode({
   category: 'train',
   description: 'Fits a model to the training rows: seeded mini-batch gradient descent with validation and early stopping.',
   params: trainParams,
+  example: { task: 'auto', optimizer: 'adam', learningRate: 0.01, epochs: 100, batchSize: 32, validationFraction: 0.1, patience: 10 },
+  role: 'training',
+  preservesRows: true,
+  epochs: {
+    planned: (p) => p.epochs,
+    set: (p, epochs) => ({ ...p, epochs }),
+  },
   inputs: [
     { name: 'data', type: 'table' },
     { name: 'model', type: 'model' },
@@ -107,11 +115,8 @@ export const train = defineNode({
       y = Float32Array.from(t, (v) => (v - mean) / std);
     }
 
-    const cardinality: Record<string, number> = {};
-    for (const s of frame.steps) {
-      const c = (s.state as { cardinality?: Record<string, number> } | null)?.cardinality;
-      if (c) Object.assign(cardinality, c);
-    }
+    // Each step's kind says how many codes it produced (ordinal encodings size embedding tables).
+    const cardinality = stepCardinality(frame.steps);
     const info: BuildInfo = { features, task, outputUnits, outputActivation, seed: ctx.seed, cardinality, tf };
     const groups = spec.inputGroups?.(info) ?? [features.map((_, i) => i)];
     const intInputs = spec.intInputs ?? groups.map(() => false);
