@@ -8,7 +8,16 @@
  * fills them. Most throw sites write a richer message of the same shape themselves (it names
  * the file, row or node in the caller's words); the template is the default and the reference.
  */
-import type { ErrorLocation } from './errors';
+/** Where an error is: the file, row, column, node, param, port or JSON path it names. */
+export interface ErrorLocation {
+  file?: string;
+  row?: number;
+  column?: string;
+  nodeId?: string;
+  param?: string;
+  port?: string;
+  path?: string;
+}
 
 /** What an error names: a key of {@link ErrorLocation}, or a part of an HTTP request. */
 export type ErrorField = keyof ErrorLocation | 'body' | 'query' | 'header' | 'url';

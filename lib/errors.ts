@@ -4,19 +4,10 @@
  * Its code is a key of the error catalog (lib/errors-catalog.ts), which gives
  * every server the HTTP status to answer it with.
  */
-import { ERROR_CATALOG, formatErrorMessage, type ErrorCode } from './errors-catalog';
+import { ERROR_CATALOG, formatErrorMessage, type ErrorCode, type ErrorLocation } from './errors-catalog';
 
-export { ERROR_CATALOG, errorStatus, formatErrorMessage, isErrorCode, type ErrorCode, type ErrorSpec } from './errors-catalog';
+export { ERROR_CATALOG, errorStatus, formatErrorMessage, isErrorCode, type ErrorCode, type ErrorLocation, type ErrorSpec } from './errors-catalog';
 
-export interface ErrorLocation {
-  file?: string;
-  row?: number;
-  column?: string;
-  nodeId?: string;
-  param?: string;
-  port?: string;
-  path?: string;
-}
 
 /** What an answer carries besides `{ error, code }`. */
 export interface ErrorExtras {
