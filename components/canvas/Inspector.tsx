@@ -3,17 +3,12 @@ import { useMemo, useRef } from 'react';
 import { renameLabel, setParam } from '../../lib/graph/edit';
 import type { GraphNode } from '../../lib/graph/schema';
 import { getNodeKind, type AnyNodeKind } from '../../lib/nodes/registry';
-import { paramFields, paramIssues } from '../../lib/nodes/param-fields';
+import { paramFields, paramIssues, showsExample } from '../../lib/nodes/param-fields';
 import { useGraphStore } from '../studio/graph-store';
 import { deleteSelection } from './commands';
 import { FieldInput, subIssues } from './ParamInputs';
 import { PORT_COLORS } from './ports';
 import { useColumns } from './useColumns';
-
-/** A param the user has not filled in: where the kind's example helps. */
-function isBlank(v: unknown): boolean {
-  return v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
-}
 
 function exampleText(v: unknown): string {
   if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v.join(', ');
@@ -76,7 +71,7 @@ function ParamForm({ node, kind }: { node: GraphNode; kind: AnyNodeKind }) {
               </span>
             ) : null}
             {f.description ? <span className="kc-help">{f.description}</span> : null}
-            {f.example !== undefined && isBlank(node.params[f.name]) ? (
+            {showsExample(f, node.params[f.name]) ? (
               <span className="kc-help" data-testid={`example-${f.name}`}>
                 e.g. <code>{exampleText(f.example)}</code>
               </span>
@@ -134,9 +129,9 @@ function NodeInspector({ node }: { node: GraphNode }) {
         </div>
       ) : null}
       {mine.length ? (
-        <ul className="kc-diags" aria-label="Problems with this node">
+        <ul className="kc-diags" aria-label="Problems and notes on this node">
           {mine.map((d, i) => (
-            <li key={i} className="error small">
+            <li key={i} className={`${d.severity === 'error' ? 'error' : 'muted'} small`} data-severity={d.severity}>
               {d.message.replace(/^node "[^"]*"( \([^)]*\))?:?\s*/, '')}
             </li>
           ))}

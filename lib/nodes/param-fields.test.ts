@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getNodeKind } from './catalog';
-import { defaultParams, humanize, paramFields, paramIssues, type FieldDescriptor } from './param-fields';
+import { defaultParams, humanize, paramFields, paramIssues, showsExample, type FieldDescriptor } from './param-fields';
 
 const fields = (kind: string) => paramFields(getNodeKind(kind)!.params);
 const field = (kind: string, name: string) => fields(kind).find((f) => f.name === name) as FieldDescriptor;
@@ -48,5 +48,28 @@ describe('paramFields', () => {
     expect(fields('dataset').every((f) => f.example === undefined)).toBe(true);
     // minmax_scale v2: one range field, edited as a pair of numbers
     expect(field('minmax_scale', 'featureRange')).toMatchObject({ type: 'numberList', minItems: 2, maxItems: 2, default: [0, 1] });
+  });
+});
+
+describe('showsExample', () => {
+  const fieldsOf = (kind: string) => {
+    const k = getNodeKind(kind)!;
+    return new Map(paramFields(k.params, k.example).map((f) => [f.name, f]));
+  };
+
+  it('hints a blank free-form field with the kind example', () => {
+    const select = fieldsOf('select_columns').get('columns')!;
+    expect(showsExample(select, undefined)).toBe(true);
+    expect(showsExample(select, [])).toBe(true);
+    expect(showsExample(select, ['Horsepower'])).toBe(false);
+  });
+
+  it('stays quiet where the control already shows it: selects, checkboxes, a default equal to the example', () => {
+    const train = fieldsOf('train');
+    expect(train.get('optimizer')!.type).toBe('enum');
+    expect(showsExample(train.get('optimizer')!, undefined)).toBe(false);
+    const epochs = train.get('epochs')!;
+    expect(showsExample(epochs, undefined)).toBe(JSON.stringify(epochs.example) !== JSON.stringify(epochs.default));
+    expect(showsExample({ name: 'x', label: 'X', optional: true, type: 'number', int: true, default: 5, example: 5 } as FieldDescriptor, undefined)).toBe(false);
   });
 });

@@ -171,3 +171,18 @@ export function paramIssues(schema: z.ZodType, params: unknown): Record<string, 
   }
   return out;
 }
+
+/** A param the user has not filled in. */
+function isBlank(v: unknown): boolean {
+  return v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * Whether a form shows the kind's example under a field holding `value`: only where it tells
+ * something the form does not already show — a blank free-form field whose default (what the
+ * control displays) is not the example itself. A select or a checkbox lists its choices anyway.
+ */
+export function showsExample(f: FieldDescriptor, value: unknown): boolean {
+  if (f.example === undefined || f.type === 'enum' || f.type === 'boolean' || !isBlank(value)) return false;
+  return JSON.stringify(f.example) !== JSON.stringify(f.default);
+}
