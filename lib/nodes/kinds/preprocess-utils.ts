@@ -3,7 +3,8 @@
  * features, PCA). Their fitted states all follow one convention: `reads` lists the raw-or-derived
  * columns the step needs at serving time, so select/drop can tell which inputs are still required.
  */
-import { KilnError } from '../../errors';
+import { z } from 'zod';
+import { KilnError, type ErrorCode } from '../../errors';
 import type { Column, ColumnType, NumericColumn, Table } from '../../data/table';
 import { resolveColumns } from '../frame-utils';
 import type { Frame } from '../types';
@@ -63,6 +64,42 @@ export function presentValues(values: Float64Array, rows: number[]): number[] {
 }
 
 /**
+ * The non-missing training values of a numeric column a node fits on. None at all is `code`
+ * (each kind keeps its own), naming node and column: the step would have nothing to learn from.
+ */
+export function trainingValues(c: Column, rows: number[], nodeId: string, code: ErrorCode): number[] {
+  const v = presentValues((c as NumericColumn).values, rows);
+  if (v.length === 0) {
+    throw new KilnError(
+      code,
+      `node "${nodeId}" param "columns": column "${c.name}" has no values in the training rows; impute or drop it first`,
+      { nodeId, param: 'columns', column: c.name },
+    );
+  }
+  return v;
+}
+
+/**
+ * Replaces each column a fitted spec names by `f(value, spec)` of its values (a numeric column),
+ * keeping every column where it was; a spec's column must still be there and hold numbers.
+ */
+export function mapNumericColumns<S extends { column: string }>(
+  table: Table,
+  specs: readonly S[],
+  kind: string,
+  f: (x: number, spec: S) => number,
+): Table {
+  const replace = new Map<string, Column>();
+  for (const s of specs) {
+    const c = requireNumericColumn(table, s.column, kind);
+    const values = new Float64Array(table.nRows);
+    for (let i = 0; i < values.length; i++) values[i] = f(c.values[i]!, s);
+    replace.set(c.name, { name: c.name, type: 'numeric', values });
+  }
+  return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
+}
+
+/**
  * Replaces each column named in `replace` by its list of new columns, in place, keeping every
  * other column where it was. New names must not clash with columns that remain.
  */
@@ -91,4 +128,65 @@ export function spliceColumns(table: Table, replace: Map<string, Column[]>, wher
 /** Code-unit order: locale-independent, so fitted vocabularies are identical on every platform. */
 export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The `columns` param of the scalers: which numeric columns to scale. */
+export const scaleColumnsParam = z
+  .array(z.string().min(1))
+  .optional()
+  .describe('numeric columns to scale; empty = every numeric column except the target');
+
+/** The `columns` param of the encoders: which columns get a vocabulary. */
+export const encodeColumnsParam = z
+  .array(z.string().min(1))
+  .optional()
+  .describe('columns to encode; empty = every categorical column except the target (numeric and boolean columns may be named)');
+
+/** A vocabulary entry: the text of a categorical cell, the number of any other cell. */
+export type CategoryKey = string | number;
+
+/** The cell at row `r` as a vocabulary entry; null when missing. */
+export function categoryAt(c: Column, r: number): CategoryKey | null {
+  if (c.type === 'categorical') return c.values[r] ?? null;
+  const v = c.values[r]!;
+  return Number.isNaN(v) ? null : v;
+}
+
+/** Vocabulary order: numbers numerically, strings in code-unit order. */
+export function compareCategories(a: CategoryKey, b: CategoryKey): number {
+  return typeof a === 'number' && typeof b === 'number' ? a - b : compareStrings(String(a), String(b));
+}
+
+/** How often each category occurs at the given rows, in first-seen order; missing cells are not counted. */
+export function countCategories(c: Column, rows: number[]): Map<CategoryKey, number> {
+  const counts = new Map<CategoryKey, number>();
+  for (const r of rows) {
+    const k = categoryAt(c, r);
+    if (k !== null) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** The fitted vocabulary of one encoded column (one_hot, ordinal_encode): category i has code i. */
+export interface Vocabulary {
+  column: string;
+  /** whether the vocabulary holds numbers (a numeric or boolean column) rather than strings */
+  numeric: boolean;
+  categories: string[] | number[];
+}
+
+/** `Vocabulary` as fitted states declare it. */
+export const vocabularySchema = z.object({
+  column: z.string(),
+  numeric: z.boolean(),
+  categories: z.union([z.array(z.string()), z.array(z.number())]),
+});
+
+/**
+ * The code of a category in a fitted vocabulary, or undefined for one not seen in training. A
+ * number sent as text (or the reverse) still finds its entry.
+ */
+export function vocabularyCodes(spec: Vocabulary): (raw: CategoryKey) => number | undefined {
+  const index = new Map<CategoryKey, number>((spec.categories as CategoryKey[]).map((v, i) => [v, i]));
+  return (raw) => index.get(spec.numeric ? (typeof raw === 'number' ? raw : Number(raw)) : String(raw));
 }
