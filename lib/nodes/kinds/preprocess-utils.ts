@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { KilnError, type ErrorCode } from '../../errors';
-import type { Column, ColumnType, NumericColumn, Table } from '../../data/table';
-import { resolveColumns } from '../frame-utils';
-import type { Frame } from '../types';
+import type { Column, ColumnSchema, ColumnType, NumericColumn, Table } from '../../data/table';
+import { columnsReadBySteps } from '../fitted';
+import { resolveColumns, withStep } from '../frame-utils';
+import type { FittedStep, Frame } from '../types';
 
 /**
  * The feature columns a node transforms: `requested` (validated against `acceptExplicit`) or,
@@ -51,6 +52,38 @@ export function requireNumericColumn(table: Table, name: string, kind: string): 
     throw new KilnError('COLUMN_TYPE', `column "${name}" is categorical, but the fitted ${kind} step needs numbers`, { column: name });
   }
   return c;
+}
+
+/**
+ * The input schema without the columns this node removed, except those an earlier step still
+ * reads: serving replays every step, so those must still be sent.
+ */
+export function pruneInputSchema(frame: Frame, removed: Set<string>): ColumnSchema[] {
+  const read = columnsReadBySteps(frame.steps);
+  if (read === null) return frame.inputSchema;
+  return frame.inputSchema.filter((c) => !removed.has(c.name) || read.has(c.name));
+}
+
+/** Fails naming node, param and column when a listed column is not in the table. */
+export function checkColumnsExist(table: Table, names: string[], nodeId: string, param = 'columns'): void {
+  const have = new Set(table.columns.map((c) => c.name));
+  for (const name of names) {
+    if (!have.has(name)) {
+      throw new KilnError(
+        'UNKNOWN_COLUMN',
+        `node "${nodeId}" param "${param}": column "${name}" does not exist (columns: ${table.columns.map((c) => c.name).join(', ')})`,
+        { nodeId, param, column: name },
+      );
+    }
+  }
+}
+
+/**
+ * A frame after a step that removes columns (select, drop): the new table, the step, and an
+ * input schema that no longer asks for the removed raw columns.
+ */
+export function withColumnsRemoved(frame: Frame, table: Table, removed: Set<string>, step: FittedStep): Frame {
+  return { ...withStep(frame, table, step), inputSchema: pruneInputSchema(frame, removed) };
 }
 
 /** Non-missing values of a numeric column at the given rows. */
