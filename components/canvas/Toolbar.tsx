@@ -2,9 +2,10 @@
 import { fitGraph } from './fit';
 import { getNodesBounds, getViewportForBounds, useReactFlow } from '@xyflow/react';
 import { toPng } from 'html-to-image';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { embedGraphInPng } from '../../lib/graph/png';
 import { useGraphStore } from '../studio/graph-store';
+import { FilePickButton } from '../ui/FilePickButton';
 import { useCanvasUi } from './canvas-ui';
 import { autoLayout, downloadPng, exportJson, importFile } from './commands';
 
@@ -50,7 +51,6 @@ export function Toolbar() {
   const canRedo = useGraphStore((s) => s.future.length > 0);
   const empty = useGraphStore((s) => s.graph.nodes.length === 0);
   const notify = useCanvasUi((s) => s.notify);
-  const fileRef = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
 
   const exportPng = async () => {
@@ -101,21 +101,15 @@ export function Toolbar() {
       <button aria-label="Export PNG" title="Download a picture that carries the pipeline" disabled={empty || busy} onClick={() => void exportPng()}>
         PNG
       </button>
-      <button aria-label="Import" title="Open a .json or .png pipeline (replaces this one; undo restores it)" onClick={() => fileRef.current?.click()}>
-        Import
-      </button>
-      <input
-        ref={fileRef}
-        type="file"
+      <FilePickButton
+        aria-label="Import"
+        title="Open a .json or .png pipeline (replaces this one; undo restores it)"
         accept=".json,.png,application/json,image/png"
-        hidden
-        data-testid="import-file"
-        onChange={(e) => {
-          const f = e.target.files?.[0];
-          e.target.value = '';
-          if (f) void importFile(f);
-        }}
-      />
+        inputTestId="import-file"
+        onFile={(f) => void importFile(f)}
+      >
+        Import
+      </FilePickButton>
       <span className="kc-grow" />
       <SaveStatus />
     </div>

@@ -1,7 +1,8 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { errorMessage, trpc } from '../studio/trpc';
+import { trpc } from '../studio/trpc';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 interface Split {
   version: string;
@@ -128,11 +129,7 @@ export function BindForm({ initialName, onBound }: { initialName?: string; onBou
         </div>
       </div>
       {name && !nameOk && <p className="error small">endpoint names are 1–64 of a-z 0-9 _ . - starting with a letter or digit</p>}
-      {bind.error && (
-        <p className="error" role="alert">
-          {errorMessage(bind.error)}
-        </p>
-      )}
+      <ErrorAlert error={bind.error} />
     </form>
   );
 }

@@ -5,6 +5,7 @@ import { copyText, fmtDate } from '../runs/format';
 import { errorMessage, trpc, type RouterOutputs } from '../studio/trpc';
 import { servingBase } from './serving-url';
 import { TryIt } from './TryIt';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 type Endpoint = RouterOutputs['endpoints']['list'][number];
 
@@ -145,11 +146,7 @@ export function EndpointDetail({ ep }: { ep: Endpoint }) {
             </div>
           </div>
         )}
-        {(create.error || revoke.error) && (
-          <p className="error" role="alert">
-            {errorMessage(create.error ?? revoke.error)}
-          </p>
-        )}
+        <ErrorAlert error={create.error ?? revoke.error} />
       </section>
 
       {s && url && (

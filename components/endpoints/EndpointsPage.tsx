@@ -2,10 +2,11 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
-import { errorMessage, trpc } from '../studio/trpc';
+import { trpc } from '../studio/trpc';
 import { BindForm } from './BindForm';
 import { EndpointDetail } from './EndpointDetail';
 import './endpoints.css';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 /** Endpoints: the served names apps call, bound to a model alias or version. */
 export function EndpointsPage({ project }: { project: string }) {
@@ -22,11 +23,7 @@ export function EndpointsPage({ project }: { project: string }) {
         <h1>Endpoints</h1>
         <p className="muted">HTTP endpoints (TensorFlow Serving&apos;s REST API) that apps call with an API key. Rebinding swaps versions without a failed request.</p>
       </div>
-      {eps.error && (
-        <p className="error" role="alert">
-          {errorMessage(eps.error)}
-        </p>
-      )}
+      <ErrorAlert error={eps.error} />
       <div className="ep-layout">
         <aside className="panel ep-list">
           <h2>Endpoints</h2>

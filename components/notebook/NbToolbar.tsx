@@ -1,7 +1,8 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { errorMessage, trpc } from '../studio/trpc';
+import { FilePickButton } from '../ui/FilePickButton';
 import { exportIpynb, exportScript, importFile } from './files';
 import { useNotebookStore } from './notebook-store';
 import { saveableDoc } from './useAutosave';
@@ -24,12 +25,10 @@ export function NbToolbar({ projectName, kernel, backend, onBackend, onNotice }:
   const saveError = useNotebookStore((s) => s.saveError);
   const version = useNotebookStore((s) => s.version);
   const running = useNotebookStore((s) => Object.values(s.runtime).some((r) => r.status === 'running' || r.status === 'queued'));
-  const fileInput = useRef<HTMLInputElement>(null);
   const [picking, setPicking] = useState(false);
   const versions = useQuery({ queryKey: ['notebook-versions', projectName, version], queryFn: () => trpc.notebooks.versions.query({ projectName }), enabled: picking || version !== null });
 
-  const onImport = async (file: File | undefined) => {
-    if (!file) return;
+  const onImport = async (file: File) => {
     try {
       const doc = await importFile(file);
       useNotebookStore.getState().replace(doc);
@@ -94,20 +93,16 @@ export function NbToolbar({ projectName, kernel, backend, onBackend, onNotice }:
         ))}
       </select>
       <span className="nb-sep" />
-      <button type="button" onClick={() => fileInput.current?.click()} data-testid="nb-import" title="Import a .ipynb notebook or a .ts file with // %% markers">
-        Import
-      </button>
-      <input
-        ref={fileInput}
-        type="file"
+      <FilePickButton
+        type="button"
+        data-testid="nb-import"
+        title="Import a .ipynb notebook or a .ts file with // %% markers"
         accept=".ipynb,.ts,.json"
-        hidden
-        data-testid="nb-import-file"
-        onChange={(e) => {
-          void onImport(e.target.files?.[0]);
-          e.target.value = '';
-        }}
-      />
+        inputTestId="nb-import-file"
+        onFile={(f) => void onImport(f)}
+      >
+        Import
+      </FilePickButton>
       <button type="button" onClick={() => exportIpynb(projectName, doc())} data-testid="nb-export-ipynb" title="Download as a Jupyter notebook (nbformat 4)">
         .ipynb
       </button>

@@ -1,7 +1,8 @@
 'use client';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { errorMessage, trpc, type RouterOutputs } from '../studio/trpc';
+import { trpc, type RouterOutputs } from '../studio/trpc';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 type MoveResult = RouterOutputs['registry']['moveAlias'];
 
@@ -101,11 +102,7 @@ export function AliasMove({ model, versions, aliases }: { model: string; version
           {move.isPending ? 'Moving…' : `2. Move ${alias} → v${version}`}
         </button>
       </div>
-      {(dry.error || move.error) && (
-        <p className="error" role="alert">
-          {errorMessage(dry.error ?? move.error)}
-        </p>
-      )}
+      <ErrorAlert error={dry.error ?? move.error} />
       {current && (
         <div className="reg-dry">
           <p className="small">

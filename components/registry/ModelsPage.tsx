@@ -8,6 +8,7 @@ import { errorMessage, trpc } from '../studio/trpc';
 import { AliasMove } from './AliasMove';
 import { ModelVersionRow } from './ModelVersionRow';
 import './registry.css';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 /** Registered models, their versions with lineage and gates, aliases, alias moves and their history. */
 export function ModelsPage({ project }: { project: string }) {
@@ -28,11 +29,7 @@ export function ModelsPage({ project }: { project: string }) {
         <h1>Models</h1>
         <p className="muted">The registry: numbered versions made from runs, aliases (production, staging…) that move only through their gates.</p>
       </div>
-      {models.error && (
-        <p className="error" role="alert">
-          {errorMessage(models.error)}
-        </p>
-      )}
+      <ErrorAlert error={models.error} />
       {models.isLoading ? (
         <p className="muted">Loading models…</p>
       ) : all.length > 0 && list.length === 0 ? (

@@ -2,10 +2,11 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { LineChart, type LineSeries } from '../charts/LineChart';
-import { errorMessage, trpc } from '../studio/trpc';
+import { trpc } from '../studio/trpc';
 import { RUN_METRIC_DIRECTION } from '../../lib/metrics/direction';
 import { fmtNum, shortId } from './format';
 import { epochSeries, type RunEventLike } from './run-events';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 /** Every event of a run, page by page. */
 export async function allRunEvents(runId: string): Promise<RunEventLike[]> {
@@ -73,11 +74,7 @@ export function RunCompare({ ids, project, onClose }: { ids: string[]; project: 
           Close
         </button>
       </div>
-      {cmp.error && (
-        <p className="error" role="alert">
-          {errorMessage(cmp.error)}
-        </p>
-      )}
+      <ErrorAlert error={cmp.error} />
       <h3>Loss per epoch</h3>
       {events.some((e) => e.isLoading) ? (
         <p className="muted small">Loading epoch events…</p>

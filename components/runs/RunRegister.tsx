@@ -2,7 +2,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
-import { errorMessage, trpc } from '../studio/trpc';
+import { trpc } from '../studio/trpc';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
@@ -52,11 +53,7 @@ export function RunRegister({ project, run }: { project: string; run: { id: stri
           </button>
         </form>
       )}
-      {reg.error && (
-        <p className="error" role="alert">
-          {errorMessage(reg.error)}
-        </p>
-      )}
+      <ErrorAlert error={reg.error} />
       {reg.data && (
         <p className="small" data-testid="register-result">
           Registered <strong>

@@ -2,10 +2,11 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useMemo, useState } from 'react';
-import { errorMessage, trpc, type RouterOutputs } from '../studio/trpc';
+import { trpc, type RouterOutputs } from '../studio/trpc';
 import { ACTIVE_RUN, fmtDate, fmtDuration, fmtNum, mainMetricKeys, runDuration, shortId } from './format';
 import { RunCompare } from './RunCompare';
 import './runs.css';
+import { ErrorAlert } from '../ui/ErrorAlert';
 
 export type RunRow = RouterOutputs['runs']['list'][number];
 
@@ -34,11 +35,7 @@ export function RunsPage({ project }: { project: string }) {
           Server training runs of this project{active ? ` — ${active} active, refreshing live` : ''}. Select two or more to compare.
         </p>
       </div>
-      {runs.error && (
-        <p className="error" role="alert">
-          Could not load runs: {errorMessage(runs.error)}
-        </p>
-      )}
+      <ErrorAlert error={runs.error} prefix="Could not load runs: " />
       <div className="panel">
         <div className="row runs-toolbar">
           <button type="button" className="primary" disabled={selected.length < 2} onClick={() => setComparing([...selected])} data-testid="compare-runs">

@@ -1,12 +1,9 @@
 /** Small display helpers shared by the Data, Runs, Models and Endpoints tabs. */
+import { formatMetric } from '../../lib/metrics/format';
 
 /** 4 significant digits, no exponent for everyday values; "—" for missing. */
 export function fmtNum(x: number | null | undefined): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e6 || a < 1e-4) return x.toExponential(3);
-  return String(Number(x.toPrecision(4)));
+  return formatMetric(x, '—');
 }
 
 export function shortId(id: string | null | undefined, n = 8): string {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KilnError } from '../errors';
+import { thrownKilnError } from '../test-utils';
 import { parseCsv } from './csv';
-
-function errOf(fn: () => unknown): KilnError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KilnError) return e;
-    throw e;
-  }
-  throw new Error('expected a KilnError');
-}
 
 describe('parseCsv', () => {
   it('parses quoted fields with commas, doubled quotes and line breaks', () => {
@@ -46,14 +36,14 @@ describe('parseCsv', () => {
 
   it('rejects an empty file', () => {
     for (const text of ['', '\n\n', '\ufeff', '   ']) {
-      const e = errOf(() => parseCsv(text, 'e.csv'));
+      const e = thrownKilnError(() => parseCsv(text, 'e.csv'));
       expect(e.code).toBe('EMPTY_FILE');
       expect(e.message).toContain('e.csv');
     }
   });
 
   it('rejects a header with no rows', () => {
-    const e = errOf(() => parseCsv('a,b,c\n\n', 'h.csv'));
+    const e = thrownKilnError(() => parseCsv('a,b,c\n\n', 'h.csv'));
     expect(e.code).toBe('NO_ROWS');
     expect(e.message).toBe('h.csv: the file has a header but no data rows');
   });
@@ -62,24 +52,24 @@ describe('parseCsv', () => {
     const header = 'a,b,c,d,e,f,g,h,i';
     const good = '1,2,3,4,5,6,7,8,9';
     const lines = [header, ...Array.from({ length: 10 }, () => good), '1,2,3,4,5', good];
-    const e = errOf(() => parseCsv(lines.join('\n'), 'cars.csv'));
+    const e = thrownKilnError(() => parseCsv(lines.join('\n'), 'cars.csv'));
     expect(e.code).toBe('RAGGED_ROW');
     expect(e.message).toBe('cars.csv row 12: 5 fields, expected 9');
     expect(e.where).toMatchObject({ file: 'cars.csv', row: 12 });
-    expect(errOf(() => parseCsv('a,b\n1,2,3\n', 'x.csv')).message).toBe('x.csv row 2: 3 fields, expected 2');
+    expect(thrownKilnError(() => parseCsv('a,b\n1,2,3\n', 'x.csv')).message).toBe('x.csv row 2: 3 fields, expected 2');
   });
 
   it('rejects duplicate and empty header names', () => {
-    const dup = errOf(() => parseCsv('a,b,a\n1,2,3\n', 'd.csv'));
+    const dup = thrownKilnError(() => parseCsv('a,b,a\n1,2,3\n', 'd.csv'));
     expect(dup.code).toBe('DUPLICATE_COLUMN');
     expect(dup.message).toBe('d.csv row 1: column name "a" appears twice (columns 1 and 3)');
-    const empty = errOf(() => parseCsv('a,,c\n1,2,3\n', 'n.csv'));
+    const empty = thrownKilnError(() => parseCsv('a,,c\n1,2,3\n', 'n.csv'));
     expect(empty.code).toBe('EMPTY_COLUMN_NAME');
     expect(empty.message).toBe('n.csv row 1: column 2 has an empty name');
   });
 
   it('rejects an unterminated quote', () => {
-    const e = errOf(() => parseCsv('a,b\n1,2\n3,"4\n5,6\n', 'u.csv'));
+    const e = thrownKilnError(() => parseCsv('a,b\n1,2\n3,"4\n5,6\n', 'u.csv'));
     expect(e.code).toBe('BAD_CSV');
     expect(e.message).toMatch(/^u\.csv row 3: /);
   });

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KilnError } from '../errors';
+import { thrownKilnError } from '../test-utils';
 import { inferSchema, parseDateValue, parseNumberValue, parseTable, tableFromRecords } from './infer';
 import { loadBuiltinDataset } from './node';
 import { getColumn, type Column, type NumericColumn, type Table } from './table';
-
-function errOf(fn: () => unknown): KilnError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof KilnError) return e;
-    throw e;
-  }
-  throw new Error('expected a KilnError');
-}
 
 function col(t: Table, name: string): Column {
   const c = getColumn(t, name);
@@ -158,7 +148,7 @@ describe('parsing against a schema', () => {
   });
 
   it('names the missing schema column', () => {
-    const e = errOf(() => parseTable({ name: 'cars.csv', text: 'Origin,hp\nUSA,1\n', format: 'csv' }, { schema }));
+    const e = thrownKilnError(() => parseTable({ name: 'cars.csv', text: 'Origin,hp\nUSA,1\n', format: 'csv' }, { schema }));
     expect(e.code).toBe('MISSING_COLUMN');
     expect(e.message).toMatch(/^cars\.csv: column "Horsepower" is missing/);
     expect(e.where).toMatchObject({ file: 'cars.csv', column: 'Horsepower' });
@@ -166,24 +156,24 @@ describe('parsing against a schema', () => {
 
   it('names file, row and column of text in a numeric column', () => {
     const lines = ['Origin,Horsepower', ...Array.from({ length: 15 }, () => 'USA,100'), 'USA,abc'];
-    const e = errOf(() => parseTable({ name: 'cars.csv', text: lines.join('\n'), format: 'csv' }, { schema }));
+    const e = thrownKilnError(() => parseTable({ name: 'cars.csv', text: lines.join('\n'), format: 'csv' }, { schema }));
     expect(e.code).toBe('BAD_VALUE');
     expect(e.message).toBe('cars.csv row 17 column "Horsepower": "abc" is not a number');
     expect(e.where).toMatchObject({ file: 'cars.csv', row: 17, column: 'Horsepower' });
   });
 
   it('names the JSON record of a bad value, and rejects bad booleans and dates', () => {
-    const e = errOf(() =>
+    const e = thrownKilnError(() =>
       tableFromRecords([{ hp: 1 }, { hp: true }], { name: 'req', schema: [{ name: 'hp', type: 'numeric', nullable: false }] }),
     );
     expect(e.message).toBe('req record [1] column "hp": true is not a number');
-    const b = errOf(() =>
+    const b = thrownKilnError(() =>
       parseTable({ name: 'b.csv', text: 'ok\ntrue\nmaybe\n', format: 'csv' }, {
         schema: [{ name: 'ok', type: 'boolean', nullable: false }],
       }),
     );
     expect(b.message).toBe('b.csv row 3 column "ok": "maybe" is not a boolean (true/false/yes/no/1/0)');
-    const d = errOf(() =>
+    const d = thrownKilnError(() =>
       parseTable({ name: 'd.csv', text: 'when\n2020-01-01\n01/02/2020\n', format: 'csv' }, {
         schema: [{ name: 'when', type: 'date', nullable: false }],
       }),

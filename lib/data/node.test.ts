@@ -2,19 +2,9 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KilnError } from '../errors';
+import { rejectedKilnError } from '../test-utils';
 import { sha256Hex } from './hash';
 import { listBuiltinDatasets, loadBuiltinDataset, readDataFile } from './node';
-
-async function errOf(p: Promise<unknown>): Promise<KilnError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof KilnError) return e;
-    throw e;
-  }
-  throw new Error('expected a KilnError');
-}
 
 describe('built-in datasets', () => {
   it('lists only CSV and JSON files of vega-datasets', async () => {
@@ -41,7 +31,7 @@ describe('built-in datasets', () => {
 
   it('rejects unknown names and anything that looks like a path', async () => {
     for (const bad of ['nope', '../package', 'data/cars', '..', 'cars.parquet', 'flights-3m.parquet', '7zip.png', '', '/etc/passwd', 'cars\\x']) {
-      const e = await errOf(loadBuiltinDataset(bad));
+      const e = await rejectedKilnError(loadBuiltinDataset(bad));
       expect(e.code).toBe('UNKNOWN_DATASET');
       expect(e.message).toContain(JSON.stringify(bad));
       expect(e.message).toContain('cars, penguins, seattle-weather');
@@ -61,16 +51,16 @@ describe('readDataFile', () => {
   it('names the file when it is missing, unreadable or unsupported', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kiln-data-'));
     const missing = join(dir, 'missing.csv');
-    const e1 = await errOf(readDataFile(missing));
+    const e1 = await rejectedKilnError(readDataFile(missing));
     expect(e1.code).toBe('FILE_NOT_FOUND');
     expect(e1.message).toBe(`${missing}: no such file`);
     await mkdir(join(dir, 'dir.json'));
-    const e2 = await errOf(readDataFile(join(dir, 'dir.json')));
+    const e2 = await rejectedKilnError(readDataFile(join(dir, 'dir.json')));
     expect(e2.code).toBe('FILE_UNREADABLE');
     expect(e2.message).toContain('dir.json: cannot read (is a directory)');
-    const e3 = await errOf(readDataFile(join(dir, 'x.parquet')));
+    const e3 = await rejectedKilnError(readDataFile(join(dir, 'x.parquet')));
     expect(e3.code).toBe('UNSUPPORTED_FORMAT');
     expect(e3.message).toContain('x.parquet: unsupported data file extension .parquet');
-    expect((await errOf(readDataFile('noext'))).message).toContain('extension (none)');
+    expect((await rejectedKilnError(readDataFile('noext'))).message).toContain('extension (none)');
   });
 });

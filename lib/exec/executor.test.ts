@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../nodes/catalog';
 import { loadBuiltinDataset } from '../data/node';
+import { dataChain, trainEdges } from '../graph/wiring';
 import type { ExecEvent, Evaluation } from '../nodes/types';
 import { ExecCache } from './cache';
 import { GraphInvalidError, runGraph } from './executor';
@@ -27,17 +28,9 @@ function carsGraph(epochs = 5, lr = 0.05) {
       { id: 'eval_mlp', kind: 'evaluate', params: {} },
     ],
     edges: [
-      { source: 'data', sourcePort: 'data', target: 'drop', targetPort: 'data' },
-      { source: 'drop', sourcePort: 'data', target: 'split', targetPort: 'data' },
-      { source: 'split', sourcePort: 'data', target: 'impute', targetPort: 'data' },
-      { source: 'impute', sourcePort: 'data', target: 'onehot', targetPort: 'data' },
-      { source: 'onehot', sourcePort: 'data', target: 'scale', targetPort: 'data' },
-      { source: 'scale', sourcePort: 'data', target: 'train_lin', targetPort: 'data' },
-      { source: 'lin', sourcePort: 'model', target: 'train_lin', targetPort: 'model' },
-      { source: 'scale', sourcePort: 'data', target: 'train_mlp', targetPort: 'data' },
-      { source: 'mlp', sourcePort: 'model', target: 'train_mlp', targetPort: 'model' },
-      { source: 'train_lin', sourcePort: 'trained', target: 'eval_lin', targetPort: 'model' },
-      { source: 'train_mlp', sourcePort: 'trained', target: 'eval_mlp', targetPort: 'model' },
+      ...dataChain(['data', 'drop', 'split', 'impute', 'onehot', 'scale']),
+      ...trainEdges({ data: 'scale', model: 'lin', train: 'train_lin', evaluate: 'eval_lin' }),
+      ...trainEdges({ data: 'scale', model: 'mlp', train: 'train_mlp', evaluate: 'eval_mlp' }),
     ],
   };
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../nodes/catalog';
 import { loadBuiltinDataset } from '../data/node';
+import { dataChain, trainEdges } from '../graph/wiring';
 import { fittedStateProblem } from '../nodes/fitted';
 import type { Evaluation, TrainedModel } from '../nodes/types';
 import { runGraph } from './executor';
@@ -34,25 +35,10 @@ function graph() {
       { id: 'eval_a', kind: 'evaluate', params: { gates: ['r2 >= 100'] } },
     ],
     edges: [
-      ['data', 'drop'],
-      ['drop', 'split'],
-      ['split', 'impute'],
-      ['impute', 'bins'],
-      ['bins', 'ord'],
-      ['ord', 'poly'],
-      ['poly', 'pca'],
-      ['pca', 'scale'],
-      ['scale', 'keep'],
-    ]
-      .map(([source, target]) => ({ source: source!, sourcePort: 'data', target: target!, targetPort: 'data' }))
-      .concat([
-        { source: 'keep', sourcePort: 'data', target: 'train_lin', targetPort: 'data' },
-        { source: 'keep', sourcePort: 'data', target: 'train_mlp', targetPort: 'data' },
-        { source: 'lin', sourcePort: 'model', target: 'train_lin', targetPort: 'model' },
-        { source: 'mlp', sourcePort: 'model', target: 'train_mlp', targetPort: 'model' },
-        { source: 'train_lin', sourcePort: 'trained', target: 'eval_z', targetPort: 'model' },
-        { source: 'train_mlp', sourcePort: 'trained', target: 'eval_a', targetPort: 'model' },
-      ]),
+      ...dataChain(['data', 'drop', 'split', 'impute', 'bins', 'ord', 'poly', 'pca', 'scale', 'keep']),
+      ...trainEdges({ data: 'keep', model: 'lin', train: 'train_lin', evaluate: 'eval_z' }),
+      ...trainEdges({ data: 'keep', model: 'mlp', train: 'train_mlp', evaluate: 'eval_a' }),
+    ],
   };
 }
 

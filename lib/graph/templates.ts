@@ -2,6 +2,7 @@ import { inferSchema } from '../data/infer';
 import type { ColumnSchema, Table } from '../data/table';
 import { KilnError } from '../errors';
 import { GRAPH_VERSION, type Graph } from './schema';
+import { trainEdges } from './wiring';
 
 export interface InitOptions {
   schema: ColumnSchema[];
@@ -79,10 +80,8 @@ export function initGraph(o: InitOptions): { graph: Graph; task: 'regression' | 
       : // A convex model cannot overfit by training longer: use every training row and stop when the loss stops improving.
         { optimizer: 'adam', learningRate: 0.03, epochs: 500, batchSize: 32, validationFraction: 0, patience: 25 };
   nodes.push({ id: 'train', kind: 'train', params: { task, ...trainParams }, position: { x: (x += 220), y: 100 } });
-  edges.push({ source: prev, sourcePort: 'data', target: 'train', targetPort: 'data' });
-  edges.push({ source: 'model', sourcePort: 'model', target: 'train', targetPort: 'model' });
   nodes.push({ id: 'evaluate', kind: 'evaluate', params: { gates: [] }, position: { x: (x += 220), y: 100 } });
-  edges.push({ source: 'train', sourcePort: 'trained', target: 'evaluate', targetPort: 'model' });
+  edges.push(...trainEdges({ data: prev, model: 'model', train: 'train', evaluate: 'evaluate' }));
   wrapLayout(nodes);
   return { graph: { version: GRAPH_VERSION, name: `${o.target} (${task}, ${model})`, seed: o.seed ?? 42, nodes, edges }, task };
 }

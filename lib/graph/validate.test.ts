@@ -3,6 +3,7 @@ import '../nodes/catalog';
 import { graphHash, canonicalJson } from './canonical';
 import { migrateGraph } from './migrate';
 import { validateGraph } from './validate';
+import { dataChain, trainEdges } from './wiring';
 
 const base = () => ({
   version: 1,
@@ -13,12 +14,7 @@ const base = () => ({
     { id: 'train', kind: 'train', params: { epochs: 5 } },
     { id: 'eval', kind: 'evaluate', params: { gates: ['r2 >= 0.5'] } },
   ],
-  edges: [
-    { source: 'data', sourcePort: 'data', target: 'split', targetPort: 'data' },
-    { source: 'split', sourcePort: 'data', target: 'train', targetPort: 'data' },
-    { source: 'model', sourcePort: 'model', target: 'train', targetPort: 'model' },
-    { source: 'train', sourcePort: 'trained', target: 'eval', targetPort: 'model' },
-  ],
+  edges: [...dataChain(['data', 'split']), ...trainEdges({ data: 'split', model: 'model', train: 'train', evaluate: 'eval' })],
 });
 
 const codes = (g: unknown) => validateGraph(g).diagnostics.map((d) => d.code);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnSchema } from '../data/table';
-import { KilnError } from '../errors';
+import { thrownKilnError } from '../test-utils';
 import { describeValue, recordsToTable } from './records';
 
 const schema: ColumnSchema[] = [
@@ -9,16 +9,6 @@ const schema: ColumnSchema[] = [
   { name: 'd', type: 'date', nullable: true },
   { name: 'c', type: 'categorical', nullable: true },
 ];
-
-function err(fn: () => unknown): KilnError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(KilnError);
-    return e as KilnError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('recordsToTable', () => {
   it('converts each field type, null as missing, in schema order', () => {
@@ -51,7 +41,7 @@ describe('recordsToTable', () => {
   });
 
   it('names the record and the missing field', () => {
-    const e = err(() => recordsToTable([{ n: 1, b: true, d: 0, c: 'x' }, { n: 1, b: true, c: 'x' }], schema));
+    const e = thrownKilnError(() => recordsToTable([{ n: 1, b: true, d: 0, c: 'x' }, { n: 1, b: true, c: 'x' }], schema));
     expect(e.code).toBe('INVALID_RECORD');
     expect(e.message).toBe('record 1: missing field "d"');
     expect(e.where).toMatchObject({ row: 1, column: 'd' });
@@ -70,17 +60,17 @@ describe('recordsToTable', () => {
       [{ c: [1] }, 'expected string, got array'],
     ];
     for (const [over, msg] of cases) {
-      const e = err(() => recordsToTable([{ ...base, ...over }], schema));
+      const e = thrownKilnError(() => recordsToTable([{ ...base, ...over }], schema));
       expect(e.code).toBe('INVALID_RECORD');
       expect(e.message).toContain(msg);
     }
   });
 
   it('rejects non-object records and non-array requests', () => {
-    expect(err(() => recordsToTable([null], schema)).message).toBe('record 0: expected an object, got null');
-    expect(err(() => recordsToTable([{ n: 1, b: true, d: 0, c: 'x' }, [1, 2]], schema)).message).toBe('record 1: expected an object, got array');
-    expect(err(() => recordsToTable([42], schema)).message).toBe('record 0: expected an object, got number 42');
-    const e = err(() => recordsToTable({ n: 1 }, schema));
+    expect(thrownKilnError(() => recordsToTable([null], schema)).message).toBe('record 0: expected an object, got null');
+    expect(thrownKilnError(() => recordsToTable([{ n: 1, b: true, d: 0, c: 'x' }, [1, 2]], schema)).message).toBe('record 1: expected an object, got array');
+    expect(thrownKilnError(() => recordsToTable([42], schema)).message).toBe('record 0: expected an object, got number 42');
+    const e = thrownKilnError(() => recordsToTable({ n: 1 }, schema));
     expect(e.code).toBe('INVALID_REQUEST');
     expect(e.message).toContain('expected an array of objects, got object');
   });
@@ -88,13 +78,13 @@ describe('recordsToTable', () => {
   it('does not read inherited properties as fields', () => {
     const rec = Object.create({ n: 1 }) as Record<string, unknown>;
     Object.assign(rec, { b: true, d: 0, c: 'x' });
-    expect(err(() => recordsToTable([rec], schema)).message).toBe('record 0: missing field "n"');
+    expect(thrownKilnError(() => recordsToTable([rec], schema)).message).toBe('record 0: missing field "n"');
   });
 
   it('caps the number of records', () => {
     const recs = Array.from({ length: 11 }, () => ({ n: 1, b: true, d: 0, c: 'x' }));
     expect(recordsToTable(recs, schema, { maxRecords: 11 }).nRows).toBe(11);
-    const e = err(() => recordsToTable(recs, schema, { maxRecords: 10 }));
+    const e = thrownKilnError(() => recordsToTable(recs, schema, { maxRecords: 10 }));
     expect(e.code).toBe('INVALID_REQUEST');
     expect(e.message).toContain('11 records is more than the 10 allowed');
   });

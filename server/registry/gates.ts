@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../lib/graph/canonical';
 import type { Graph, GraphNode } from '../../lib/graph/schema';
 import { METRIC_DIRECTION } from '../../lib/metrics/direction';
+import { formatMetric } from '../../lib/metrics/format';
 import '../../lib/nodes/catalog';
 import { nodeDatasets, nodeRole, preservesRows, verdictNode } from '../../lib/nodes/graph-queries';
 
@@ -44,11 +45,7 @@ export interface RecordedGate {
 
 /** Compact number for gate messages: 4 significant digits, no exponent for everyday values. */
 export function fmtNum(x: number | null | undefined): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e6 || a < 1e-4) return x.toExponential(3);
-  return String(Number(x.toPrecision(4)));
+  return formatMetric(x, 'n/a');
 }
 
 /** Gate (b): every metric gate the evaluate node recorded must have passed. */

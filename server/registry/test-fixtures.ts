@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { zipSync } from 'fflate';
 import { initNodeBackend } from '../../lib/backend/node';
 import type { Graph } from '../../lib/graph/schema';
+import { dataChain, trainEdges } from '../../lib/graph/wiring';
 import { buildPackage } from '../../lib/package/package';
 import { makeTrained } from '../../lib/package/test-utils';
 import { ensureProject, saveGraph } from '../db/catalog';
@@ -44,19 +45,11 @@ export function testGraph(opts: { epochs?: number; splitSeed?: number; filter?: 
     { id: 'train', kind: 'train', params: { epochs: opts.epochs ?? 10 } },
     { id: 'evaluate', kind: 'evaluate', params: { gates: ['rmse <= 5'] } },
   ];
+  if (opts.filter) nodes.push({ id: 'filter', kind: 'filter_rows', params: { expr: opts.filter } });
   const edges: Graph['edges'] = [
-    { source: 'data', sourcePort: 'data', target: 'drop', targetPort: 'data' },
-    { source: 'drop', sourcePort: 'data', target: 'split', targetPort: 'data' },
-    { source: 'split', sourcePort: 'data', target: 'impute', targetPort: 'data' },
-    { source: 'impute', sourcePort: 'data', target: 'scale', targetPort: 'data' },
-    { source: 'scale', sourcePort: 'data', target: 'train', targetPort: 'data' },
-    { source: 'model', sourcePort: 'model', target: 'train', targetPort: 'model' },
-    { source: 'train', sourcePort: 'trained', target: 'evaluate', targetPort: 'model' },
+    ...dataChain(['data', 'drop', ...(opts.filter ? ['filter'] : []), 'split', 'impute', 'scale']),
+    ...trainEdges({ data: 'scale', model: 'model', train: 'train', evaluate: 'evaluate' }),
   ];
-  if (opts.filter) {
-    nodes.push({ id: 'filter', kind: 'filter_rows', params: { expr: opts.filter } });
-    edges.splice(1, 1, { source: 'drop', sourcePort: 'data', target: 'filter', targetPort: 'data' }, { source: 'filter', sourcePort: 'data', target: 'split', targetPort: 'data' });
-  }
   return { version: 1, seed: 42, nodes, edges };
 }
 

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { dataChain, trainEdges } from '../../lib/graph/wiring';
 import type { AppRouter } from '../trpc/root';
 
 export const REPO = join(import.meta.dirname, '../..');
@@ -158,16 +159,7 @@ export function carsGraph(epochs: number, model: 'linear' | 'mlp' = 'linear', na
       { id: 'train', kind: 'train', params: { epochs, batchSize: 32, learningRate: 0.03, validationFraction: 0.1, patience: 0 } },
       { id: 'evaluate', kind: 'evaluate', params: { gates: ['r2 >= 0.3'] } },
     ],
-    edges: [
-      { source: 'data', sourcePort: 'data', target: 'drop', targetPort: 'data' },
-      { source: 'drop', sourcePort: 'data', target: 'split', targetPort: 'data' },
-      { source: 'split', sourcePort: 'data', target: 'impute', targetPort: 'data' },
-      { source: 'impute', sourcePort: 'data', target: 'onehot', targetPort: 'data' },
-      { source: 'onehot', sourcePort: 'data', target: 'scale', targetPort: 'data' },
-      { source: 'scale', sourcePort: 'data', target: 'train', targetPort: 'data' },
-      { source: 'model', sourcePort: 'model', target: 'train', targetPort: 'model' },
-      { source: 'train', sourcePort: 'trained', target: 'evaluate', targetPort: 'model' },
-    ],
+    edges: [...dataChain(['data', 'drop', 'split', 'impute', 'onehot', 'scale']), ...trainEdges({ data: 'scale', model: 'model', train: 'train', evaluate: 'evaluate' })],
   };
 }
 

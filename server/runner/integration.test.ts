@@ -57,6 +57,19 @@ async function submitOne(url: string, project: string, graph = 'fast.json', extr
   return r;
 }
 
+/** Submits the slow graph and returns its run id once its first epoch event has reached the server. */
+async function submitSlowUntilFirstEpoch(url: string, project: string): Promise<string> {
+  const sub = await submitOne(url, project, 'slow.json');
+  expect(sub.code, sub.stderr).toBe(0);
+  const runId = /run (\S+) queued/.exec(sub.stdout)![1]!;
+  const t0 = Date.now();
+  while (!(await eventsOf(url, runId)).some((e) => e.type === 'epoch')) {
+    if (Date.now() - t0 > 60_000) throw new Error('no epoch event within 60 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return runId;
+}
+
 /** Queues a run through the API directly (the studio's path), reusing an uploaded dataset. */
 async function submitViaApi(url: string, project: string, graph: unknown, datasetId: string): Promise<string> {
   const r = await trpcClient(url).runs.submit.mutate({ projectName: project, graph, datasets: { cars: datasetId }, options: { backend: 'cpu' } });
@@ -155,15 +168,8 @@ describe.sequential('control plane: server + runners + kiln submit', () => {
   it('fault: kill -9 mid-training → re-claimed after the lease, late completion rejected, one artifact', async () => {
     const c = await cluster('fault', { runners: 2, env: { KILN_LEASE_SECONDS: '3', KILN_HEARTBEAT_SECONDS: '1' } });
     const { url } = c.server;
-    const sub = await submitOne(url, 'fault', 'slow.json');
-    expect(sub.code, sub.stderr).toBe(0);
-    const runId = /run (\S+) queued/.exec(sub.stdout)![1]!;
-    // Wait for the first epoch to reach the server, then kill whichever runner holds the run.
-    const t0 = Date.now();
-    while (!(await eventsOf(url, runId)).some((e) => e.type === 'epoch')) {
-      if (Date.now() - t0 > 60_000) throw new Error('no epoch event within 60 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Once the first epoch has reached the server, kill whichever runner holds the run.
+    const runId = await submitSlowUntilFirstEpoch(url, 'fault');
     const claims = await Promise.all([0, 1].map((i) => readFile(c.claimLog(i), 'utf8').catch(() => '')));
     const victim = claims.findIndex((t) => t.includes(runId));
     expect(victim).toBeGreaterThanOrEqual(0);
@@ -199,14 +205,7 @@ describe.sequential('control plane: server + runners + kiln submit', () => {
   it('drain: SIGTERM mid-training hands the run back after the epoch; the other runner finishes it', async () => {
     const c = await cluster('drain', { runners: 2 });
     const { url } = c.server;
-    const sub = await submitOne(url, 'drain', 'slow.json');
-    expect(sub.code, sub.stderr).toBe(0);
-    const runId = /run (\S+) queued/.exec(sub.stdout)![1]!;
-    const t0 = Date.now();
-    while (!(await eventsOf(url, runId)).some((e) => e.type === 'epoch')) {
-      if (Date.now() - t0 > 60_000) throw new Error('no epoch event within 60 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const runId = await submitSlowUntilFirstEpoch(url, 'drain');
     const holder = c.runners.findIndex((p) => p.output.includes(`run ${runId.slice(0, 8)} attempt 1: started`));
     expect(holder).toBeGreaterThanOrEqual(0);
     const tStop = Date.now();

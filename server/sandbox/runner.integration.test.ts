@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataChain, trainEdges } from '../../lib/graph/wiring';
 import { mintRunnerToken, Proc, startRunnerProc, startServer, trpcClient, waitForRuns, type StartedServer } from '../runner/harness';
 
 let work: string;
@@ -32,15 +33,7 @@ function graph(code: string, name: string) {
       { id: 'train', kind: 'train', params: { epochs: 3, batchSize: 32, learningRate: 0.03, validationFraction: 0.1, patience: 0 } },
       { id: 'evaluate', kind: 'evaluate', params: {} },
     ],
-    edges: [
-      { source: 'data', sourcePort: 'data', target: 'drop', targetPort: 'data' },
-      { source: 'drop', sourcePort: 'data', target: 'clean', targetPort: 'data' },
-      { source: 'clean', sourcePort: 'data', target: 'split', targetPort: 'data' },
-      { source: 'split', sourcePort: 'data', target: 'impute', targetPort: 'data' },
-      { source: 'impute', sourcePort: 'data', target: 'train', targetPort: 'data' },
-      { source: 'model', sourcePort: 'model', target: 'train', targetPort: 'model' },
-      { source: 'train', sourcePort: 'trained', target: 'evaluate', targetPort: 'model' },
-    ],
+    edges: [...dataChain(['data', 'drop', 'clean', 'split', 'impute']), ...trainEdges({ data: 'impute', model: 'model', train: 'train', evaluate: 'evaluate' })],
   };
 }
 

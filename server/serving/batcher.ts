@@ -11,6 +11,19 @@ type PredictFn<R> = (records: unknown[]) => R[] | Promise<R[]>;
 /** Called once per submitted request: with its predictions, or with the error of its records. */
 export type Done<R> = (err: unknown, preds: R[] | null) => void;
 
+/** Runs `predict`, synchronous or not, reporting to `done` exactly once (a throw or a rejection is an error). */
+export function settle<R>(predict: () => R[] | Promise<R[]>, done: Done<R>): void {
+  let out: R[] | Promise<R[]>;
+  try {
+    out = predict();
+  } catch (e) {
+    done(e, null);
+    return;
+  }
+  if (out instanceof Promise) out.then((p) => done(null, p), (e: unknown) => done(e, null));
+  else done(null, out);
+}
+
 /**
  * Callbacks, not promises: at 20k requests/s a promise and its closures per request were enough
  * garbage to make young-generation collections promote and take milliseconds (the p99).
@@ -73,16 +86,7 @@ export class MicroBatcher<R> {
     });
   }
 
-  /** Runs predict, synchronous or not, reporting to `done` exactly once. */
   private run(records: unknown[], done: Done<R>): void {
-    let out: R[] | Promise<R[]>;
-    try {
-      out = this.predict(records);
-    } catch (e) {
-      done(e, null);
-      return;
-    }
-    if (out instanceof Promise) out.then((p) => done(null, p), (e: unknown) => done(e, null));
-    else done(null, out);
+    settle(() => this.predict(records), done);
   }
 }

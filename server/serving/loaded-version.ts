@@ -12,7 +12,7 @@ import { formatPredictions, PackagePredictor, type PredictionResult } from '../.
 import { applySteps, featureMatrix } from '../../lib/package/predictor';
 import { recordsToTable } from '../../lib/package/records';
 import { readPackage, type PackageFiles } from '../../lib/package/validate';
-import { MicroBatcher, type Done } from './batcher';
+import { MicroBatcher, settle, type Done } from './batcher';
 
 export type BatchMode = 'auto' | 'on' | 'off';
 
@@ -80,15 +80,7 @@ export class LoadedVersion {
       this.batcher.submit(records, done);
       return;
     }
-    let out: PredictionResult[] | Promise<PredictionResult[]>;
-    try {
-      out = this.predictNow(records);
-    } catch (e) {
-      done(e, null);
-      return;
-    }
-    if (out instanceof Promise) out.then((p) => done(null, p), (e: unknown) => done(e, null));
-    else done(null, out);
+    settle(() => this.predictNow(records), done);
   }
 
   /** Synchronous on the compiled path, so a request is answered within the tick that read it. */

@@ -1,20 +1,10 @@
 /** The customNodes router through a server-side caller, on PGlite and on PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_KINDS, openTestDb } from '../db/testing';
-import { apiConfig } from '../http/config';
-import { loadConfig } from '../config';
-import type { ArtifactStore } from '../storage/types';
+import { DB_KINDS } from '../db/testing';
 import { codeSyntaxError } from './custom-nodes';
-import { createCaller } from './root';
+import { openTestCaller, rejectionOf } from './test-utils';
 
-async function messageOf(p: Promise<unknown>): Promise<string> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err as Error,
-  );
-  expect(e, 'expected the call to fail').not.toBeNull();
-  return e!.message;
-}
+const messageOf = async (p: Promise<unknown>): Promise<string> => (await rejectionOf(p)).message;
 
 const def = (over: Record<string, unknown> = {}) => ({ name: 'clip', label: 'Clip', code: '(rows, config) => rows.map((r) => ({ ...r, x: Math.min(r.x, config.max) }))', config: { max: 10 }, ...over });
 
@@ -28,12 +18,11 @@ describe('codeSyntaxError', () => {
 });
 
 describe.each(DB_KINDS)('customNodes router on %s', (kind) => {
-  let kdb: Awaited<ReturnType<typeof openTestDb>>;
-  let api: ReturnType<typeof createCaller>;
+  let kdb: Awaited<ReturnType<typeof openTestCaller>>['kdb'];
+  let api: Awaited<ReturnType<typeof openTestCaller>>['api'];
 
   beforeAll(async () => {
-    kdb = await openTestDb(kind, { poolMax: 4 });
-    api = createCaller({ db: kdb.db, store: {} as ArtifactStore, config: apiConfig(loadConfig({})) });
+    ({ kdb, api } = await openTestCaller(kind, { poolMax: 4 }));
   }, 60_000);
   afterAll(async () => {
     await kdb?.dispose();

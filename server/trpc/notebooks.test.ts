@@ -4,33 +4,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotebookDoc } from '../../lib/notebook/schema';
-import { DB_KINDS, openTestDb } from '../db/testing';
-import { apiConfig } from '../http/config';
-import { loadConfig } from '../config';
-import type { ArtifactStore } from '../storage/types';
+import { DB_KINDS } from '../db/testing';
 import { notebookHash } from './notebooks';
-import { createCaller } from './root';
+import { openTestCaller, rejectionOf } from './test-utils';
 
 function doc(...sources: string[]): NotebookDoc {
   return { version: 1, cells: sources.map((source, i) => ({ id: `c${i}`, source, manual: false, outputs: [] })) };
 }
 
-async function errorOf(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err as { code?: string; message: string },
-  );
-  expect(e, 'expected the call to fail').not.toBeNull();
-  return e!;
-}
-
 describe.each(DB_KINDS)('notebooks router on %s', (kind) => {
-  let kdb: Awaited<ReturnType<typeof openTestDb>>;
-  let api: ReturnType<typeof createCaller>;
+  let kdb: Awaited<ReturnType<typeof openTestCaller>>['kdb'];
+  let api: Awaited<ReturnType<typeof openTestCaller>>['api'];
 
   beforeAll(async () => {
-    kdb = await openTestDb(kind, { poolMax: 8 });
-    api = createCaller({ db: kdb.db, store: {} as ArtifactStore, config: apiConfig(loadConfig({})) });
+    ({ kdb, api } = await openTestCaller(kind, { poolMax: 8 }));
   }, 60_000);
   afterAll(async () => {
     await kdb?.dispose();
@@ -63,17 +50,17 @@ describe.each(DB_KINDS)('notebooks router on %s', (kind) => {
 
   it('names the missing version', async () => {
     await api.notebooks.save({ projectName: 'p2', doc: doc('1') });
-    const e = await errorOf(api.notebooks.get({ projectName: 'p2', version: 9 }));
+    const e = await rejectionOf(api.notebooks.get({ projectName: 'p2', version: 9 }));
     expect(e.code).toBe('NOT_FOUND');
     expect(e.message).toMatch(/no notebook version 9/);
   });
 
   it('rejects a bad document with BAD_REQUEST naming the path', async () => {
     const bad = { version: 1, cells: [{ id: 'ok', source: 'x' }, { id: 'has space', source: 'y' }] };
-    const e = await errorOf(api.notebooks.save({ projectName: 'p3', doc: bad }));
+    const e = await rejectionOf(api.notebooks.save({ projectName: 'p3', doc: bad }));
     expect(e.code).toBe('BAD_REQUEST');
     expect(e.message).toMatch(/^doc\.cells\.1\.id: /);
-    const e2 = await errorOf(api.notebooks.save({ projectName: 'p3', doc: { version: 1, cells: [{ id: 'a', source: 'x', outputs: [{ type: 'bogus' }] }] } }));
+    const e2 = await rejectionOf(api.notebooks.save({ projectName: 'p3', doc: { version: 1, cells: [{ id: 'a', source: 'x', outputs: [{ type: 'bogus' }] }] } }));
     expect(e2.message).toMatch(/^doc\.cells\.0\.outputs\.0\.type: /);
     expect(await api.notebooks.get({ projectName: 'p3' })).toBeNull();
   });

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { KilnError } from '../../errors';
 import type { Column, NumericColumn, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
-import { featureColumns, presentValues, requireNumericColumn, spliceColumns } from './preprocess-utils';
+import { featureColumns, requireNumericColumn, spliceColumns, trainingValues } from './preprocess-utils';
 import { fittedState } from '../fitted';
 
 export interface BinningColumn {
@@ -130,14 +129,7 @@ export const binning = defineNode({
     const columns = featureColumns(frame, params.columns, ['numeric'], ['numeric', 'date'], ctx.nodeId);
     const rows = fitRows(frame);
     const specs = columns.map((c): BinningColumn => {
-      const v = presentValues((c as NumericColumn).values, rows);
-      if (v.length === 0) {
-        throw new KilnError(
-          'BINNING_EMPTY',
-          `node "${ctx.nodeId}" param "columns": column "${c.name}" has no values in the training rows; impute or drop it first`,
-          { nodeId: ctx.nodeId, param: 'columns', column: c.name },
-        );
-      }
+      const v = trainingValues(c, rows, ctx.nodeId, 'BINNING_EMPTY');
       const edges = binEdges(v, params.bins, params.strategy);
       if (edges.length - 1 < params.bins) {
         ctx.log(`column "${c.name}": ${params.bins - (edges.length - 1)} empty bins merged, ${edges.length - 1} left`, 'warn');

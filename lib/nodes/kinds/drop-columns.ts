@@ -3,8 +3,7 @@ import { KilnError } from '../../errors';
 import type { Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { inputFrame } from '../frame-utils';
-import type { Frame } from '../types';
-import { checkColumnsExist, pruneInputSchema } from './select-columns';
+import { checkColumnsExist, withColumnsRemoved } from './preprocess-utils';
 import { fittedState } from '../fitted';
 
 /** Fitted state of drop_columns; `reads` is empty because absent columns are simply skipped. */
@@ -48,13 +47,7 @@ export const dropColumns = defineNode({
       );
     }
     const state: DropColumnsState = { drop: [...new Set(params.columns)], reads: [] };
-    const out: Frame = {
-      ...frame,
-      table: applyDropColumns(state, frame.table),
-      inputSchema: pruneInputSchema(frame, new Set(state.drop)),
-      steps: [...frame.steps, { kind: 'drop_columns', nodeId: ctx.nodeId, state }],
-    };
-    return { data: out };
+    return { data: withColumnsRemoved(frame, applyDropColumns(state, frame.table), new Set(state.drop), { kind: 'drop_columns', nodeId: ctx.nodeId, state }) };
   },
   apply(state, table) {
     return applyDropColumns(state as DropColumnsState, table);

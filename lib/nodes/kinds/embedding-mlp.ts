@@ -3,20 +3,18 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { KilnError } from '../../errors';
 import { defineNode } from '../registry';
 import type { BuildInfo } from '../types';
-import { denseLayerSchema, denseStack, outputLayer } from './model-utils';
+import { denseLayersParam, denseStack, outputLayer } from './model-utils';
 
 export const embeddingMlpParams = z.object({
   columns: z.array(z.string()).min(1).describe('ordinal-encoded categorical columns to embed (connect an ordinal encoding upstream)'),
   embeddingDim: z.number().int().min(0).max(256).default(0).describe('vector size per category; 0 = min(16, ceil(cardinality / 2))'),
-  layers: z
-    .array(denseLayerSchema)
-    .min(1)
-    .max(32)
-    .default([
+  layers: denseLayersParam(
+    [
       { units: 64, activation: 'relu', dropout: 0 },
       { units: 32, activation: 'relu', dropout: 0 },
-    ])
-    .describe('hidden layers after the embeddings and numeric features are joined'),
+    ],
+    'hidden layers after the embeddings and numeric features are joined',
+  ),
 });
 type Params = z.infer<typeof embeddingMlpParams>;
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineNode } from '../registry';
-import { linearSpec } from './linear-regression';
+import { linearSpec, penaltyStrengthParam } from './model-utils';
 
 export const lassoParams = z.object({
-  alpha: z.number().min(0).max(100).default(0.01).describe('L1 penalty strength: larger drives more weights to zero'),
+  alpha: penaltyStrengthParam(0.01, 'L1 penalty strength: larger drives more weights to zero'),
 });
 
 export const lasso = defineNode({

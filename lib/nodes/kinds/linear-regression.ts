@@ -1,24 +1,12 @@
 import { z } from 'zod';
 import { defineNode } from '../registry';
-import type { ModelSpec } from '../types';
-import { makeRegularizer, regularizationSchema, sequentialDense } from './model-utils';
+import { l1RatioParam, linearSpec, penaltyStrengthParam, regularizationSchema } from './model-utils';
 
 export const linearRegressionParams = z.object({
   regularization: regularizationSchema.default('none').describe('penalty on the weights: l1 = LASSO, l2 = ridge, l1_l2 = elastic net'),
-  alpha: z.number().min(0).max(100).default(0.001).describe('penalty strength (ignored when regularization is none)'),
-  l1Ratio: z.number().min(0).max(1).default(0.5).describe('share of L1 in the l1_l2 penalty'),
+  alpha: penaltyStrengthParam(0.001, 'penalty strength (ignored when regularization is none)'),
+  l1Ratio: l1RatioParam,
 });
-
-/** Ordinary least squares (optionally penalised) as one dense unit, fitted by the train node's optimizer. */
-export function linearSpec(nodeId: string, kind: string, p: z.infer<typeof linearRegressionParams>, name: string): ModelSpec {
-  return {
-    kind,
-    nodeId,
-    name,
-    tasks: ['regression'],
-    build: (info) => sequentialDense(info, [], makeRegularizer(info.tf, p.regularization, p.alpha, p.l1Ratio), kind),
-  };
-}
 
 export const linearRegression = defineNode({
   kind: 'linear_regression',

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { defineNode } from '../registry';
 import type { BuildInfo } from '../types';
-import { makeRegularizer, regularizationSchema, sequentialDense } from './model-utils';
+import { l1RatioParam, penalizedLinear, penaltyStrengthParam, regularizationSchema } from './model-utils';
 
 export const logisticRegressionParams = z.object({
   regularization: regularizationSchema.default('l2').describe('penalty on the weights'),
-  alpha: z.number().min(0).max(100).default(0.0001).describe('penalty strength'),
-  l1Ratio: z.number().min(0).max(1).default(0.5).describe('share of L1 in the l1_l2 penalty'),
+  alpha: penaltyStrengthParam(0.0001, 'penalty strength'),
+  l1Ratio: l1RatioParam,
 });
 
 export const logisticRegression = defineNode({
@@ -27,7 +27,7 @@ export const logisticRegression = defineNode({
         nodeId: ctx.nodeId,
         name: 'Logistic regression',
         tasks: ['classification'],
-        build: (info: BuildInfo) => sequentialDense(info, [], makeRegularizer(info.tf, p.regularization, p.alpha, p.l1Ratio), 'logistic_regression'),
+        build: (info: BuildInfo) => penalizedLinear(info, p, 'logistic_regression'),
       },
     };
   },

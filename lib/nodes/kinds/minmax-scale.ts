@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { KilnError } from '../../errors';
-import type { Column, Table } from '../../data/table';
+import type { Table } from '../../data/table';
 import { defineNode } from '../registry';
 import type { ParamsMigration } from '../types';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
-import { featureColumns, presentValues, requireNumericColumn } from './preprocess-utils';
+import { featureColumns, mapNumericColumns, scaleColumnsParam, trainingValues } from './preprocess-utils';
 import { fittedState } from '../fitted';
 
 export interface MinMaxColumn {
@@ -23,10 +22,7 @@ export interface MinMaxScaleState {
 
 export const minmaxScaleParams = z
   .object({
-    columns: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('numeric columns to scale; empty = every numeric column except the target'),
+    columns: scaleColumnsParam,
     featureRange: z
       .array(z.number())
       .length(2)
@@ -49,21 +45,12 @@ export const minmaxScaleMigrations: ParamsMigration[] = [
 
 /** Maps [dataMin, dataMax] linearly onto [min, max]; constant columns map to `min`; NaN stays NaN. */
 export function applyMinMaxScale(state: MinMaxScaleState, table: Table): Table {
-  const replace = new Map<string, Column>();
   const span = state.max - state.min;
-  for (const s of state.columns) {
-    const c = requireNumericColumn(table, s.column, 'minmax_scale');
+  return mapNumericColumns(table, state.columns, 'minmax_scale', (x, s) => {
     const range = s.dataMax - s.dataMin;
-    const values = new Float64Array(table.nRows);
-    for (let i = 0; i < values.length; i++) {
-      const x = c.values[i]!;
-      let y = range > 0 ? ((x - s.dataMin) / range) * span + state.min : Number.isNaN(x) ? NaN : state.min;
-      if (state.clip) y = Math.min(state.max, Math.max(state.min, y));
-      values[i] = y;
-    }
-    replace.set(c.name, { name: c.name, type: 'numeric', values });
-  }
-  return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
+    const y = range > 0 ? ((x - s.dataMin) / range) * span + state.min : Number.isNaN(x) ? NaN : state.min;
+    return state.clip ? Math.min(state.max, Math.max(state.min, y)) : y;
+  });
 }
 
 /** The fitted state as its kind declares it (checked when a package is read). */
@@ -95,14 +82,7 @@ export const minmaxScale = defineNode({
     const columns = featureColumns(frame, params.columns, ['numeric'], ['numeric', 'boolean', 'date'], ctx.nodeId);
     const rows = fitRows(frame);
     const specs = columns.map((c): MinMaxColumn => {
-      const v = presentValues((c as { values: Float64Array }).values, rows);
-      if (v.length === 0) {
-        throw new KilnError(
-          'SCALE_EMPTY',
-          `node "${ctx.nodeId}" param "columns": column "${c.name}" has no values in the training rows; impute or drop it first`,
-          { nodeId: ctx.nodeId, param: 'columns', column: c.name },
-        );
-      }
+      const v = trainingValues(c, rows, ctx.nodeId, 'SCALE_EMPTY');
       let lo = Infinity;
       let hi = -Infinity;
       for (const x of v) {

@@ -1,18 +1,16 @@
 import { z } from 'zod';
 import { defineNode } from '../registry';
 import type { BuildInfo } from '../types';
-import { denseLayerSchema, makeRegularizer, sequentialDense } from './model-utils';
+import { denseLayersParam, makeRegularizer, sequentialDense } from './model-utils';
 
 export const mlpParams = z.object({
-  layers: z
-    .array(denseLayerSchema)
-    .min(1)
-    .max(32)
-    .default([
+  layers: denseLayersParam(
+    [
       { units: 64, activation: 'relu', dropout: 0 },
       { units: 64, activation: 'relu', dropout: 0 },
-    ])
-    .describe('hidden layers, input to output'),
+    ],
+    'hidden layers, input to output',
+  ),
   l2: z.number().min(0).max(10).default(0).describe('L2 weight penalty on every layer'),
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type * as tfTypes from '@tensorflow/tfjs';
-import type { BuildInfo } from '../types';
+import type { BuildInfo, ModelSpec } from '../types';
 
 export const activationSchema = z.enum(['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'linear', 'softplus']);
 
@@ -11,7 +11,27 @@ export const denseLayerSchema = z.object({
 });
 export type DenseLayer = z.infer<typeof denseLayerSchema>;
 
+/** A `layers` param: the hidden dense layers of a network, input to output. */
+export function denseLayersParam(defaults: DenseLayer[], description: string) {
+  return z.array(denseLayerSchema).min(1).max(32).default(defaults).describe(description);
+}
+
 export const regularizationSchema = z.enum(['none', 'l1', 'l2', 'l1_l2']);
+
+/** An `alpha` param: the strength of a weight penalty (scikit-learn's alpha). */
+export function penaltyStrengthParam(defaultAlpha: number, description: string) {
+  return z.number().min(0).max(100).default(defaultAlpha).describe(description);
+}
+
+/** The `l1Ratio` param of the kinds that offer the l1_l2 (elastic net) penalty. */
+export const l1RatioParam = z.number().min(0).max(1).default(0.5).describe('share of L1 in the l1_l2 penalty');
+
+/** A weight penalty as the linear kinds hold it. */
+export interface Penalty {
+  regularization: z.infer<typeof regularizationSchema>;
+  alpha: number;
+  l1Ratio: number;
+}
 
 /** A tfjs regularizer for the given penalty; alpha is the penalty strength (sklearn's alpha). */
 export function makeRegularizer(tf: BuildInfo['tf'], kind: z.infer<typeof regularizationSchema>, alpha: number, l1Ratio = 0.5) {
@@ -65,4 +85,17 @@ export function sequentialDense(info: BuildInfo, layers: DenseLayer[], regulariz
   const h = denseStack(tf, input, layers, info.seed, regularizer);
   const out = outputLayer(tf, info, h, layers.length, regularizer);
   return tf.model({ inputs: input, outputs: out, name });
+}
+
+/** A linear model (features → the output layer, no hidden layers) with an optional weight penalty. */
+export function penalizedLinear(info: BuildInfo, p: Penalty, name: string) {
+  return sequentialDense(info, [], makeRegularizer(info.tf, p.regularization, p.alpha, p.l1Ratio), name);
+}
+
+/**
+ * A linear regression spec (ordinary least squares, optionally penalised) fitted by the train
+ * node's optimizer; linear_regression, lasso and ridge differ only in the penalty they pass.
+ */
+export function linearSpec(nodeId: string, kind: string, p: Penalty, name: string): ModelSpec {
+  return { kind, nodeId, name, tasks: ['regression'], build: (info) => penalizedLinear(info, p, kind) };
 }

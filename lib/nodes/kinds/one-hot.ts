@@ -3,16 +3,23 @@ import { KilnError } from '../../errors';
 import type { Column, NumericColumn, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
-import { compareStrings, featureColumns, requireColumn, spliceColumns } from './preprocess-utils';
+import {
+  categoryAt,
+  compareCategories,
+  countCategories,
+  encodeColumnsParam,
+  featureColumns,
+  requireColumn,
+  spliceColumns,
+  vocabularyCodes,
+  vocabularySchema,
+  type CategoryKey,
+  type Vocabulary,
+} from './preprocess-utils';
 import { firstCategories, fittedState } from '../fitted';
 
 /** Vocabulary of one encoded column, sorted (code-unit order for strings, numeric for numbers). */
-export interface OneHotColumn {
-  column: string;
-  /** whether the vocabulary holds numbers (a numeric or boolean column) rather than strings */
-  numeric: boolean;
-  categories: string[] | number[];
-}
+export type OneHotColumn = Vocabulary;
 
 export interface OneHotState {
   columns: OneHotColumn[];
@@ -22,10 +29,7 @@ export interface OneHotState {
 }
 
 export const oneHotParams = z.object({
-  columns: z
-    .array(z.string().min(1))
-    .optional()
-    .describe('columns to encode; empty = every categorical column except the target (numeric and boolean columns may be named)'),
+  columns: encodeColumnsParam,
   handleUnknown: z
     .enum(['ignore', 'error'])
     .default('ignore')
@@ -62,19 +66,16 @@ export function applyOneHot(state: OneHotState, table: Table, nodeId?: string): 
   const replace = new Map<string, Column[]>();
   for (const spec of state.columns) {
     const c = requireColumn(table, spec.column, 'one_hot');
-    const cats = spec.categories as (string | number)[];
-    const index = new Map<string | number, number>(cats.map((v, i) => [v, i]));
-    const outs: NumericColumn[] = cats.map((v) => ({
+    const codeOf = vocabularyCodes(spec);
+    const outs: NumericColumn[] = (spec.categories as CategoryKey[]).map((v) => ({
       name: oneHotName(c.name, v),
       type: 'numeric',
       values: new Float64Array(table.nRows),
     }));
     for (let r = 0; r < table.nRows; r++) {
-      const raw = c.type === 'categorical' ? c.values[r] ?? null : Number.isNaN(c.values[r]!) ? null : c.values[r]!;
+      const raw = categoryAt(c, r);
       if (raw === null) continue;
-      // a numeric column sent as text (or the reverse) still matches its vocabulary
-      const key = spec.numeric ? (typeof raw === 'number' ? raw : Number(raw)) : String(raw);
-      const k = index.get(key);
+      const k = codeOf(raw);
       if (k === undefined) {
         if (state.handleUnknown === 'error') unknownError(c.name, raw, nodeId, r);
         continue;
@@ -88,7 +89,7 @@ export function applyOneHot(state: OneHotState, table: Table, nodeId?: string): 
 
 /** The fitted state as its kind declares it (checked when a package is read). */
 export const oneHotState = z.object({
-  columns: z.array(z.object({ column: z.string(), numeric: z.boolean(), categories: z.union([z.array(z.string()), z.array(z.number())]) })),
+  columns: z.array(vocabularySchema),
   handleUnknown: z.enum(['ignore', 'error']),
   dropOriginal: z.boolean(),
   reads: z.array(z.string()),
@@ -112,22 +113,7 @@ export const oneHot = defineNode({
     const columns = featureColumns(frame, params.columns, ['categorical'], ['categorical', 'numeric', 'boolean'], ctx.nodeId);
     const rows = fitRows(frame);
     const specs: OneHotColumn[] = columns.map((c) => {
-      let categories: string[] | number[];
-      if (c.type === 'categorical') {
-        const seen = new Set<string>();
-        for (const r of rows) {
-          const v = c.values[r];
-          if (v !== null && v !== undefined) seen.add(v);
-        }
-        categories = [...seen].sort(compareStrings);
-      } else {
-        const seen = new Set<number>();
-        for (const r of rows) {
-          const v = c.values[r]!;
-          if (!Number.isNaN(v)) seen.add(v);
-        }
-        categories = [...seen].sort((a, b) => a - b);
-      }
+      const categories = [...countCategories(c, rows).keys()].sort(compareCategories) as string[] | number[];
       if (categories.length > params.maxCategories) {
         throw new KilnError(
           'TOO_MANY_CATEGORIES',

@@ -2,15 +2,21 @@ import { z } from 'zod';
 import type { Column, Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
-import { compareStrings, featureColumns, requireColumn } from './preprocess-utils';
+import {
+  categoryAt,
+  compareCategories,
+  countCategories,
+  encodeColumnsParam,
+  featureColumns,
+  requireColumn,
+  vocabularyCodes,
+  vocabularySchema,
+  type Vocabulary,
+} from './preprocess-utils';
 import { firstCategories, fittedState } from '../fitted';
 
 /** Vocabulary of one encoded column: category i gets code i; anything else gets `categories.length`. */
-export interface OrdinalColumn {
-  column: string;
-  numeric: boolean;
-  categories: string[] | number[];
-}
+export type OrdinalColumn = Vocabulary;
 
 export interface OrdinalEncodeState {
   columns: OrdinalColumn[];
@@ -23,10 +29,7 @@ export interface OrdinalEncodeState {
 }
 
 export const ordinalEncodeParams = z.object({
-  columns: z
-    .array(z.string().min(1))
-    .optional()
-    .describe('columns to encode; empty = every categorical column except the target (numeric and boolean columns may be named)'),
+  columns: encodeColumnsParam,
   order: z
     .enum(['lexical', 'frequency'])
     .default('lexical')
@@ -40,35 +43,17 @@ export const ordinalEncodeParams = z.object({
     .describe('keep at most this many categories (the most frequent); rarer ones share the unknown code'),
 });
 
-type Key = string | number;
-
-function cellKey(c: Column, r: number): Key | null {
-  if (c.type === 'categorical') return c.values[r] ?? null;
-  const v = c.values[r]!;
-  return Number.isNaN(v) ? null : v;
-}
-
-function compareKeys(a: Key, b: Key): number {
-  return typeof a === 'number' && typeof b === 'number' ? a - b : compareStrings(String(a), String(b));
-}
-
 /** Replaces each encoded column by its integer codes (numeric type), in place. */
 export function applyOrdinalEncode(state: OrdinalEncodeState, table: Table): Table {
   const replace = new Map<string, Column>();
   for (const spec of state.columns) {
     const c = requireColumn(table, spec.column, 'ordinal_encode');
-    const cats = spec.categories as Key[];
-    const index = new Map<Key, number>(cats.map((v, i) => [v, i]));
-    const unknown = cats.length;
+    const codeOf = vocabularyCodes(spec);
+    const unknown = spec.categories.length;
     const values = new Float64Array(table.nRows);
     for (let r = 0; r < table.nRows; r++) {
-      const raw = cellKey(c, r);
-      if (raw === null) {
-        values[r] = unknown;
-        continue;
-      }
-      const key = spec.numeric ? (typeof raw === 'number' ? raw : Number(raw)) : String(raw);
-      values[r] = index.get(key) ?? unknown;
+      const raw = categoryAt(c, r);
+      values[r] = raw === null ? unknown : codeOf(raw) ?? unknown;
     }
     replace.set(c.name, { name: c.name, type: 'numeric', values });
   }
@@ -77,7 +62,7 @@ export function applyOrdinalEncode(state: OrdinalEncodeState, table: Table): Tab
 
 /** The fitted state as its kind declares it (checked when a package is read). */
 export const ordinalEncodeState = z.object({
-  columns: z.array(z.object({ column: z.string(), numeric: z.boolean(), categories: z.union([z.array(z.string()), z.array(z.number())]) })),
+  columns: z.array(vocabularySchema),
   cardinality: z.record(z.string(), z.number().int().nonnegative()),
   reads: z.array(z.string()),
 });
@@ -101,12 +86,7 @@ export const ordinalEncode = defineNode({
     const columns = featureColumns(frame, params.columns, ['categorical'], ['categorical', 'numeric', 'boolean'], ctx.nodeId);
     const rows = fitRows(frame);
     const specs: OrdinalColumn[] = columns.map((c) => {
-      const counts = new Map<Key, number>();
-      for (const r of rows) {
-        const k = cellKey(c, r);
-        if (k !== null) counts.set(k, (counts.get(k) ?? 0) + 1);
-      }
-      const byFrequency = [...counts.entries()].sort((a, b) => b[1] - a[1] || compareKeys(a[0], b[0]));
+      const byFrequency = [...countCategories(c, rows).entries()].sort((a, b) => b[1] - a[1] || compareCategories(a[0], b[0]));
       const kept = byFrequency.slice(0, params.maxCategories).map(([k]) => k);
       if (byFrequency.length > params.maxCategories) {
         ctx.log(
@@ -114,7 +94,7 @@ export const ordinalEncode = defineNode({
           'warn',
         );
       }
-      if (params.order === 'lexical') kept.sort(compareKeys);
+      if (params.order === 'lexical') kept.sort(compareCategories);
       return { column: c.name, numeric: c.type !== 'categorical', categories: kept as string[] | number[] };
     });
     const state: OrdinalEncodeState = {

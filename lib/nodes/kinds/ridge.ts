@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineNode } from '../registry';
-import { linearSpec } from './linear-regression';
+import { linearSpec, penaltyStrengthParam } from './model-utils';
 
 export const ridgeParams = z.object({
-  alpha: z.number().min(0).max(100).default(0.01).describe('L2 penalty strength: larger shrinks the weights'),
+  alpha: penaltyStrengthParam(0.01, 'L2 penalty strength: larger shrinks the weights'),
 });
 
 export const ridge = defineNode({

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { KilnError } from '../../errors';
-import type { ColumnSchema, Table } from '../../data/table';
+import type { Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { inputFrame } from '../frame-utils';
-import type { Frame } from '../types';
-import { columnsReadBySteps, fittedState } from '../fitted';
+import { fittedState } from '../fitted';
+import { checkColumnsExist, withColumnsRemoved } from './preprocess-utils';
 
 /**
  * Fitted state of select_columns. `reads` is empty: selecting never requires a column to be
@@ -13,30 +12,6 @@ import { columnsReadBySteps, fittedState } from '../fitted';
 export interface SelectColumnsState {
   keep: string[];
   reads: string[];
-}
-
-/**
- * The input schema without the columns this node removed, except those an earlier step still
- * reads: serving replays every step, so those must still be sent.
- */
-export function pruneInputSchema(frame: Frame, removed: Set<string>): ColumnSchema[] {
-  const read = columnsReadBySteps(frame.steps);
-  if (read === null) return frame.inputSchema;
-  return frame.inputSchema.filter((c) => !removed.has(c.name) || read.has(c.name));
-}
-
-/** Fails naming node, param and column when a listed column is not in the table. */
-export function checkColumnsExist(table: Table, names: string[], nodeId: string, param = 'columns'): void {
-  const have = new Set(table.columns.map((c) => c.name));
-  for (const name of names) {
-    if (!have.has(name)) {
-      throw new KilnError(
-        'UNKNOWN_COLUMN',
-        `node "${nodeId}" param "${param}": column "${name}" does not exist (columns: ${table.columns.map((c) => c.name).join(', ')})`,
-        { nodeId, param, column: name },
-      );
-    }
-  }
 }
 
 /** Keeps the named columns, in `keep` order, skipping any the table lacks. */
@@ -82,13 +57,7 @@ export const selectColumns = defineNode({
     const kept = new Set(keep);
     const removed = new Set(frame.table.columns.map((c) => c.name).filter((n) => !kept.has(n)));
     const state: SelectColumnsState = { keep, reads: [] };
-    const out: Frame = {
-      ...frame,
-      table: applySelectColumns(state, frame.table),
-      inputSchema: pruneInputSchema(frame, removed),
-      steps: [...frame.steps, { kind: 'select_columns', nodeId: ctx.nodeId, state }],
-    };
-    return { data: out };
+    return { data: withColumnsRemoved(frame, applySelectColumns(state, frame.table), removed, { kind: 'select_columns', nodeId: ctx.nodeId, state }) };
   },
   apply(state, table) {
     return applySelectColumns(state as SelectColumnsState, table);

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { KilnError } from '../../errors';
-import type { Column, Table } from '../../data/table';
+import type { Table } from '../../data/table';
 import { defineNode } from '../registry';
 import { fitRows, inputFrame, withStep } from '../frame-utils';
-import { featureColumns, presentValues, requireNumericColumn } from './preprocess-utils';
+import { featureColumns, mapNumericColumns, scaleColumnsParam, trainingValues } from './preprocess-utils';
 import { fittedState } from '../fitted';
 
 export interface StandardScaleColumn {
@@ -20,24 +19,14 @@ export interface StandardScaleState {
 }
 
 export const standardScaleParams = z.object({
-  columns: z
-    .array(z.string().min(1))
-    .optional()
-    .describe('numeric columns to scale; empty = every numeric column except the target'),
+  columns: scaleColumnsParam,
   withMean: z.boolean().default(true).describe('subtract the training mean'),
   withStd: z.boolean().default(true).describe('divide by the training standard deviation (population, ddof 0)'),
 });
 
 /** (x − mean) / scale per column; missing values stay NaN. */
 export function applyStandardScale(state: StandardScaleState, table: Table): Table {
-  const replace = new Map<string, Column>();
-  for (const s of state.columns) {
-    const c = requireNumericColumn(table, s.column, 'standard_scale');
-    const values = new Float64Array(table.nRows);
-    for (let i = 0; i < values.length; i++) values[i] = (c.values[i]! - s.mean) / s.scale;
-    replace.set(c.name, { name: c.name, type: 'numeric', values });
-  }
-  return { nRows: table.nRows, columns: table.columns.map((c) => replace.get(c.name) ?? c) };
+  return mapNumericColumns(table, state.columns, 'standard_scale', (x, s) => (x - s.mean) / s.scale);
 }
 
 /** The fitted state as its kind declares it (checked when a package is read). */
@@ -64,14 +53,7 @@ export const standardScale = defineNode({
     const columns = featureColumns(frame, params.columns, ['numeric'], ['numeric', 'boolean', 'date'], ctx.nodeId);
     const rows = fitRows(frame);
     const specs = columns.map((c): StandardScaleColumn => {
-      const v = presentValues((c as { values: Float64Array }).values, rows);
-      if (v.length === 0) {
-        throw new KilnError(
-          'SCALE_EMPTY',
-          `node "${ctx.nodeId}" param "columns": column "${c.name}" has no values in the training rows; impute or drop it first`,
-          { nodeId: ctx.nodeId, param: 'columns', column: c.name },
-        );
-      }
+      const v = trainingValues(c, rows, ctx.nodeId, 'SCALE_EMPTY');
       let sum = 0;
       for (const x of v) sum += x;
       const mean = sum / v.length;

@@ -1,0 +1,27 @@
+/**
+ * Test-only helpers for the router suites: a server-side caller on a test database, and the
+ * error a call fails with. Nothing outside tests imports this file.
+ */
+import { expect } from 'vitest';
+import { loadConfig } from '../config';
+import { type DbKind, openTestDb } from '../db/testing';
+import { apiConfig } from '../http/config';
+import type { ArtifactStore } from '../storage/types';
+import { createCaller } from './root';
+
+/** A fresh test database of `kind` and a caller on it (default settings, no artifact store); dispose `kdb` after. */
+export async function openTestCaller(kind: DbKind, opts: { poolMax?: number } = {}) {
+  const kdb = await openTestDb(kind, opts);
+  const api = createCaller({ db: kdb.db, store: {} as ArtifactStore, config: apiConfig(loadConfig({})) });
+  return { kdb, api };
+}
+
+/** The error a call rejects with; a call that succeeds fails the test. */
+export async function rejectionOf(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err as { code?: string; message: string },
+  );
+  expect(e, 'expected the call to fail').not.toBeNull();
+  return e!;
+}
