@@ -142,8 +142,10 @@ function apiSuite(name: string, open: () => Promise<{ url?: string; drop?: () =>
 
       const claim = await post('/api/runner/claim', {});
       expect(claim.status).toBe(200);
-      const { run } = (await claim.json()) as { run: { id: string; attempt: number; attemptToken: string; graph: { nodes: unknown[] }; datasets: Record<string, { id: string; format: string }> } };
+      const { run } = (await claim.json()) as { run: { id: string; attempt: number; attemptToken: string; graphHash: string; graph: { nodes: unknown[] }; datasets: Record<string, { id: string; format: string }> } };
       expect(run.id).toBe(runId);
+      // The runner writes this version into the package's lineage (not a hash of its own upgraded copy).
+      expect(run.graphHash).toBe(sub.body.result!.data.graphHash);
       expect(run.attempt).toBe(1);
       expect(run.datasets.data).toMatchObject({ id: ds.id, format: 'csv' });
       expect(run.graph.nodes.length).toBe(tinyGraph().nodes.length);

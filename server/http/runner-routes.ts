@@ -125,6 +125,9 @@ async function describeClaim(ctx: ApiContext, row: ClaimedRow) {
     attempt: row.attempts,
     attemptToken: row.attemptToken,
     leaseExpiresAt: row.leaseExpiresAt.toISOString(),
+    // The version the run was queued with: the package's lineage names it even where the runner
+    // upgrades old params (a kind's migration) and so would hash the graph differently.
+    graphHash: row.graphHash,
     graph: graph!.doc,
     datasets,
     options: row.options,

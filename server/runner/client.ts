@@ -35,6 +35,8 @@ export interface ClaimedRun {
   attempt: number;
   attemptToken: string;
   leaseExpiresAt: string;
+  /** the stored graph version the run was queued with (absent from servers before it was sent) */
+  graphHash?: string;
   graph: unknown;
   datasets: Record<string, ClaimedDataset>;
   options: { backend?: string; [k: string]: unknown };

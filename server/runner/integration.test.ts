@@ -148,6 +148,8 @@ async function integration(label: string, databaseUrl?: string) {
   const v = validatePackage(files);
   expect(v.ok).toBe(true);
   if (v.ok) expect(v.manifest.lineage.backend).toBe('cpu');
+  // …naming the graph version the run was queued with.
+  if (v.ok) expect(v.manifest.lineage.graphHash).toBe(runs[0]!.graphHash);
   // SIGTERM on idle runners: a clean exit.
   for (const p of c.runners) expect((await p.stop()).code).toBe(0);
   expect((await c.server.proc.stop()).code).toBe(0);

@@ -140,7 +140,7 @@ export async function executeRun(run: ClaimedRun, ctx: RunJobContext, drain: Abo
         name: result.graph.name || `run-${short}`,
         ...(evaluation ? { evaluation } : {}),
         lineage: {
-          graphHash: graphHash(result.graph),
+          graphHash: run.graphHash ?? graphHash(result.graph),
           datasetHashes: trained.frame.datasetHashes,
           backend: ctx.backend.name,
           device: ctx.backend.adapter,
