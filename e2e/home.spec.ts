@@ -45,3 +45,45 @@ test('the static files in public/ are served and the page links the favicon', as
   expect(robots.status()).toBe(200);
   expect(await robots.text()).toMatch(/^User-agent: \*\nDisallow: \/$/m);
 });
+
+test('a DNS-rebinding page cannot reach the control plane, and another origin cannot read it', async ({ page, request, baseURL, playwright }) => {
+  const port = new URL(baseURL!).port;
+  // DNS rebinding: a name the attacker controls resolves to 127.0.0.1, so the attacker's page
+  // and Kiln share an origin. Chromium's resolver rules play the attacker's DNS.
+  const browser = await playwright.chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--no-first-run', '--host-resolver-rules=MAP rebound.test 127.0.0.1'],
+  });
+  try {
+    const rebound = await browser.newPage();
+    const first = await rebound.goto(`http://rebound.test:${port}/`);
+    expect(first!.status()).toBe(403);
+    expect(await first!.text()).toContain('HOST_NOT_ALLOWED');
+    // Same-origin from that page's point of view: still refused, nothing created.
+    const write = await rebound.evaluate(async () => {
+      const r = await fetch('/api/trpc/projects.create', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'made-by-rebinding' }) });
+      return r.status;
+    });
+    expect(write).toBe(403);
+  } finally {
+    await browser.close();
+  }
+
+  // Another origin (a second local port): CORS keeps answers from it, and writes are refused.
+  const { createServer } = await import('node:http');
+  const evil = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>elsewhere</title>');
+  });
+  await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
+  try {
+    await page.goto(`http://localhost:${(evil.address() as { port: number }).port}/`);
+    const read = await page.evaluate(async (kiln) => fetch(`${kiln}/api/trpc/projects.list`).then((r) => `read ${r.status}`, (e: Error) => `blocked: ${e.name}`), baseURL!);
+    expect(read).toBe('blocked: TypeError');
+  } finally {
+    await new Promise<void>((r) => evil.close(() => r()));
+  }
+  const projects = await request.get('/api/trpc/projects.list');
+  expect(projects.status()).toBe(200);
+  expect(await projects.text()).not.toContain('made-by-rebinding');
+});

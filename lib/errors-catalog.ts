@@ -49,6 +49,8 @@ export const ERROR_CATALOG = {
   TIMEOUT: { status: 503, message: 'request timed out after {ms} ms' },
   UNAVAILABLE: { status: 503, message: '{what} is not available yet' },
   INTERNAL: { status: 500, message: 'internal server error' },
+  HOST_NOT_ALLOWED: { status: 403, message: 'Host "{host}" is not one this server answers to', field: 'header' },
+  CROSS_ORIGIN: { status: 403, message: '{method} from origin {origin} is refused', field: 'header' },
 
   // ── Runner protocol and queue ──────────────────────────────────────────────────────────
   LEASE_LOST: { status: 409, message: 'run {runId}: this attempt no longer holds the run (lease expired or the run was finished by another attempt)' },

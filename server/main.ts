@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRunnerToken, listRunners, revokeRunner } from './jobs/runners';
 import { nodeHandler } from './http/node-adapter';
+import { allowedHosts, refuseBrowserRequest, SECURITY_HEADERS } from './http/browser-guard';
 import { openApiRuntime } from './http/runtime';
 import { seedSampleProject } from './db/samples';
 import { SERVING_NODE_FLAGS } from './serving/node-flags';
@@ -156,7 +157,17 @@ async function main(): Promise<void> {
     uiListener = (req, res) => handle(req, res);
   }
 
+  const hosts = allowedHosts(flags.host, config.allowedHosts);
   const server = createServer((req, res) => {
+    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+    // Before anything reads the request: a foreign Host (DNS rebinding) or a cross-origin write is refused here.
+    const refused = refuseBrowserRequest(req.method, req.headers, hosts);
+    if (refused) {
+      req.resume();
+      res.writeHead(refused.status, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' });
+      res.end(JSON.stringify({ error: refused.message, code: refused.code }));
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0]!;
     if (path === '/api' || path.startsWith('/api/') || !uiListener) {
       void apiListener(req, res);

@@ -8,6 +8,7 @@ import { ConfigError, ENV_VARS, loadConfig, parseSetting, type EnvName } from '.
 const BAD: Record<EnvName, string | null> = {
   PORT: '70000',
   HOST: 'my host',
+  KILN_ALLOWED_HOSTS: 'kiln.example.com, bad host',
   KILN_DATA_DIR: null,
   DATABASE_URL: 'mysql://kiln:hunter2@db/kiln',
   KILN_NEXT_DIST_DIR: null,

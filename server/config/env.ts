@@ -70,6 +70,15 @@ const text = { type: z.string(), expected: 'text' };
 const path = { type: z.string(), expected: 'a path' };
 const token = { type: z.string().regex(/^\S+$/), expected: 'a token without blanks' };
 const host = { type: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/), expected: 'a host name or IP address' };
+const HOST_RE = /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/;
+/** `*`, or host names / IP addresses separated by commas (`KILN_ALLOWED_HOSTS`). */
+const hostList = {
+  type: z
+    .string()
+    .transform((s) => s.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .refine((hs) => hs.length > 0 && (hs.join() === '*' || hs.every((h) => HOST_RE.test(h)))),
+  expected: 'host names or IP addresses separated by commas, or *',
+};
 const region = { type: z.string().regex(/^[a-z0-9-]+$/), expected: 'a region name such as eu-west-1' };
 // S3's bucket naming rules (MinIO and R2 follow them too).
 const bucket = { type: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), expected: 'a bucket name (3 to 63 lowercase letters, digits, dots and hyphens)' };
@@ -101,6 +110,11 @@ export const ENV_VARS = {
   // The server (server/main.ts); its flags win over these.
   PORT: v(port, { default: '3000', group: 'server', meaning: 'server port (`--port`)' }),
   HOST: v(host, { default: '`127.0.0.1`', group: 'server', meaning: 'interface the server listens on (`--host`); loopback by default, because the API has no user authentication' }),
+  KILN_ALLOWED_HOSTS: v(hostList, {
+    default: 'the names and addresses the server listens on',
+    group: 'server',
+    meaning: 'the `Host` names the server answers (others get 403, so a DNS-rebinding page cannot reach it); `*` answers any',
+  }),
   KILN_DATA_DIR: v(path, { default: `\`${DEFAULT_DATA_DIR}\``, group: 'server', meaning: 'PGlite database (`db/`) and artifacts (`artifacts/`) (`--data-dir`)' }),
   DATABASE_URL: v(url(['postgres:', 'postgresql:'], 'a postgres:// or postgresql:// URL'), {
     default: '—',
@@ -212,6 +226,8 @@ export interface S3Settings {
 export interface KilnConfig {
   port: number;
   host: string;
+  /** `Host` names the server answers; undefined: those it listens on; `['*']`: any */
+  allowedHosts: readonly string[] | undefined;
   dataDir: string;
   databaseUrl: string | undefined;
   nextDistDir: string;
@@ -262,6 +278,7 @@ export function loadConfig(env: Env): KilnConfig {
   return deepFreeze({
     port: e.PORT ?? 3000,
     host: e.HOST ?? '127.0.0.1',
+    allowedHosts: e.KILN_ALLOWED_HOSTS,
     dataDir: e.KILN_DATA_DIR ?? DEFAULT_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     nextDistDir: e.KILN_NEXT_DIST_DIR ?? '.next',
