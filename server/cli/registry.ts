@@ -6,6 +6,7 @@
  */
 import { hostname, userInfo } from 'node:os';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { TRPC_MAX_BATCH } from '../http/trpc-limits';
 import { isErrorCode, KilnError, isKilnError } from '../../lib/errors';
 import { getConfig } from '../config';
 import type { AppRouter } from '../trpc/root';
@@ -38,7 +39,7 @@ export function defaultActor(): string {
 
 
 function client(server: string) {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${serverBase(server)}/api/trpc` })] });
+  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${serverBase(server)}/api/trpc`, maxItems: TRPC_MAX_BATCH })] });
 }
 
 /** tRPC errors and network failures as one line. */

@@ -10,6 +10,7 @@ import { basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { TRPC_MAX_BATCH } from '../http/trpc-limits';
 import { KilnError } from '../../lib/errors';
 import { formatDiagnostic, validateGraph } from '../../lib/graph/validate';
 import type { AppRouter } from '../trpc/root';
@@ -146,7 +147,7 @@ export async function submitCommand(file: string, o: SubmitOptions, io: IO): Pro
     datasets[name] = (await ensureDataset(base, o.project, path, progress)).id;
   }
 
-  const trpc = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${base}/api/trpc` })] });
+  const trpc = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${base}/api/trpc`, maxItems: TRPC_MAX_BATCH })] });
   let runId: string;
   try {
     const r = await trpc.runs.submit.mutate({ projectName: o.project, graph: doc as never, datasets, options: { backend: o.backend as 'auto' | 'webgpu' | 'wasm' | 'cpu' } });

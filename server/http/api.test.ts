@@ -22,6 +22,7 @@ import { createRunnerToken } from '../jobs/runners';
 import { nodeHandler } from './node-adapter';
 import { openApiRuntime, type ApiRuntime } from './runtime';
 import { loadConfig } from '../config';
+import { TRPC_MAX_BATCH } from './trpc-limits';
 
 const MAX_UPLOAD = 64 * 1024;
 
@@ -313,6 +314,19 @@ function apiSuite(name: string, open: () => Promise<{ url?: string; drop?: () =>
       const bigJson = await post(`/api/runner/runs/${runId}/events`, { attemptToken: run.attemptToken, events: [{ seq: 1, type: 'log', payload: 'x'.repeat(2 * 1024 * 1024) }] });
       expect(bigJson.status).toBe(413);
       expect((await post(`/api/runner/runs/${runId}/release`, { attemptToken: run.attemptToken, reason: 'test' })).status).toBe(200);
+    });
+
+    it('caps a batched tRPC request at TRPC_MAX_BATCH calls', async () => {
+      const batch = async (n: number) => {
+        const procs = Array.from({ length: n }, () => 'projects.list').join(',');
+        const input = Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), {}]));
+        return fetch(`${h.base}/api/trpc/${procs}?batch=1&input=${encodeURIComponent(JSON.stringify(input))}`);
+      };
+      const ok = await batch(TRPC_MAX_BATCH);
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as unknown[]).length).toBe(TRPC_MAX_BATCH);
+      const over = await batch(TRPC_MAX_BATCH + 1);
+      expect(over.status).toBe(400);
     });
 
     it('answers unknown endpoints and methods with one-line JSON errors', async () => {

@@ -2,6 +2,7 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { appRouter } from '../trpc/root';
 import { readLimited } from './body';
+import { TRPC_MAX_BATCH } from './trpc-limits';
 import type { ApiContext } from './context';
 
 /**
@@ -19,6 +20,7 @@ export async function handleTrpc(ctx: ApiContext, req: Request): Promise<Respons
     endpoint: '/api/trpc',
     req: request,
     router: appRouter,
+    maxBatchSize: TRPC_MAX_BATCH,
     createContext: () => ({ db: ctx.db, store: ctx.store, config: ctx.config }),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') (ctx.log ?? console.error)(`kiln api: trpc ${path ?? '?'}: ${error.cause?.stack ?? error.stack ?? error.message}`);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { TRPC_MAX_BATCH } from '../http/trpc-limits';
 import { dataChain, trainEdges } from '../../lib/graph/wiring';
 import type { AppRouter } from '../trpc/root';
 
@@ -92,8 +93,8 @@ export async function startServer(o: ServerOptions): Promise<StartedServer> {
 
 /** A tRPC client for the server, typed by the app router. */
 export function trpcClient(url: string) {
-  // maxItems: one HTTP request per 20 calls (a batch of 200 submits failed with an empty response).
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/api/trpc`, maxItems: 20 })] });
+  // One HTTP request per TRPC_MAX_BATCH calls: the server refuses larger batches.
+  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/api/trpc`, maxItems: TRPC_MAX_BATCH })] });
 }
 
 /** Mints a runner token through the API (as an operator would from the studio). */
