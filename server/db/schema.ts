@@ -97,6 +97,8 @@ export const runs = pgTable(
     leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true, mode: 'date' }),
     cancelRequested: boolean('cancel_requested').notNull().default(false),
     priority: integer('priority').notNull().default(0),
+    /** the user who submitted it (null: before accounts existed) */
+    submittedBy: text('submitted_by'),
     /** requested backend ('auto' | 'webgpu' | 'wasm' | 'cpu') and other submit options */
     options: jsonb('options').$type<{ backend?: string; source?: string }>().notNull().default({}),
     metrics: jsonb('metrics').$type<Record<string, number | null>>(),
@@ -154,6 +156,10 @@ export const runners = pgTable('runners', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   tokenHash: text('token_hash').notNull().unique(),
+  /** what the machine token may do: claim and run jobs, or read the serving config and packages */
+  purpose: text('purpose', { enum: ['runner', 'serving'] }).notNull().default('runner'),
+  /** the admin who minted it (null: the server's own local runner / serving) */
+  createdBy: text('created_by'),
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
   lastHeartbeatAt: timestamp('last_heartbeat_at', { withTimezone: true, mode: 'date' }),
   /** what the runner reported at register: backend, device, hostname, concurrency, version */
@@ -175,6 +181,8 @@ export type Runner = typeof runners.$inferSelect;
 export const registeredModels = pgTable('registered_models', {
   id: text('id').primaryKey(),
   name: text('name').notNull().unique(),
+  /** the project whose runs register its versions: its members' roles govern the model and its endpoints */
+  projectId: text('project_id').references(() => projects.id, { onDelete: 'set null' }),
   description: text('description').notNull().default(''),
   tags: jsonb('tags').$type<Record<string, string>>().notNull().default({}),
   createdAt: createdAt(),
@@ -208,6 +216,8 @@ export const modelVersions = pgTable(
     storageKey: text('storage_key').notNull(),
     sha256: text('sha256').notNull(),
     description: text('description').notNull().default(''),
+    /** who registered it */
+    createdBy: text('created_by'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('model_versions_number').on(t.modelId, t.version), index('model_versions_run').on(t.runId)],
@@ -260,6 +270,15 @@ export const endpoints = pgTable('endpoints', {
   target: jsonb('target').$type<{ alias: string } | { version: number }>().notNull(),
   /** optional split: [{ version, weight }]; empty = all traffic to the target */
   traffic: jsonb('traffic').$type<{ version: number; weight: number }[]>().notNull().default([]),
+  /**
+   * 'keys': every request needs one of the endpoint's live API keys (no live key = closed);
+   * 'public': no key needed. Only a MANAGE user's explicit choice makes an endpoint public.
+   */
+  access: text('access', { enum: ['public', 'keys'] }).notNull().default('public'),
+  /** browser origins allowed to call it (CORS); empty: none but the studio's own */
+  corsOrigins: jsonb('cors_origins').$type<string[]>().notNull().default([]),
+  /** who bound it last */
+  boundBy: text('bound_by'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
@@ -273,6 +292,7 @@ export const endpointKeys = pgTable('endpoint_keys', {
   keyHash: text('key_hash').notNull().unique(),
   prefix: text('prefix').notNull(),
   name: text('name').notNull().default(''),
+  createdBy: text('created_by'),
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
   createdAt: createdAt(),
 });
@@ -296,6 +316,10 @@ export const notebooks = pgTable(
     version: integer('version').notNull(),
     hash: text('hash').notNull(),
     doc: jsonb('doc').notNull(),
+    /** the user who saved this version (null: before accounts existed) */
+    savedBy: text('saved_by'),
+    /** saved by an import (.ipynb / .ts): untrusted even for the user who imported it */
+    imported: boolean('imported').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.version] })],
@@ -316,3 +340,183 @@ export const customNodeKinds = pgTable(
   },
   (t) => [primaryKey({ columns: [t.projectId, t.name] })],
 );
+
+// ── Accounts, roles and tokens (issue 11) ───────────────────────────────────────────────────
+// users/sessions/accounts/verifications are better-auth's tables (server/auth), in its field names.
+
+const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+export const users = pgTable('users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  email: text('email').notNull().unique(),
+  emailVerified: boolean('email_verified').notNull().default(false),
+  image: text('image'),
+  /** organisation role: the owner (first user) and admins manage everything; members get project roles */
+  role: text('role', { enum: ['owner', 'admin', 'member'] }).notNull().default('member'),
+  /** a deactivated user cannot sign in and their sessions and tokens stop working */
+  deactivatedAt: timestamp('deactivated_at', { withTimezone: true, mode: 'date' }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    token: text('token').notNull().unique(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    ipAddress: text('ip_address'),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('sessions_user').on(t.userId)],
+);
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    accountId: text('account_id').notNull(),
+    providerId: text('provider_id').notNull(),
+    accessToken: text('access_token'),
+    refreshToken: text('refresh_token'),
+    idToken: text('id_token'),
+    accessTokenExpiresAt: timestamp('access_token_expires_at', { withTimezone: true, mode: 'date' }),
+    refreshTokenExpiresAt: timestamp('refresh_token_expires_at', { withTimezone: true, mode: 'date' }),
+    scope: text('scope'),
+    /** better-auth's password hash (credential accounts only) */
+    password: text('password'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('accounts_user').on(t.userId)],
+);
+
+export const verifications = pgTable('verifications', {
+  id: text('id').primaryKey(),
+  identifier: text('identifier').notNull(),
+  value: text('value').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const projectRole = pgEnum('project_role', ['READ', 'EDIT', 'MANAGE']);
+
+/** A user's role in a project (MLflow's vocabulary). Org admins need no row. */
+export const projectMembers = pgTable(
+  'project_members',
+  {
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: projectRole('role').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index('project_members_user').on(t.userId)],
+);
+
+/** Personal access tokens (only the SHA-256 is stored): what the CLI and CI use. */
+export const personalTokens = pgTable(
+  'personal_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull().unique(),
+    prefix: text('prefix').notNull(),
+    /** the most the token may do, whatever the user's roles allow */
+    scope: projectRole('scope').notNull(),
+    /** set: the token works in this project only */
+    projectId: text('project_id').references(() => projects.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('personal_tokens_user').on(t.userId)],
+);
+
+/** One-time sign-in links: the owner's first start, and invitations (only the SHA-256 is stored). */
+export const signInLinks = pgTable('sign_in_links', {
+  id: text('id').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  tokenHash: text('token_hash').notNull().unique(),
+  purpose: text('purpose', { enum: ['first-start', 'invite'] }).notNull(),
+  createdBy: text('created_by'),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+  createdAt: createdAt(),
+});
+
+/** Read-only share links for a run, a model version or a notebook: signed, expiring, revocable. */
+export const shareLinks = pgTable(
+  'share_links',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['run', 'model-version', 'notebook'] }).notNull(),
+    /** run id, model version id, or notebook version ("<projectId>:<version>") */
+    resourceId: text('resource_id').notNull(),
+    createdBy: text('created_by').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('share_links_resource').on(t.kind, t.resourceId)],
+);
+
+/** Notebook contents a user chose to trust ("Trust and run"), as Jupyter signs trusted notebooks. */
+export const notebookTrust = pgTable(
+  'notebook_trust',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    projectId: text('project_id').notNull(),
+    hash: text('hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.projectId, t.hash] })],
+);
+
+/** Server-wide settings kept in the database (the auth secret when none is configured, …). */
+export const serverSettings = pgTable('server_settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * Serving processes and the serving-config revision each has applied: a key revocation waits
+ * until every live replica has applied it, so the next request is refused.
+ */
+export const servingReplicas = pgTable('serving_replicas', {
+  id: text('id').primaryKey(),
+  runnerId: text('runner_id'),
+  appliedRevision: integer('applied_revision').notNull().default(0),
+  lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  createdAt: createdAt(),
+});
+
+export type User = typeof users.$inferSelect;
+export type ProjectMember = typeof projectMembers.$inferSelect;
+export type PersonalToken = typeof personalTokens.$inferSelect;
+export type ShareLink = typeof shareLinks.$inferSelect;

@@ -65,6 +65,8 @@ export function listRunners(db: Db): Promise<Omit<Runner, 'tokenHash'>[]> {
     .select({
       id: runners.id,
       name: runners.name,
+      purpose: runners.purpose,
+      createdBy: runners.createdBy,
       revokedAt: runners.revokedAt,
       lastHeartbeatAt: runners.lastHeartbeatAt,
       info: runners.info,
