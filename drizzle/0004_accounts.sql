@@ -103,6 +103,7 @@ CREATE TABLE "users" (
 	"image" text,
 	"role" text DEFAULT 'member' NOT NULL,
 	"deactivated_at" timestamp with time zone,
+	"groups" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "users_email_unique" UNIQUE("email")

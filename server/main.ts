@@ -23,7 +23,10 @@ import { parseArgs } from 'node:util';
 import { createRunnerToken, listRunners, revokeRunner } from './jobs/runners';
 import { nodeHandler } from './http/node-adapter';
 import { allowedHosts, refuseBrowserRequest, SECURITY_HEADERS } from './http/browser-guard';
-import { openApiRuntime } from './http/runtime';
+import { openApiRuntime, type ApiRuntime } from './http/runtime';
+import { bootstrapOwner } from './auth/bootstrap';
+import { signInUrl } from './auth/links';
+import type { KilnAuth } from './auth/auth';
 import { seedSampleProject } from './db/samples';
 import { SERVING_NODE_FLAGS } from './serving/node-flags';
 import { childEnv, DEFAULT_SERVING_URL, getConfig, parseSetting, type KilnConfig } from './config';
@@ -132,6 +135,30 @@ function superviseLocalChild(what: 'runner' | 'serving', args: string[], tokenEn
   };
 }
 
+/** Paths any visitor may load: the sign-in page, share links, Next's assets and public files. */
+const OPEN_PAGES = /^\/(login|share\/[^/]+|_next\/.*|favicon\.ico|tfjs\/.*|notebook\/.*|monaco\/.*|robots\.txt)$/;
+
+/** Where a request for a studio page goes instead (the sign-in page), or null to serve it. */
+async function pageGate(auth: KilnAuth, req: IncomingMessage): Promise<string | null> {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (OPEN_PAGES.test(path) || /\.[a-z0-9]{2,5}$/i.test(path)) return null;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return null;
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+  const session = /(^|;\s*)(__Secure-)?kiln\.session_token=/.test(req.headers.cookie ?? '') ? await auth.api.getSession({ headers }).catch(() => null) : null;
+  return session ? null : `/login?next=${encodeURIComponent(req.url ?? '/')}`;
+}
+
+/** First start: the owner account, and how they get in (a one-time link, or KILN_BOOTSTRAP_TOKEN). */
+async function firstStart(runtime: ApiRuntime, settings: KilnConfig['auth'], base: string, log: (m: string) => void): Promise<void> {
+  const r = await bootstrapOwner(runtime.db.db, { bootstrapToken: settings.bootstrapToken });
+  if (r.kind === 'token') log('kiln server: created the owner account (owner@kiln.local); KILN_BOOTSTRAP_TOKEN is its personal access token');
+  if (r.kind === 'link') {
+    log(`kiln server: ${r.created ? 'created the owner account' : 'the owner has not signed in yet'}; open this link once to sign in and set a password:`);
+    process.stdout.write(`    ${signInUrl(base, r.token)}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   const config = settings();
   const flags = parseFlags(process.argv.slice(2), config);
@@ -173,7 +200,18 @@ async function main(): Promise<void> {
       void apiListener(req, res);
       return;
     }
-    uiListener(req, res).catch((e: unknown) => {
+    const ui = uiListener;
+    // Studio pages need a signed-in user; the sign-in page, share links and static assets do not.
+    pageGate(runtime.auth.auth, req)
+      .then((redirect) => {
+        if (redirect) {
+          res.writeHead(302, { location: redirect, 'cache-control': 'no-store' });
+          res.end();
+          return;
+        }
+        return ui(req, res);
+      })
+      .catch((e: unknown) => {
       log(`kiln server: ui: ${(e as Error).stack ?? String(e)}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal server error');
@@ -200,7 +238,7 @@ async function main(): Promise<void> {
     const { token } = await createRunnerToken(db, LOCAL_RUNNER_NAME);
     runner = superviseLocalChild('runner', ['runner', '--server', url], 'KILN_RUNNER_TOKEN', token, log);
     // The serving data plane beside it (docs/serving.md), with its own machine token of the same kind.
-    const servingToken = (await createRunnerToken(db, LOCAL_SERVING_NAME)).token;
+    const servingToken = (await createRunnerToken(db, LOCAL_SERVING_NAME, 'serving')).token;
     // Started with the serving V8 flags directly, so `kiln serving` need not re-exec itself.
     serving = superviseLocalChild('serving', ['serving', '--server', url, '--port', String(flags.servingPort)], 'KILN_SERVING_TOKEN', servingToken, log, SERVING_NODE_FLAGS);
   }
@@ -209,6 +247,7 @@ async function main(): Promise<void> {
   const relDir = relative(process.cwd(), dbDir);
   const dbDesc = runtime.db.kind === 'pglite' ? `pglite ${relDir && !relDir.startsWith('..') ? relDir : dbDir}` : 'postgres';
   process.stdout.write(`kiln server listening on ${url} (db: ${dbDesc})\n`);
+  await firstStart(runtime, config.auth, config.auth.publicUrl ?? url, log);
 
   let shuttingDown = false;
   const shutdown = async (signal: string) => {

@@ -14,6 +14,7 @@ import { predictCommand } from './predict';
 import type { RunnerCommandOptions } from './runner';
 import type { SubmitOptions } from './submit';
 import type { ServeOptions, ServingCommandOptions } from './serve';
+import type { LoginOptions } from './login';
 import type { AliasSetOptions, EndpointBindOptions, EndpointKeyOptions, RegisterOptions } from './registry';
 import { readJsonFile } from './io';
 import { getConfig, type KilnConfig } from '../config';
@@ -204,6 +205,38 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
     const { aliasSetCommand } = await import('./registry');
     code = await aliasSetCommand(model, a, version, o, io);
   });
+  // Accounts (server/cli/login.ts): the token every server command sends.
+  program
+    .command('login')
+    .description('store a personal access token for a server (checked first); later commands send it')
+    .requiredOption('--server <url>', 'Kiln server URL, e.g. http://127.0.0.1:3000')
+    .option('--token <token>', 'a personal access token made in the studio (Account → Tokens)')
+    .option('--email <email>', 'sign in with email and password instead (read from stdin with --password-stdin)')
+    .option('--password-stdin', 'read the password from stdin')
+    .option('--scope <scope>', 'scope of the token made from a password: READ, EDIT or MANAGE (default MANAGE)')
+    .option('--json', 'print one JSON object')
+    .action(async (o: LoginOptions) => {
+      const { loginCommand } = await import('./login');
+      code = await loginCommand(o, io);
+    });
+  program
+    .command('logout')
+    .description("forget the stored token for a server")
+    .requiredOption('--server <url>', 'Kiln server URL')
+    .action(async (o: { server: string }) => {
+      const { logoutCommand } = await import('./login');
+      code = await logoutCommand(o, io);
+    });
+  program
+    .command('whoami')
+    .description('show who the token for a server (KILN_TOKEN or the stored one) belongs to')
+    .requiredOption('--server <url>', 'Kiln server URL')
+    .option('--json', 'print one JSON object')
+    .action(async (o: { server: string; json?: boolean }) => {
+      const { whoamiCommand } = await import('./login');
+      code = await whoamiCommand(o, io);
+    });
+
   const endpoint = program.command('endpoint').description('bind endpoints and make their API keys');
   server(
     endpoint

@@ -9,6 +9,7 @@ import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { TRPC_MAX_BATCH } from '../http/trpc-limits';
 import { isErrorCode, KilnError, isKilnError } from '../../lib/errors';
 import { getConfig } from '../config';
+import { authHeaders } from './credentials';
 import type { AppRouter } from '../trpc/root';
 import { serverBase } from './io';
 
@@ -39,7 +40,7 @@ export function defaultActor(): string {
 
 
 function client(server: string) {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${serverBase(server)}/api/trpc`, maxItems: TRPC_MAX_BATCH })] });
+  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${serverBase(server)}/api/trpc`, maxItems: TRPC_MAX_BATCH, headers: () => authHeaders(server) })] });
 }
 
 /** tRPC errors and network failures as one line. */

@@ -3,6 +3,7 @@
  * once (content-addressed: a file the server already holds is not sent again), queues a run and,
  * with `--wait`, follows it to the end. The exit code tells a pipeline whether the model shipped.
  */
+import { authHeaders } from './credentials';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -51,7 +52,7 @@ export async function hashFile(path: string): Promise<{ sha256: string; bytes: n
 /** fetch that turns "fetch failed" into one line naming the server. */
 async function call(url: string, init: RequestInit & { duplex?: 'half' }): Promise<Response> {
   try {
-    return await fetch(url, init);
+    return await fetch(url, { ...init, headers: { ...authHeaders(url), ...(init.headers as Record<string, string> | undefined) } });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw new KilnError('SERVER_UNREACHABLE', `cannot reach ${new URL(url).origin} (${cause?.code ?? cause?.message ?? (e as Error).message})`);
@@ -147,7 +148,7 @@ export async function submitCommand(file: string, o: SubmitOptions, io: IO): Pro
     datasets[name] = (await ensureDataset(base, o.project, path, progress)).id;
   }
 
-  const trpc = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${base}/api/trpc`, maxItems: TRPC_MAX_BATCH })] });
+  const trpc = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${base}/api/trpc`, maxItems: TRPC_MAX_BATCH, headers: () => authHeaders(base) })] });
   let runId: string;
   try {
     const r = await trpc.runs.submit.mutate({ projectName: o.project, graph: doc as never, datasets, options: { backend: o.backend as 'auto' | 'webgpu' | 'wasm' | 'cpu' } });

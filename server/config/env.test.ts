@@ -10,6 +10,16 @@ const BAD: Record<EnvName, string | null> = {
   HOST: 'my host',
   KILN_ALLOWED_HOSTS: 'kiln.example.com, bad host',
   KILN_DATA_DIR: null,
+  KILN_PUBLIC_URL: 'kiln.example.com',
+  KILN_AUTH_SECRET: 'short',
+  KILN_BOOTSTRAP_TOKEN: 'two words here are bad',
+  KILN_PROJECT_CREATORS: 'everyone',
+  KILN_OIDC_ISSUER: 'idp.example.com',
+  KILN_OIDC_CLIENT_ID: null,
+  KILN_OIDC_CLIENT_SECRET: 'has blanks in it',
+  KILN_OIDC_GROUPS_CLAIM: null,
+  KILN_OIDC_ROLE_MAP: 'admins=superuser',
+  KILN_TOKEN: 'kiln_pat_ x',
   DATABASE_URL: 'mysql://kiln:hunter2@db/kiln',
   KILN_NEXT_DIST_DIR: null,
   KILN_LEASE_SECONDS: 'abc',
@@ -43,6 +53,7 @@ const BAD: Record<EnvName, string | null> = {
   VK_ICD_FILENAMES: null,
   VK_DRIVER_FILES: null,
   PATH: null,
+  XDG_CONFIG_HOME: null,
   USER: null,
   USERNAME: null,
   NODE_OPTIONS: null,
@@ -73,8 +84,19 @@ describe('the environment schema', () => {
     expect(e.message).toBe(`${name}${shown}: expected ${spec.expected}`);
   });
 
+  // OIDC settings come as a set (tested below); alone, a client id is refused for the missing rest.
+  const OIDC = { KILN_OIDC_ISSUER: 'https://idp.example.com', KILN_OIDC_CLIENT_ID: 'kiln', KILN_OIDC_CLIENT_SECRET: 's3cret' };
   it.each(Object.entries(BAD).filter(([, bad]) => bad === null).map(([name]) => name))('takes any text for %s', (name) => {
-    expect(() => loadConfig({ [name]: '/some where/odd: value' })).not.toThrow();
+    expect(() => loadConfig({ ...(name.startsWith('KILN_OIDC_') ? OIDC : {}), [name]: '/some where/odd: value' })).not.toThrow();
+  });
+
+  it('turns OIDC on with issuer, client id and secret together, and refuses a partial set naming what is missing', () => {
+    expect(loadConfig({}).auth.oidc).toBeNull();
+    const on = loadConfig({ ...OIDC, KILN_OIDC_CLIENT_ID: 'kiln', KILN_OIDC_ROLE_MAP: 'ml-admins=admin, forecasting=demand:EDIT' }).auth.oidc;
+    expect(on).toEqual({ issuer: 'https://idp.example.com', clientId: 'kiln', clientSecret: 's3cret', groupsClaim: 'groups', roleMap: ['ml-admins=admin', 'forecasting=demand:EDIT'] });
+    const e = refusalOf({ KILN_OIDC_CLIENT_ID: 'kiln' });
+    expect(e.message).toBe('KILN_OIDC_ISSUER, KILN_OIDC_CLIENT_SECRET: required when KILN_OIDC_CLIENT_ID is set (OIDC single sign-on)');
+    expect(e.variable).toBe('KILN_OIDC_ISSUER');
   });
 
   it('never echoes a secret', () => {

@@ -14,7 +14,7 @@ import { KilnError } from '../../lib/errors';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where a variable's row goes in README's table. */
-export type EnvGroup = 'server' | 'queue' | 'storage' | 'runner' | 'serving' | 'device' | 'system';
+export type EnvGroup = 'server' | 'auth' | 'queue' | 'storage' | 'runner' | 'serving' | 'device' | 'system';
 
 export interface EnvVar<T extends z.ZodType = z.ZodType> {
   /** parses a non-empty value */
@@ -109,7 +109,7 @@ export const NODE_BACKENDS = ['webgpu', 'wasm', 'cpu', 'auto'] as const;
 export const ENV_VARS = {
   // The server (server/main.ts); its flags win over these.
   PORT: v(port, { default: '3000', group: 'server', meaning: 'server port (`--port`)' }),
-  HOST: v(host, { default: '`127.0.0.1`', group: 'server', meaning: 'interface the server listens on (`--host`); loopback by default, because the API has no user authentication' }),
+  HOST: v(host, { default: '`127.0.0.1`', group: 'server', meaning: 'interface the server listens on (`--host`)' }),
   KILN_ALLOWED_HOSTS: v(hostList, {
     default: 'the names and addresses the server listens on',
     group: 'server',
@@ -123,6 +123,40 @@ export const ENV_VARS = {
     secret: true,
   }),
   KILN_NEXT_DIST_DIR: v(path, { default: '`.next`', group: 'server', meaning: "Next's build folder (a second build in the same checkout can use its own)" }),
+  // Accounts, sign-in and tokens (server/auth).
+  KILN_PUBLIC_URL: v(httpUrl, {
+    default: 'the URL of each request',
+    group: 'auth',
+    meaning: 'where people reach the studio (behind a proxy: its https:// URL); sign-in links and OIDC callbacks use it, and `https://` makes session cookies `Secure`',
+  }),
+  KILN_AUTH_SECRET: v({ type: z.string().min(32), expected: 'at least 32 characters' }, {
+    default: '—',
+    group: 'auth',
+    meaning: 'signs session cookies and share links; unset, one is generated at the first start and kept in the database (set it to rotate it)',
+    secret: true,
+  }),
+  KILN_BOOTSTRAP_TOKEN: v({ type: z.string().regex(/^\S{16,256}$/), expected: 'a token of 16 to 256 characters without blanks' }, {
+    default: '—',
+    group: 'auth',
+    meaning: "on first start (no user yet): this secret becomes the owner's personal access token (scope MANAGE), for CI and scripts, instead of printing a sign-in link",
+    secret: true,
+  }),
+  KILN_PROJECT_CREATORS: v({ type: z.enum(['members', 'admins']), expected: 'members or admins' }, { default: '`members`', group: 'auth', meaning: 'who may create projects (the creator gets MANAGE on it)' }),
+  KILN_OIDC_ISSUER: v(httpUrl, { default: '—', group: 'auth', meaning: 'OpenID Connect issuer for single sign-on (its `/.well-known/openid-configuration` is read); set with the client id and secret' }),
+  KILN_OIDC_CLIENT_ID: v(text, { default: '—', group: 'auth', meaning: 'OIDC client id registered for Kiln (redirect URI: `<public URL>/api/auth/oauth2/callback/oidc`)' }),
+  KILN_OIDC_CLIENT_SECRET: v(token, { default: '—', group: 'auth', meaning: 'OIDC client secret', secret: true }),
+  KILN_OIDC_GROUPS_CLAIM: v(text, { default: '`groups`', group: 'auth', meaning: "the ID-token / userinfo claim that lists the user's groups" }),
+  KILN_OIDC_ROLE_MAP: v(
+    {
+      type: z
+        .string()
+        .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+        .refine((xs) => xs.length > 0 && xs.every((x) => /^[^=\s]+=(admin|member|[A-Za-z0-9_.-]+:(READ|EDIT|MANAGE))$/.test(x))),
+      expected: 'group=admin, group=member or group=project:READ|EDIT|MANAGE, separated by commas',
+    },
+    { default: '—', group: 'auth', meaning: 'group → role mapping applied at every OIDC sign-in (e.g. `ml-admins=admin,forecasting=demand:EDIT`); users in no mapped group are members without projects' },
+  ),
+  KILN_TOKEN: v(token, { default: 'the token `kiln login` stored', group: 'auth', meaning: 'personal access token the `kiln` CLI sends to the server', secret: true }),
   // Queue and HTTP API limits (server/http/config.ts).
   KILN_LEASE_SECONDS: v(number({ min: 1, unit: 'seconds' }), { default: '30', group: 'queue', meaning: 'lease a runner holds on a claimed run; a run whose runner stops renewing it goes back to the queue' }),
   KILN_HEARTBEAT_SECONDS: v(number({ min: 1, unit: 'seconds' }), { default: '`KILN_LEASE_SECONDS` / 3', group: 'queue', meaning: 'how often runners renew their lease' }),
@@ -164,6 +198,7 @@ export const ENV_VARS = {
   VK_DRIVER_FILES: v({ ...path, expected: 'a list of paths' }, { default: '—', group: 'device', meaning: "the Vulkan loader's newer name for `VK_ICD_FILENAMES`" }),
   // The platform's own variables: read, not Kiln's to document.
   PATH: v(text, { default: '`/usr/bin:/bin`', group: 'system', meaning: 'where the sandbox looks for `unshare` and `prlimit`' }),
+  XDG_CONFIG_HOME: v(path, { default: '`<home>/.config`', group: 'system', meaning: 'where `kiln login` keeps tokens (`kiln/credentials.json`)' }),
   USER: v(text, { default: '`USERNAME`', group: 'system', meaning: 'the CLI\'s default `--actor` when the OS has no user entry' }),
   USERNAME: v(text, { default: '—', group: 'system', meaning: 'the CLI\'s default `--actor` when the OS has no user entry (Windows)' }),
   NODE_OPTIONS: v(text, { default: '—', group: 'system', meaning: 'Node flags; `kiln serve` does not re-run itself when they hold the serving V8 flags' }),
@@ -231,6 +266,15 @@ export interface KilnConfig {
   dataDir: string;
   databaseUrl: string | undefined;
   nextDistDir: string;
+  auth: {
+    publicUrl: string | undefined;
+    secret: string | undefined;
+    bootstrapToken: string | undefined;
+    projectCreators: 'members' | 'admins';
+    oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string; roleMap: readonly string[] } | null;
+    /** the CLI's token from the environment */
+    cliToken: string | undefined;
+  };
   /** limits and timings of the HTTP API and the queue */
   api: {
     leaseSeconds: number;
@@ -257,12 +301,21 @@ export interface KilnConfig {
   };
   /** `VK_ICD_FILENAMES`, else `VK_DRIVER_FILES`: the Vulkan drivers Dawn will load */
   vulkanIcdFiles: string | undefined;
-  system: { path: string; user: string | undefined; nodeOptions: string };
+  system: { path: string; user: string | undefined; nodeOptions: string; xdgConfigHome: string | undefined };
 }
 
 function deepFreeze<T>(o: T): T {
   for (const x of Object.values(o as object)) if (x && typeof x === 'object') deepFreeze(x);
   return Object.freeze(o);
+}
+
+/** OIDC is on when issuer, client id and secret are all set; some but not all is a mistake. */
+function oidcSettings(e: Parsed): KilnConfig['auth']['oidc'] {
+  const parts = { KILN_OIDC_ISSUER: e.KILN_OIDC_ISSUER, KILN_OIDC_CLIENT_ID: e.KILN_OIDC_CLIENT_ID, KILN_OIDC_CLIENT_SECRET: e.KILN_OIDC_CLIENT_SECRET };
+  const missing = Object.entries(parts).filter(([, x]) => !x).map(([k]) => k);
+  if (missing.length === 3) return null;
+  if (missing.length) throw new ConfigError(missing[0]!, `${missing.join(', ')}: required when ${Object.keys(parts).filter((k) => !missing.includes(k)).join(', ')} is set (OIDC single sign-on)`);
+  return { issuer: e.KILN_OIDC_ISSUER!.replace(/\/+$/, ''), clientId: e.KILN_OIDC_CLIENT_ID!, clientSecret: e.KILN_OIDC_CLIENT_SECRET!, groupsClaim: e.KILN_OIDC_GROUPS_CLAIM ?? 'groups', roleMap: e.KILN_OIDC_ROLE_MAP ?? [] };
 }
 
 /** Parses `env` once into the typed, frozen configuration; throws one {@link ConfigError} line. */
@@ -282,6 +335,14 @@ export function loadConfig(env: Env): KilnConfig {
     dataDir: e.KILN_DATA_DIR ?? DEFAULT_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     nextDistDir: e.KILN_NEXT_DIST_DIR ?? '.next',
+    auth: {
+      publicUrl: e.KILN_PUBLIC_URL?.replace(/\/+$/, ''),
+      secret: e.KILN_AUTH_SECRET,
+      bootstrapToken: e.KILN_BOOTSTRAP_TOKEN,
+      projectCreators: e.KILN_PROJECT_CREATORS ?? 'members',
+      oidc: oidcSettings(e),
+      cliToken: e.KILN_TOKEN,
+    },
     api: {
       leaseSeconds,
       heartbeatSeconds: e.KILN_HEARTBEAT_SECONDS ?? Math.max(1, Math.floor(leaseSeconds / 3)),
@@ -316,6 +377,6 @@ export function loadConfig(env: Env): KilnConfig {
       noReexec: e.KILN_SERVE_NO_REEXEC ?? false,
     },
     vulkanIcdFiles: e.VK_ICD_FILENAMES ?? e.VK_DRIVER_FILES,
-    system: { path: e.PATH ?? '/usr/bin:/bin', user: e.USER ?? e.USERNAME, nodeOptions: e.NODE_OPTIONS ?? '' },
+    system: { path: e.PATH ?? '/usr/bin:/bin', user: e.USER ?? e.USERNAME, nodeOptions: e.NODE_OPTIONS ?? '', xdgConfigHome: e.XDG_CONFIG_HOME },
   });
 }

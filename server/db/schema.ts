@@ -356,6 +356,8 @@ export const users = pgTable('users', {
   role: text('role', { enum: ['owner', 'admin', 'member'] }).notNull().default('member'),
   /** a deactivated user cannot sign in and their sessions and tokens stop working */
   deactivatedAt: timestamp('deactivated_at', { withTimezone: true, mode: 'date' }),
+  /** the identity provider's groups at the last OIDC sign-in (mapped to roles by KILN_OIDC_ROLE_MAP) */
+  groups: jsonb('groups').$type<string[]>().notNull().default([]),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -5,7 +5,7 @@
  */
 import { getArtifact, getRun, recordArtifact } from '../jobs/queue';
 import { readLimited, checkDeclaredLength } from './body';
-import type { ApiContext } from './context';
+import type { RouteContext } from './context';
 import { formatErrorMessage } from '../../lib/errors';
 import { errorJson, json } from './errors';
 import { readPackageZip } from '../../lib/package/zip';
@@ -21,8 +21,8 @@ function lost(runId: string): Response {
 }
 
 /** `PUT /api/runner/runs/:id/artifacts/model?attemptToken=…` with the zipped package as the body. */
-export async function uploadModelHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
-  await requireRunner(ctx, req);
+export async function uploadModelHandler(ctx: RouteContext, req: Request, runId: string): Promise<Response> {
+  requireRunner(ctx);
   const token = new URL(req.url).searchParams.get('attemptToken') ?? '';
   if (!/^[0-9a-f]{64}$/.test(token)) return errorJson('BAD_REQUEST', 'query parameter "attemptToken": must be the attempt token of the claim (64 hex digits)');
   checkDeclaredLength(req, ctx.config.maxArtifactBytes, 'model package');
@@ -47,7 +47,7 @@ export async function uploadModelHandler(ctx: ApiContext, req: Request, runId: s
 }
 
 /** `GET /api/runs/:id/artifacts/model`: the run's model package zip. */
-export async function downloadModelHandler(ctx: ApiContext, runId: string): Promise<Response> {
+export async function downloadModelHandler(ctx: RouteContext, runId: string): Promise<Response> {
   const a = await getArtifact(ctx.db, runId, 'model');
   if (!a) return errorJson('NOT_FOUND', `run ${runId} has no model package`);
   const stream = await ctx.store.get(a.storageKey);

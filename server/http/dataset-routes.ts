@@ -11,14 +11,14 @@ import { inferSchema, parseTable } from '../../lib/data/infer';
 import { tableStats } from '../../lib/data/stats';
 import { KilnError } from '../../lib/errors';
 import { loadBuiltinDataset } from '../../lib/data/node';
-import { ensureProject, findDatasetByHash, insertDatasetVersion } from '../db/catalog';
+import { findDatasetByHash, insertDatasetVersion } from '../db/catalog';
 import { datasets, type Dataset } from '../db/schema';
 import { checkDeclaredLength, limitedBody } from './body';
 import { datasetFileResponse } from './dataset-file';
-import type { ApiContext } from './context';
+import type { ApiContext, RouteContext } from './context';
 import { errorJson, json } from './errors';
-import { findProjectByName } from './lookup';
-import { projectNameSchema } from '../trpc/projects';
+import { findProjectByName, projectNameSchema } from './lookup';
+import { createProjectFor } from '../auth/access';
 
 const datasetNameSchema = z
   .string()
@@ -46,7 +46,7 @@ async function findVersion(ctx: ApiContext, projectId: string, name: string, has
 }
 
 /** `PUT /api/datasets?project=P&name=N&format=csv|json` with the raw file as the body. */
-export async function uploadDatasetHandler(ctx: ApiContext, req: Request): Promise<Response> {
+export async function uploadDatasetHandler(ctx: RouteContext, req: Request): Promise<Response> {
   const url = new URL(req.url);
   // Refuse an oversized declared body before any other work, and before a byte of it is read.
   checkDeclaredLength(req, ctx.config.maxUploadBytes, 'dataset upload');
@@ -69,7 +69,7 @@ export async function uploadDatasetHandler(ctx: ApiContext, req: Request): Promi
     const table = parseTable({ name, text: new TextDecoder().decode(bytes), format });
     if (table.nRows === 0 || table.columns.length === 0) throw new KilnError('EMPTY_DATASET', `${name}: no rows to train on`);
     // Only a file that parses makes the project exist: a bad upload leaves nothing behind.
-    const project = known ?? (await ensureProject(ctx.db, projectName));
+    const project = known ?? (await createProjectFor(ctx.db, ctx.grant.user!, projectName));
     const row = await insertDatasetVersion(ctx.db, {
       projectId: project.id,
       name,
@@ -93,7 +93,7 @@ export async function uploadDatasetHandler(ctx: ApiContext, req: Request): Promi
  * `HEAD|GET /api/datasets/by-hash/:sha256?project=P`: 200 when the project already stores this
  * content (GET answers the version as JSON, HEAD the same in `x-kiln-dataset-id`), 404 otherwise.
  */
-export async function datasetByHashHandler(ctx: ApiContext, req: Request, hash: string): Promise<Response> {
+export async function datasetByHashHandler(ctx: RouteContext, req: Request, hash: string): Promise<Response> {
   const url = new URL(req.url);
   if (!/^[0-9a-f]{64}$/.test(hash)) return errorJson('BAD_REQUEST', 'a content hash is 64 lowercase hex digits (SHA-256 of the file)');
   const projectName = param(url, 'project', projectNameSchema);
@@ -108,7 +108,7 @@ export async function datasetByHashHandler(ctx: ApiContext, req: Request, hash: 
  * runs and previews. (Runners use `/api/runner/datasets/:id` with their token.) Versions are
  * immutable, so the answer may be cached for good.
  */
-export function datasetFileHandler(ctx: ApiContext, _req: Request, datasetId: string): Promise<Response> {
+export function datasetFileHandler(ctx: RouteContext, _req: Request, datasetId: string): Promise<Response> {
   return datasetFileResponse(ctx, datasetId, (d) => ({
     'x-kiln-dataset-name': encodeURIComponent(d.name),
     'x-kiln-format': d.format,
@@ -117,7 +117,7 @@ export function datasetFileHandler(ctx: ApiContext, _req: Request, datasetId: st
 }
 
 /** `GET /api/datasets/builtin/:name`: a vega-datasets file by name (`cars`, `penguins.json`), as the executor reads it. */
-export async function builtinDatasetHandler(_ctx: ApiContext, _req: Request, name: string): Promise<Response> {
+export async function builtinDatasetHandler(_ctx: RouteContext, _req: Request, name: string): Promise<Response> {
   // An unknown name throws UNKNOWN_DATASET, a 404 in the catalog.
   const src = await loadBuiltinDataset(decodeURIComponent(name));
   return new Response(src.text, {

@@ -1,8 +1,16 @@
 /** Lookups shared by the REST routes and the tRPC routers. */
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import { ensureProject, getProject } from '../db/catalog';
 import type { Db } from '../db/client';
 import { projects, type Project } from '../db/schema';
+
+/** Project names: what `?project=` and `kiln submit --project` carry, so URL- and shell-safe. */
+export const projectNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'project names use letters, digits, _ . - and start with a letter or digit');
 
 /** The project with this name, or null (never creates one). */
 export async function findProjectByName(db: Db, name: string): Promise<Project | null> {

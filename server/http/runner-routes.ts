@@ -3,25 +3,34 @@
  * release and dataset download. Every call is authenticated by a runner token; the attempt
  * token in the body proves which claim a call speaks for.
  */
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { runs } from '../db/schema';
 import { getDatasets, getGraph } from '../db/catalog';
-import type { Runner } from '../db/schema';
 import { waitForQueuedRun } from '../jobs/queue-signal';
 import { appendEvents, claimRun, completeRun, heartbeat, releaseRun, type ClaimedRow } from '../jobs/queue';
-import { authenticateRunner, registerRunner } from '../jobs/runners';
+import { registerRunner } from '../jobs/runners';
 import { readJson } from './body';
-import type { ApiContext } from './context';
+import type { ApiContext, RouteContext } from './context';
 import { datasetFileResponse } from './dataset-file';
 import { formatErrorMessage, KilnError } from '../../lib/errors';
 import { errorJson, json } from './errors';
 
-/** The runner a request's bearer token belongs to; 401 for a missing, unknown or revoked token. */
-export async function requireRunner(ctx: ApiContext, req: Request): Promise<Runner> {
-  const h = req.headers.get('authorization') ?? '';
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-  if (!m) throw new KilnError('UNAUTHORIZED', 'missing runner token (Authorization: Bearer <token>)');
-  const runner = await authenticateRunner(ctx.db, m[1]!);
-  if (!runner) throw new KilnError('UNAUTHORIZED', 'unknown or revoked runner token');
+/** The runner the router authenticated (the route's access is `machine('runner')`). */
+export function requireRunner(ctx: RouteContext, _req?: Request): { id: string; name: string } {
+  const p = ctx.principal;
+  if (p?.kind !== 'machine' || p.purpose !== 'runner') throw new KilnError('PERMISSION_DENIED', 'needs a runner machine token');
+  return { id: p.id, name: p.name };
+}
+
+/**
+ * The runner, when it holds the claim on `runId`: an attempt token works only for the runner
+ * that claimed the run (a token leaked to another runner is refused).
+ */
+async function requireHolder(ctx: RouteContext, runId: string): Promise<{ id: string; name: string }> {
+  const runner = requireRunner(ctx);
+  const [row] = await ctx.db.select({ runnerId: runs.runnerId }).from(runs).where(eq(runs.id, runId));
+  if (row?.runnerId && row.runnerId !== runner.id) throw new KilnError('PERMISSION_DENIED', `needs the claim on run ${runId}: an attempt token works only for the runner that claimed it`);
   return runner;
 }
 
@@ -70,7 +79,7 @@ function leaseLost(reason: 'lease_lost' | 'not_found' | 'stale', runId: string):
   return errorJson('LEASE_LOST', formatErrorMessage('LEASE_LOST', { runId }));
 }
 
-export async function registerHandler(ctx: ApiContext, req: Request): Promise<Response> {
+export async function registerHandler(ctx: RouteContext, req: Request): Promise<Response> {
   const runner = await requireRunner(ctx, req);
   const info = await body(ctx, req, registerSchema);
   const row = await registerRunner(ctx.db, runner.id, info);
@@ -81,7 +90,7 @@ export async function registerHandler(ctx: ApiContext, req: Request): Promise<Re
 /** Longest a claim may wait for work (`?wait=SECONDS`): below common proxy idle timeouts. */
 const MAX_CLAIM_WAIT_SECONDS = 25;
 
-export async function claimHandler(ctx: ApiContext, req: Request): Promise<Response> {
+export async function claimHandler(ctx: RouteContext, req: Request): Promise<Response> {
   const runner = await requireRunner(ctx, req);
   const b = await body(ctx, req, claimSchema);
   // Long poll: with ?wait=N an empty queue is watched for up to N seconds, so an idle runner
@@ -134,24 +143,24 @@ async function describeClaim(ctx: ApiContext, row: ClaimedRow) {
   };
 }
 
-export async function heartbeatHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
-  await requireRunner(ctx, req);
+export async function heartbeatHandler(ctx: RouteContext, req: Request, runId: string): Promise<Response> {
+  await requireHolder(ctx, runId);
   const b = await body(ctx, req, heartbeatSchema);
   const r = await heartbeat(ctx.db, { runId, attemptToken: b.attemptToken, leaseMs: ctx.config.leaseSeconds * 1000 });
   if (!r.ok) return leaseLost(r.reason, runId);
   return json({ leaseExpiresAt: r.leaseExpiresAt.toISOString(), cancelRequested: r.cancelRequested });
 }
 
-export async function eventsHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
-  await requireRunner(ctx, req);
+export async function eventsHandler(ctx: RouteContext, req: Request, runId: string): Promise<Response> {
+  await requireHolder(ctx, runId);
   const b = await body(ctx, req, eventsSchema);
   const r = await appendEvents(ctx.db, { runId, attemptToken: b.attemptToken, events: b.events.map((e) => ({ seq: e.seq, type: e.type, payload: e.payload ?? {} })) });
   if (!r.ok) return leaseLost(r.reason, runId);
   return json({ accepted: r.accepted });
 }
 
-export async function completeHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
-  await requireRunner(ctx, req);
+export async function completeHandler(ctx: RouteContext, req: Request, runId: string): Promise<Response> {
+  await requireHolder(ctx, runId);
   const b = await body(ctx, req, completeSchema);
   const r = await completeRun(ctx.db, {
     runId,
@@ -167,8 +176,8 @@ export async function completeHandler(ctx: ApiContext, req: Request, runId: stri
   return json({ status: r.status });
 }
 
-export async function releaseHandler(ctx: ApiContext, req: Request, runId: string): Promise<Response> {
-  await requireRunner(ctx, req);
+export async function releaseHandler(ctx: RouteContext, req: Request, runId: string): Promise<Response> {
+  await requireHolder(ctx, runId);
   const b = await body(ctx, req, releaseSchema);
   const r = await releaseRun(ctx.db, { runId, attemptToken: b.attemptToken, reason: b.reason });
   if (!r.ok) return leaseLost(r.reason, runId);
@@ -176,7 +185,7 @@ export async function releaseHandler(ctx: ApiContext, req: Request, runId: strin
 }
 
 /** `GET /api/runner/datasets/:id`: the stored file, streamed. */
-export async function datasetDownloadHandler(ctx: ApiContext, req: Request, datasetId: string): Promise<Response> {
+export async function datasetDownloadHandler(ctx: RouteContext, req: Request, datasetId: string): Promise<Response> {
   await requireRunner(ctx, req);
   return datasetFileResponse(ctx, datasetId, (d) => ({ 'x-kiln-sha256': d.hash, 'cache-control': 'no-store' }));
 }

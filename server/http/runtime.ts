@@ -4,6 +4,7 @@
  * runners back in the queue.
  */
 import { resolve } from 'node:path';
+import { openAuth, type AuthRuntime } from '../auth';
 import { openDb, type KilnDb } from '../db/client';
 import { reapExpiredLeases } from '../jobs/queue';
 import { getConfig, type KilnConfig } from '../config';
@@ -18,6 +19,8 @@ export interface ApiRuntime {
   store: ArtifactStore;
   config: ApiConfig;
   dataDir: string;
+  /** sign-in, sessions and the authenticator */
+  auth: AuthRuntime;
   /** Stops the reaper and closes the database. */
   close(): Promise<void>;
 }
@@ -46,7 +49,8 @@ export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRun
   const db = await openDb({ ...(databaseUrl ? { databaseUrl } : {}), dataDir });
   const store = openStore(dataDir, settings.s3);
   const log = o.log ?? ((m: string) => console.error(m));
-  const api = createApi({ db: db.db, store, config, log });
+  const authRuntime = await openAuth(db.db, settings.auth, log);
+  const api = createApi({ db: db.db, store, config, log, ...authRuntime });
 
   const interval = o.reapIntervalMs ?? 1000;
   let timer: NodeJS.Timeout | undefined;
@@ -74,6 +78,7 @@ export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRun
     store,
     config,
     dataDir,
+    auth: authRuntime,
     async close() {
       if (timer) clearInterval(timer);
       await reaping;

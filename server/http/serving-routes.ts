@@ -5,14 +5,12 @@
  */
 import { getVersionById } from '../registry/registry';
 import { servingConfig } from '../registry/serving-config';
-import type { ApiContext } from './context';
+import type { RouteContext } from './context';
 import { errorJson, json } from './errors';
-import { requireRunner } from './runner-routes';
 
 /** `GET /api/serving/config`: every endpoint, its keys' hashes, versions, default and split. */
-export async function servingConfigHandler(ctx: ApiContext, req: Request): Promise<Response> {
-  await requireRunner(ctx, req);
-  const config = await servingConfig(ctx.db);
+export async function servingConfigHandler(ctx: RouteContext, req: Request): Promise<Response> {
+    const config = await servingConfig(ctx.db);
   // The revision doubles as an ETag, so a poller that has it already gets an empty 304.
   const etag = `"${config.revision}"`;
   if (req.headers.get('if-none-match') === etag) return new Response(null, { status: 304, headers: { etag, 'cache-control': 'no-store' } });
@@ -20,9 +18,8 @@ export async function servingConfigHandler(ctx: ApiContext, req: Request): Promi
 }
 
 /** `GET /api/serving/versions/:id/package`: a registered version's model package zip, streamed. */
-export async function servingPackageHandler(ctx: ApiContext, req: Request, versionId: string): Promise<Response> {
-  await requireRunner(ctx, req);
-  const v = await getVersionById(ctx.db, versionId);
+export async function servingPackageHandler(ctx: RouteContext, req: Request, versionId: string): Promise<Response> {
+    const v = await getVersionById(ctx.db, versionId);
   if (!v) return errorJson('NOT_FOUND', `no model version ${versionId}`);
   if (v.status === 'FAILED') return errorJson('VERSION_FAILED', `model version ${versionId} failed its serveability check: ${v.statusReason ?? ''}`);
   const stream = await ctx.store.get(v.storageKey);

@@ -2,14 +2,22 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { appRouter } from '../trpc/root';
 import { readLimited } from './body';
+import { errorJson } from './errors';
 import { TRPC_MAX_BATCH } from './trpc-limits';
-import type { ApiContext } from './context';
+import type { RouteContext } from './context';
 
 /**
  * Answers one tRPC request. Bodies are capped at `config.maxGraphBytes` (413 before reading
  * when the length is declared); internal errors are logged, never sent with their stack.
  */
-export async function handleTrpc(ctx: ApiContext, req: Request): Promise<Response> {
+export async function handleTrpc(ctx: RouteContext, req: Request): Promise<Response> {
+  // Without credentials, a call of anything but a public procedure is refused here, before tRPC:
+  // a subscription would otherwise answer 200 and carry its 401 inside the event stream.
+  if (!ctx.principal) {
+    const names = decodeURIComponent(new URL(req.url).pathname.replace(/^\/api\/trpc\/?/, '')).split(',');
+    const procs = (appRouter as unknown as { _def: { procedures: Record<string, { _def: { meta?: { access?: { kind: string } } } }> } })._def.procedures;
+    if (names.some((n) => procs[n]?._def.meta?.access?.kind !== 'public')) return errorJson('SIGN_IN_REQUIRED', 'sign in, or send a token (Authorization: Bearer <token>)');
+  }
   let request = req;
   if (req.method !== 'GET' && req.method !== 'HEAD' && req.body) {
     // Read here under the cap so tRPC never buffers an unbounded body itself.
@@ -21,7 +29,7 @@ export async function handleTrpc(ctx: ApiContext, req: Request): Promise<Respons
     req: request,
     router: appRouter,
     maxBatchSize: TRPC_MAX_BATCH,
-    createContext: () => ({ db: ctx.db, store: ctx.store, config: ctx.config }),
+    createContext: () => ({ db: ctx.db, store: ctx.store, config: ctx.config, principal: ctx.principal, authOptions: ctx.authOptions, authSecret: ctx.authSecret }),
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') (ctx.log ?? console.error)(`kiln api: trpc ${path ?? '?'}: ${error.cause?.stack ?? error.stack ?? error.message}`);
     },

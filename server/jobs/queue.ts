@@ -54,6 +54,8 @@ export interface SubmitRunInput {
   maxAttempts?: number;
   /** higher is claimed first (default 0) */
   priority?: number;
+  /** who submitted it */
+  submittedBy?: string | null;
 }
 
 /**
@@ -96,6 +98,7 @@ export async function submitRun(db: Db, input: SubmitRunInput): Promise<Run> {
       options: input.options ?? {},
       maxAttempts,
       priority,
+      submittedBy: input.submittedBy ?? null,
     })
     .returning();
   if (!run) throw new Error('inserting a run returned no row');
@@ -386,9 +389,10 @@ export function getRuns(db: Db, ids: string[]): Promise<Run[]> {
 }
 
 /** Runs, newest first, optionally of one project and/or in some statuses. */
-export function listRuns(db: Db, opts: { projectId?: string; status?: RunStatus | RunStatus[]; limit: number }): Promise<Run[]> {
+export function listRuns(db: Db, opts: { projectId?: string; projectIds?: string[]; status?: RunStatus | RunStatus[]; limit: number }): Promise<Run[]> {
   const conds: SQL[] = [];
   if (opts.projectId !== undefined) conds.push(eq(runs.projectId, opts.projectId));
+  if (opts.projectIds !== undefined) conds.push(inArray(runs.projectId, opts.projectIds.length ? opts.projectIds : ['']));
   if (opts.status !== undefined) conds.push(inArray(runs.status, Array.isArray(opts.status) ? opts.status : [opts.status]));
   return db
     .select()

@@ -15,11 +15,15 @@ export function hashRunnerToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Creates a runner and its token (`kiln_rt_` + 32 random bytes, base64url). The token is not stored. */
-export async function createRunnerToken(db: Db, name: string): Promise<{ runnerId: string; token: string }> {
+/**
+ * Creates a machine and its token (`kiln_rt_` + 32 random bytes, base64url), bound to what it
+ * may do: a runner token claims and runs jobs, a serving token reads the serving config and
+ * packages; neither can do the other's work. The token is not stored.
+ */
+export async function createRunnerToken(db: Db, name: string, purpose: 'runner' | 'serving' = 'runner', createdBy: string | null = null): Promise<{ runnerId: string; token: string }> {
   const runnerId = randomUUID();
   const token = RUNNER_TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  await db.insert(runners).values({ id: runnerId, name, tokenHash: hashRunnerToken(token) });
+  await db.insert(runners).values({ id: runnerId, name, purpose, createdBy, tokenHash: hashRunnerToken(token) });
   return { runnerId, token };
 }
 

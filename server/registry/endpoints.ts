@@ -64,7 +64,7 @@ export function validateTraffic(traffic: TrafficSplit[]): void {
  * @throws KilnError `REGISTRY_BAD_NAME`, `REGISTRY_MODEL_NOT_FOUND`, `ENDPOINT_BAD_TARGET`,
  *   `ENDPOINT_BAD_TRAFFIC`
  */
-export async function createOrBindEndpoint(db: Db, input: { name: string; modelName: string; target: EndpointTarget; traffic?: TrafficSplit[] }): Promise<EndpointView> {
+export async function createOrBindEndpoint(db: Db, input: { name: string; modelName: string; target: EndpointTarget; traffic?: TrafficSplit[]; actor?: string | null }): Promise<EndpointView> {
   assertName('endpoint name', input.name);
   const traffic = input.traffic ?? [];
   validateTraffic(traffic);
@@ -106,8 +106,8 @@ export async function createOrBindEndpoint(db: Db, input: { name: string; modelN
     }
     await tx
       .insert(endpoints)
-      .values({ id: randomUUID(), name: input.name, modelId: model.id, target, traffic })
-      .onConflictDoUpdate({ target: endpoints.name, set: { modelId: model.id, target, traffic, updatedAt: sql`now()` } });
+      .values({ id: randomUUID(), name: input.name, modelId: model.id, target, traffic, boundBy: input.actor ?? null })
+      .onConflictDoUpdate({ target: endpoints.name, set: { modelId: model.id, target, traffic, boundBy: input.actor ?? null, updatedAt: sql`now()` } });
   });
   const view = await getEndpoint(db, input.name);
   if (!view) throw new Error(`endpoint "${input.name}" vanished right after it was bound`);
@@ -178,13 +178,13 @@ export async function getEndpoint(db: Db, name: string): Promise<EndpointView | 
  * only its SHA-256 and a short prefix are stored.
  * @throws KilnError `ENDPOINT_NOT_FOUND`
  */
-export async function createEndpointKey(db: Db, endpointName: string, name = ''): Promise<{ id: string; key: string; prefix: string }> {
+export async function createEndpointKey(db: Db, endpointName: string, name = '', actor: string | null = null): Promise<{ id: string; key: string; prefix: string }> {
   const [ep] = await db.select({ id: endpoints.id }).from(endpoints).where(eq(endpoints.name, endpointName));
   if (!ep) throw new KilnError('ENDPOINT_NOT_FOUND', `no endpoint "${endpointName}"`, { param: 'endpoint' });
   const key = ENDPOINT_KEY_PREFIX + randomBytes(32).toString('base64url');
   const id = randomUUID();
   const prefix = key.slice(0, SHOWN_PREFIX);
-  await db.insert(endpointKeys).values({ id, endpointId: ep.id, keyHash: hashEndpointKey(key), prefix, name: name.slice(0, 200) });
+  await db.insert(endpointKeys).values({ id, endpointId: ep.id, keyHash: hashEndpointKey(key), prefix, name: name.slice(0, 200), createdBy: actor });
   return { id, key, prefix };
 }
 

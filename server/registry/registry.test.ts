@@ -8,6 +8,7 @@ import { openTestDb, DB_KINDS } from '../db/testing';
 import { createRunnerToken } from '../jobs/runners';
 import { apiConfig } from '../http/config';
 import { loadConfig } from '../config';
+import { openAuth } from '../auth';
 import { createApi } from '../http/router';
 import { createLocalStore } from '../storage/local';
 import type { ArtifactStore } from '../storage/types';
@@ -246,11 +247,14 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
     });
 
     it('serving routes need a machine token; the package streams with its sha256', async () => {
-      const api = createApi({ db: kdb.db, store, config: apiConfig(loadConfig({})), log: () => undefined });
+      const api = createApi({ db: kdb.db, store, config: apiConfig(loadConfig({})), log: () => undefined, ...(await openAuth(kdb.db, loadConfig({}).auth)) });
       const url = 'http://kiln.test/api/serving/config';
       expect((await api.handleApi(new Request(url))).status).toBe(401);
       expect((await api.handleApi(new Request(url, { headers: { authorization: 'Bearer kiln_rt_wrong' } }))).status).toBe(401);
-      const { token } = await createRunnerToken(kdb.db, 'serving');
+      // A runner token cannot read the serving config.
+      const runnerToken = (await createRunnerToken(kdb.db, 'runner')).token;
+      expect((await api.handleApi(new Request(url, { headers: { authorization: `Bearer ${runnerToken}` } }))).status).toBe(403);
+      const { token } = await createRunnerToken(kdb.db, 'serving', 'serving');
       const auth = { authorization: `Bearer ${token}` };
       const res = await api.handleApi(new Request(url, { headers: auth }));
       expect(res.status).toBe(200);

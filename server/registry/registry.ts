@@ -6,7 +6,7 @@
  * same number or lose a move.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
 import type { Graph } from '../../lib/graph/schema';
 import type { Db } from '../db/client';
@@ -52,13 +52,23 @@ export async function createModel(db: Db, input: { name: string; description?: s
   return row;
 }
 
-/** The model with this name, creating it on first use (safe when two callers race). */
-async function ensureModel(db: Db, name: string): Promise<RegisteredModel> {
+/**
+ * The model with this name, creating it on first use in `projectId` (safe when two callers
+ * race); a model from before projects owned models is adopted by the first project to register.
+ */
+async function ensureModel(db: Db, name: string, projectId: string): Promise<RegisteredModel> {
   assertName('model name', name);
-  await db.insert(registeredModels).values({ id: randomUUID(), name }).onConflictDoNothing({ target: registeredModels.name });
+  await db.insert(registeredModels).values({ id: randomUUID(), name, projectId }).onConflictDoNothing({ target: registeredModels.name });
+  await db.update(registeredModels).set({ projectId }).where(and(eq(registeredModels.name, name), isNull(registeredModels.projectId)));
   const m = await getModelByName(db, name);
   if (!m) throw new Error(`model "${name}" vanished right after it was ensured`);
   return m;
+}
+
+/** Each model's name → the project that owns it (null: none yet). */
+export async function modelProjects(db: Db): Promise<Map<string, string | null>> {
+  const rows = await db.select({ name: registeredModels.name, projectId: registeredModels.projectId }).from(registeredModels);
+  return new Map(rows.map((r) => [r.name, r.projectId]));
 }
 
 /** The model with this name, or null. */
@@ -180,7 +190,7 @@ export async function registerVersion(db: Db, store: ArtifactStore, input: Regis
   const params: Record<string, unknown> = {};
   for (const n of graph?.doc.nodes ?? []) params[n.id] = n.params ?? {};
 
-  const model = await ensureModel(db, input.modelName);
+  const model = await ensureModel(db, input.modelName, run.projectId);
   const row = await db.transaction(async (tx) => {
     // The model row lock serialises numbering: max + 1 cannot be taken twice.
     await tx.select({ id: registeredModels.id }).from(registeredModels).where(eq(registeredModels.id, model.id)).for('update');
@@ -207,6 +217,7 @@ export async function registerVersion(db: Db, store: ArtifactStore, input: Regis
         storageKey: versionKey(model.id, version),
         sha256,
         description: input.description ?? '',
+        createdBy: input.actor,
       })
       .returning();
     if (!v) throw new Error('inserting a model version returned no row');

@@ -77,24 +77,35 @@ export interface StartedServer {
   proc: Proc;
   url: string;
   port: number;
+  /** the owner's personal access token (KILN_BOOTSTRAP_TOKEN) */
+  token: string;
 }
+
+/**
+ * The owner's token every test server starts with (`KILN_BOOTSTRAP_TOKEN` on first start), so
+ * tests and the CLI acceptance tests run authenticated, as CI pipelines do.
+ */
+export const TEST_OWNER_TOKEN = 'kiln_pat_test-owner-token-not-secret-0123456789';
 
 /** Starts `server/main.ts --no-ui` and waits for its `listening on` line. */
 export async function startServer(o: ServerOptions): Promise<StartedServer> {
   const proc = new Proc('server', ['--import', 'tsx', 'server/main.ts', '--no-ui', '--port', String(o.port ?? 0)], {
     KILN_DATA_DIR: o.dataDir,
     DATABASE_URL: o.databaseUrl ?? '',
+    KILN_BOOTSTRAP_TOKEN: TEST_OWNER_TOKEN,
     ...o.env,
   });
   const m = await proc.waitFor(/listening on (http:\/\/[^\s]+?):(\d+)/, 90_000);
   const port = Number(m[2]);
-  return { proc, url: `http://127.0.0.1:${port}`, port };
+  return { proc, url: `http://127.0.0.1:${port}`, port, token: o.env?.KILN_BOOTSTRAP_TOKEN ?? TEST_OWNER_TOKEN };
 }
 
-/** A tRPC client for the server, typed by the app router. */
-export function trpcClient(url: string) {
+/** A tRPC client for the server, typed by the app router, sending `token` (default: the test owner's). */
+export function trpcClient(url: string, token: string | null = TEST_OWNER_TOKEN) {
   // One HTTP request per TRPC_MAX_BATCH calls: the server refuses larger batches.
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/api/trpc`, maxItems: TRPC_MAX_BATCH })] });
+  return createTRPCClient<AppRouter>({
+    links: [httpBatchLink({ url: `${url}/api/trpc`, maxItems: TRPC_MAX_BATCH, headers: () => (token ? { authorization: `Bearer ${token}` } : {}) })],
+  });
 }
 
 /** Mints a runner token through the API (as an operator would from the studio). */
@@ -127,7 +138,7 @@ export async function startRunnerProc(o: RunnerProcOptions): Promise<Proc> {
 
 /** Runs `kiln <args>` to the end. */
 export async function kiln(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [KILN, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [KILN, ...args], { cwd: REPO, env: { ...process.env, KILN_TOKEN: TEST_OWNER_TOKEN, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));

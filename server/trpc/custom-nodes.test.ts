@@ -28,8 +28,8 @@ describe.each(DB_KINDS)('customNodes router on %s', (kind) => {
     await kdb?.dispose();
   });
 
-  it('lists nothing for an unknown project', async () => {
-    expect(await api.customNodes.list({ projectName: 'nobody-here' })).toEqual([]);
+  it('answers not found for an unknown project', async () => {
+    expect((await rejectionOf(api.customNodes.list({ projectName: 'nobody-here' }))).code).toBe('NOT_FOUND');
   });
 
   it('defines (upserts), lists by name per project, and removes', async () => {

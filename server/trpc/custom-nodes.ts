@@ -11,7 +11,7 @@ import { customNodeDefSchema, type CustomNodeDef } from '../../lib/nodes/custom-
 import { customNodeKinds } from '../db/schema';
 import { resolveProject } from '../http/lookup';
 import { projectNameSchema } from './projects';
-import { publicProcedure, router } from './trpc';
+import { access, on, procedure, router } from './trpc';
 
 /** Compiles (never runs) the code as the sandbox will: a function expression. Null when it parses. */
 export function codeSyntaxError(code: string): string | null {
@@ -31,7 +31,7 @@ function issueMessage(error: z.ZodError): string {
 
 export const customNodesRouter = router({
   /** The project's custom node kinds, by name. An unknown project has none. */
-  list: publicProcedure.input(z.object({ projectName: projectNameSchema })).query(async ({ ctx, input }) => {
+  list: procedure(access.need('READ', on.project())).input(z.object({ projectName: projectNameSchema })).query(async ({ ctx, input }) => {
     const project = await resolveProject(ctx.db, input, false);
     if (!project) return [];
     const rows = await ctx.db.select().from(customNodeKinds).where(eq(customNodeKinds.projectId, project.id)).orderBy(asc(customNodeKinds.name));
@@ -43,7 +43,7 @@ export const customNodesRouter = router({
   }),
 
   /** Creates or replaces a kind (by name). BAD_REQUEST names the field, or the line of a syntax error. */
-  define: publicProcedure.input(z.object({ projectName: projectNameSchema, def: z.unknown() })).mutation(async ({ ctx, input }) => {
+  define: procedure(access.need('EDIT', on.project({ create: true }))).input(z.object({ projectName: projectNameSchema, def: z.unknown() })).mutation(async ({ ctx, input }) => {
     const parsed = customNodeDefSchema.safeParse(input.def);
     if (!parsed.success) throw new KilnError('CUSTOM_NODE_INVALID', `custom node: ${issueMessage(parsed.error)}`);
     const def: CustomNodeDef = parsed.data;
@@ -60,7 +60,7 @@ export const customNodesRouter = router({
   }),
 
   /** Deletes a kind; graphs that already hold its code keep working (the code travels with the graph). */
-  remove: publicProcedure.input(z.object({ projectName: projectNameSchema, name: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
+  remove: procedure(access.need('EDIT', on.project())).input(z.object({ projectName: projectNameSchema, name: z.string().min(1).max(64) })).mutation(async ({ ctx, input }) => {
     const project = await resolveProject(ctx.db, input, false);
     if (!project) return { removed: false };
     const gone = await ctx.db

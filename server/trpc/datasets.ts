@@ -5,13 +5,13 @@ import { parseTable } from '../../lib/data/infer';
 import { getDataset, listDatasets } from '../db/catalog';
 import { resolveProject } from '../http/lookup';
 import { projectRefSchema } from './graphs';
-import { publicProcedure, router } from './trpc';
+import { access, on, procedure, router } from './trpc';
 
 const idSchema = z.string().min(1).max(64);
 
 export const datasetsRouter = router({
   /** Versions of a project, newest first, without their statistics (use `get`). */
-  list: publicProcedure
+  list: procedure(access.need('READ', on.project()))
     .input(projectRefSchema.extend({ name: z.string().min(1).max(128).optional(), limit: z.number().int().min(1).max(1000).default(100) }))
     .query(async ({ ctx, input }) => {
       const project = await resolveProject(ctx.db, input, false);
@@ -21,7 +21,7 @@ export const datasetsRouter = router({
     }),
 
   /** One version with its schema and statistics. */
-  get: publicProcedure.input(z.object({ id: idSchema })).query(async ({ ctx, input }) => {
+  get: procedure(access.need('READ', on.dataset())).input(z.object({ id: idSchema })).query(async ({ ctx, input }) => {
     const d = await getDataset(ctx.db, input.id);
     if (!d) throw new KilnError('NOT_FOUND', `no dataset version ${input.id}`);
     const { storageKey: _key, ...rest } = d;
@@ -29,7 +29,7 @@ export const datasetsRouter = router({
   }),
 
   /** The first `rows` rows, parsed with the same rules as training (missing values are null). */
-  preview: publicProcedure.input(z.object({ id: idSchema, rows: z.number().int().min(1).max(1000).default(50) })).query(async ({ ctx, input }) => {
+  preview: procedure(access.need('READ', on.dataset())).input(z.object({ id: idSchema, rows: z.number().int().min(1).max(1000).default(50) })).query(async ({ ctx, input }) => {
     const d = await getDataset(ctx.db, input.id);
     if (!d) throw new KilnError('NOT_FOUND', `no dataset version ${input.id}`);
     const bytes = await ctx.store.getBytes(d.storageKey);

@@ -7,7 +7,7 @@ import { getGraph, getGraphDraft, listGraphs, putGraphDraft, saveGraph } from '.
 import { GRAPH_LIMITS, graphSchema } from '../../lib/graph/schema';
 import { resolveProject } from '../http/lookup';
 import { projectNameSchema } from './projects';
-import { graphInvalid, publicProcedure, router } from './trpc';
+import { access, graphInvalid, on, procedure, router } from './trpc';
 
 /** `{ projectId }` or `{ projectName }`: every procedure that works in one project takes this. */
 export const projectRefSchema = z.object({
@@ -19,7 +19,7 @@ export const graphHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a graph hash 
 
 export const graphsRouter = router({
   /** Validates and stores a graph version; returns its hash. Invalid → BAD_REQUEST with every diagnostic. */
-  save: publicProcedure.input(projectRefSchema.extend({ graph: z.unknown() })).mutation(async ({ ctx, input }) => {
+  save: procedure(access.need('EDIT', on.project({ create: true }))).input(projectRefSchema.extend({ graph: z.unknown() })).mutation(async ({ ctx, input }) => {
     const v = validateGraph(input.graph);
     if (!v.ok || !v.graph) throw graphInvalid(v.diagnostics);
     const project = await resolveProject(ctx.db, input, true);
@@ -28,13 +28,13 @@ export const graphsRouter = router({
     return { projectId: project.id, ...saved, warnings: v.diagnostics.filter((d) => d.severity === 'warning') };
   }),
 
-  get: publicProcedure.input(z.object({ projectId: z.string().min(1).max(64), hash: graphHashSchema })).query(async ({ ctx, input }) => {
+  get: procedure(access.need('READ', on.project())).input(z.object({ projectId: z.string().min(1).max(64), hash: graphHashSchema })).query(async ({ ctx, input }) => {
     const g = await getGraph(ctx.db, input.projectId, input.hash);
     if (!g) throw new KilnError('NOT_FOUND', `graph ${input.hash} is not stored in project ${input.projectId}`);
     return g;
   }),
 
-  versions: publicProcedure.input(projectRefSchema.extend({ limit: z.number().int().min(1).max(1000).default(100) })).query(async ({ ctx, input }) => {
+  versions: procedure(access.need('READ', on.project())).input(projectRefSchema.extend({ limit: z.number().int().min(1).max(1000).default(100) })).query(async ({ ctx, input }) => {
     const project = await resolveProject(ctx.db, input, false);
     if (!project) return [];
     return listGraphs(ctx.db, project.id, input.limit);
@@ -44,7 +44,7 @@ export const graphsRouter = router({
    * Stores the studio's working copy, valid or not (only its shape is checked), so unfinished
    * work survives a reload. Not a version: runs never point at drafts.
    */
-  putDraft: publicProcedure.input(projectRefSchema.extend({ graph: z.unknown() })).mutation(async ({ ctx, input }) => {
+  putDraft: procedure(access.need('EDIT', on.project())).input(projectRefSchema.extend({ graph: z.unknown() })).mutation(async ({ ctx, input }) => {
     const parsed = graphSchema.safeParse(input.graph);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -63,7 +63,7 @@ export const graphsRouter = router({
    * What the studio opens: the working copy if there is one, else the newest version; plus the
    * newest version's hash. `graph` is null for a project with neither.
    */
-  current: publicProcedure.input(projectRefSchema).query(async ({ ctx, input }) => {
+  current: procedure(access.need('READ', on.project())).input(projectRefSchema).query(async ({ ctx, input }) => {
     const project = await resolveProject(ctx.db, input, false);
     if (!project) throw new KilnError('NOT_FOUND', `no project ${input.projectName ?? input.projectId}`);
     const [latest] = await listGraphs(ctx.db, project.id, 1);

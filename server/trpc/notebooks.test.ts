@@ -23,9 +23,11 @@ describe.each(DB_KINDS)('notebooks router on %s', (kind) => {
     await kdb?.dispose();
   });
 
-  it('returns null for a project without a notebook, and [] versions', async () => {
+  it('returns null for a project without a notebook, and [] versions; an unknown project is not found', async () => {
+    await api.projects.create({ name: 'empty-project' });
     expect(await api.notebooks.get({ projectName: 'empty-project' })).toBeNull();
-    expect(await api.notebooks.versions({ projectName: 'no-such-project' })).toEqual([]);
+    expect(await api.notebooks.versions({ projectName: 'empty-project' })).toEqual([]);
+    expect((await rejectionOf(api.notebooks.versions({ projectName: 'no-such-project' }))).code).toBe('NOT_FOUND');
   });
 
   it('appends a version only when the content changes', async () => {

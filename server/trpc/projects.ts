@@ -5,45 +5,63 @@ import { parseTable } from '../../lib/data/infer';
 import { KilnError } from '../../lib/errors';
 import { initGraphFromTable } from '../../lib/graph/templates';
 import '../../lib/nodes/catalog';
-import { ensureProject, getDataset, getProject, listProjects, saveGraph } from '../db/catalog';
+import { getDataset, getProject, listProjects, saveGraph } from '../db/catalog';
 import { createSampleProject, SAMPLES } from '../db/samples';
-import { projects } from '../db/schema';
-import { findProjectByName } from '../http/lookup';
-import { publicProcedure, router } from './trpc';
+import { projectMembers, projects } from '../db/schema';
+import { findProjectByName, projectNameSchema } from '../http/lookup';
+import { access, on, procedure, router } from './trpc';
+import { authorize, createProjectFor, mayCreateProjects, projectRoleOf, readableProjectIds, type AuthorizeOptions } from '../auth/access';
+import type { UserPrincipal } from '../auth/principal';
 
-/** Project names: what `?project=` and `kiln submit --project` carry, so URL- and shell-safe. */
-export const projectNameSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'project names use letters, digits, _ . - and start with a letter or digit');
+export { projectNameSchema };
+
+function assertMayCreate(user: UserPrincipal, o: AuthorizeOptions): void {
+  if (!mayCreateProjects(user, o)) throw new KilnError('PERMISSION_DENIED', o.projectCreators === 'admins' ? 'needs org admin to create projects (KILN_PROJECT_CREATORS=admins)' : 'needs a token with EDIT scope and no project limit to create projects');
+}
 
 async function assertNewName(db: Parameters<typeof findProjectByName>[0], name: string) {
   if (await findProjectByName(db, name)) throw new KilnError('PROJECT_EXISTS', `a project named "${name}" already exists`);
 }
 
 export const projectsRouter = router({
-  list: publicProcedure.query(({ ctx }) => listProjects(ctx.db)),
+  /** The projects the caller can read, with their role there. */
+  list: procedure(access.signedIn()).query(async ({ ctx }) => {
+    const readable = await readableProjectIds(ctx.db, ctx.user);
+    const all = await listProjects(ctx.db);
+    const mine = readable === 'all' ? all : all.filter((p) => readable.includes(p.id));
+    return Promise.all(mine.map(async (p) => ({ ...p, role: (await projectRoleOf(ctx.db, ctx.user, p.id))! })));
+  }),
 
-  create: publicProcedure
+  /** A new project; its creator gets MANAGE on it (`KILN_PROJECT_CREATORS` says who may). */
+  create: procedure(access.signedIn())
     .input(z.object({ name: projectNameSchema, description: z.string().max(2000).default('') }))
-    .mutation(({ ctx, input }) => ensureProject(ctx.db, input.name, input.description)),
+    .mutation(async ({ ctx, input }) => {
+      assertMayCreate(ctx.user, ctx.authOptions);
+      if (await findProjectByName(ctx.db, input.name)) {
+        // An existing project the caller can read is answered as before (idempotent create); others do not exist for them.
+        const a = await authorize(ctx.db, ctx.user, access.need('READ', on.project()), { projectName: input.name }, ctx.authOptions);
+        return (await getProject(ctx.db, a.projects[0]!.id))!;
+      }
+      return createProjectFor(ctx.db, ctx.user, input.name, input.description);
+    }),
 
-  get: publicProcedure.input(z.union([z.object({ id: z.string().min(1).max(64) }), z.object({ name: projectNameSchema })])).query(async ({ ctx, input }) => {
+  get: procedure(access.need('READ', on.project({ self: true }))).input(z.union([z.object({ id: z.string().min(1).max(64) }), z.object({ name: projectNameSchema })])).query(async ({ ctx, input }) => {
     const row = 'id' in input ? await getProject(ctx.db, input.id) : ((await ctx.db.select().from(projects).where(eq(projects.name, input.name)))[0] ?? null);
     if (!row) throw new KilnError('NOT_FOUND', `no project ${JSON.stringify('id' in input ? input.id : input.name)}`);
     return row;
   }),
 
   /** The samples "New project" offers. */
-  samples: publicProcedure.query(() => SAMPLES.map(({ id, title, description, dataset, target }) => ({ id, title, description, dataset, target }))),
+  samples: procedure(access.signedIn()).query(() => SAMPLES.map(({ id, title, description, dataset, target }) => ({ id, title, description, dataset, target }))),
 
   /** A new project holding a sample's pipeline (built-in data). */
-  createFromSample: publicProcedure
+  createFromSample: procedure(access.signedIn())
     .input(z.object({ name: projectNameSchema, sample: z.enum(SAMPLES.map((s) => s.id) as [string, ...string[]]) }))
     .mutation(async ({ ctx, input }) => {
+      assertMayCreate(ctx.user, ctx.authOptions);
       await assertNewName(ctx.db, input.name);
       const p = await createSampleProject(ctx.db, input.sample as (typeof SAMPLES)[number]['id'], input.name);
+      await ctx.db.insert(projectMembers).values({ projectId: p.id, userId: ctx.user.id, role: 'MANAGE' }).onConflictDoNothing();
       return { id: p.id, name: p.name, graphHash: p.graphHash };
     }),
 
@@ -51,7 +69,7 @@ export const projectsRouter = router({
    * The starting pipeline for a dataset uploaded to the project (`PUT /api/datasets`), built as
    * `kiln init` would: the target picks the task, high-cardinality text columns are dropped.
    */
-  initFromDataset: publicProcedure
+  initFromDataset: procedure(access.need('EDIT', on.project({ self: true }), on.dataset('datasetId')))
     .input(
       z.object({
         name: projectNameSchema,

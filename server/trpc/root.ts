@@ -1,4 +1,5 @@
 /** The studio's API: one router per domain. Clients import only `type AppRouter`. */
+import { accountRouter } from './account';
 import { customNodesRouter } from './custom-nodes';
 import { datasetsRouter } from './datasets';
 import { endpointsRouter } from './endpoints';
@@ -8,6 +9,8 @@ import { projectsRouter } from './projects';
 import { registryRouter } from './registry';
 import { runnersRouter } from './runners';
 import { runsRouter } from './runs';
+import { sharesRouter } from './shares';
+import { usersRouter } from './users';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -20,6 +23,9 @@ export const appRouter = router({
   endpoints: endpointsRouter,
   customNodes: customNodesRouter,
   notebooks: notebooksRouter,
+  account: accountRouter,
+  users: usersRouter,
+  shares: sharesRouter,
 });
 
 export type AppRouter = typeof appRouter;

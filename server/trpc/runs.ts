@@ -15,7 +15,8 @@ import type { Run, RunEvent } from '../db/schema';
 import { cancelRun, getRun, getRuns, listArtifacts, listRunEvents, listRuns, submitRun, toPublicRun } from '../jobs/queue';
 import { resolveProject } from '../http/lookup';
 import { projectRefSchema } from './graphs';
-import { graphInvalid, publicProcedure, router, trpcErrorOf } from './trpc';
+import { access, graphInvalid, on, procedure, router, trpcErrorOf } from './trpc';
+import { readableProjectIds } from '../auth/access';
 
 const runIdSchema = z.string().min(1).max(64);
 const statusSchema = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
@@ -62,7 +63,7 @@ export const runsRouter = router({
    * queued), checks that every input dataset of the graph is given a stored dataset version,
    * saves the graph version and queues the run.
    */
-  submit: publicProcedure.input(submitInputSchema).mutation(async ({ ctx, input }) => {
+  submit: procedure(access.need('EDIT', on.project({ create: true }))).input(submitInputSchema).mutation(async ({ ctx, input }) => {
     const v = validateGraph(input.graph);
     if (!v.ok || !v.graph) throw graphInvalid(v.diagnostics);
     const graph = v.graph;
@@ -96,24 +97,29 @@ export const runsRouter = router({
       options,
       ...(maxAttempts !== undefined ? { maxAttempts } : {}),
       ...(priority !== undefined ? { priority } : {}),
+      submittedBy: ctx.user.email,
     });
     return { runId: run.id, projectId: project.id, graphHash: hash, status: run.status, warnings: v.diagnostics.filter((d) => d.severity === 'warning') };
   }),
 
-  list: publicProcedure
+  /** Runs of one project, or of every project the caller can read. */
+  list: procedure(access.need('READ', on.project({ optional: true })))
     .input(projectRefSchema.extend({ status: z.union([statusSchema, z.array(statusSchema).max(5)]).optional(), limit: z.number().int().min(1).max(1000).default(100) }))
     .query(async ({ ctx, input }) => {
-      let projectId: string | undefined;
+      let scope: { projectId: string } | { projectIds: string[] } | object = {};
       if (input.projectId !== undefined || input.projectName !== undefined) {
         const project = await resolveProject(ctx.db, input, false);
         if (!project) return [];
-        projectId = project.id;
+        scope = { projectId: project.id };
+      } else {
+        const readable = await readableProjectIds(ctx.db, ctx.user);
+        if (readable !== 'all') scope = { projectIds: readable };
       }
-      const rows = await listRuns(ctx.db, { ...(projectId !== undefined ? { projectId } : {}), ...(input.status !== undefined ? { status: input.status } : {}), limit: input.limit });
+      const rows = await listRuns(ctx.db, { ...scope, ...(input.status !== undefined ? { status: input.status } : {}), limit: input.limit });
       return rows.map(toPublicRun);
     }),
 
-  get: publicProcedure.input(z.object({ id: runIdSchema })).query(async ({ ctx, input }) => {
+  get: procedure(access.need('READ', on.run())).input(z.object({ id: runIdSchema })).query(async ({ ctx, input }) => {
     const run = await getRun(ctx.db, input.id);
     if (!run) throw new KilnError('NOT_FOUND', `no run ${input.id}`);
     const artifacts = await listArtifacts(ctx.db, run.id);
@@ -127,14 +133,14 @@ export const runsRouter = router({
     };
   }),
 
-  cancel: publicProcedure.input(z.object({ id: runIdSchema })).mutation(async ({ ctx, input }) => {
+  cancel: procedure(access.need('EDIT', on.run())).input(z.object({ id: runIdSchema })).mutation(async ({ ctx, input }) => {
     const run = await cancelRun(ctx.db, input.id);
     if (!run) throw new KilnError('NOT_FOUND', `no run ${input.id}`);
     return { id: run.id, status: run.status, cancelRequested: run.cancelRequested };
   }),
 
   /** A table of runs side by side: status, scalar params (`nodeId.param`) and metrics; `differs` lists the params that vary. */
-  compare: publicProcedure.input(z.object({ ids: z.array(runIdSchema).min(1).max(50) })).query(async ({ ctx, input }) => {
+  compare: procedure(access.need('READ', on.run('ids'))).input(z.object({ ids: z.array(runIdSchema).min(1).max(50) })).query(async ({ ctx, input }) => {
     const found = new Map((await getRuns(ctx.db, input.ids)).map((r) => [r.id, r]));
     const missing = input.ids.filter((id) => !found.has(id));
     if (missing.length) throw new KilnError('NOT_FOUND', `no run ${missing[0]}`);
@@ -156,7 +162,7 @@ export const runsRouter = router({
   }),
 
   /** A page of events after the cursor `afterId` (event ids grow in arrival order). */
-  events: publicProcedure
+  events: procedure(access.need('READ', on.run('runId')))
     .input(z.object({ runId: runIdSchema, afterId: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(1000) }))
     .query(async ({ ctx, input }) => {
       const events = await listRunEvents(ctx.db, input.runId, { afterId: input.afterId, limit: input.limit });
@@ -167,7 +173,7 @@ export const runsRouter = router({
    * Live events of a run (server-sent events), each tracked by its id so a reconnecting client
    * resumes where it left off. Ends once the run is finished and every event has been sent.
    */
-  onEvents: publicProcedure
+  onEvents: procedure(access.need('READ', on.run('runId')))
     .input(z.object({ runId: runIdSchema, afterId: z.number().int().min(0).optional(), lastEventId: z.string().regex(/^\d+$/).nullish() }))
     .subscription(async function* ({ ctx, input, signal }) {
       let after = input.lastEventId ? Number(input.lastEventId) : (input.afterId ?? 0);

@@ -5,7 +5,9 @@
  * code (below), so a code answers the same over tRPC as over REST and serving.
  */
 import { initTRPC, TRPCError } from '@trpc/server';
-import { ERROR_CATALOG, isKilnError, type ErrorCode, type KilnError } from '../../lib/errors';
+import { ERROR_CATALOG, isKilnError, KilnError, type ErrorCode } from '../../lib/errors';
+import { access, authorize, type Access, type AuthorizeOptions } from '../auth/access';
+import type { Principal, UserPrincipal } from '../auth/principal';
 import type { Diagnostic } from '../../lib/graph/validate';
 import type { Db } from '../db/client';
 import type { ApiConfig } from '../http/config';
@@ -15,6 +17,16 @@ export interface TrpcContext {
   db: Db;
   store: ArtifactStore;
   config: ApiConfig;
+  /** who calls (null: no credentials); resolved once per HTTP request by server/http/router.ts */
+  principal: Principal | null;
+  authOptions: AuthorizeOptions;
+  /** signs share links */
+  authSecret: string;
+}
+
+/** What every procedure declares: who may call it (server/auth/access.ts). */
+export interface ProcedureMeta {
+  access: Access;
 }
 
 /** The cause of a BAD_REQUEST for an invalid graph: every diagnostic, not only the first. */
@@ -60,7 +72,7 @@ export function trpcCodeOf(code: ErrorCode): TrpcCode {
   return TRPC_CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
 }
 
-const t = initTRPC.context<TrpcContext>().create({
+const t = initTRPC.context<TrpcContext>().meta<ProcedureMeta>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     return {
@@ -85,15 +97,38 @@ const t = initTRPC.context<TrpcContext>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/**
- * Every procedure: a `KilnError` thrown below (named in one line) is answered with its catalog
- * status and that line, instead of an opaque internal error.
- */
-export const publicProcedure = t.procedure.use(async ({ next }) => {
+/** A `KilnError` thrown below (named in one line) is answered with its catalog status and that line. */
+const kilnErrors = t.middleware(async ({ next }) => {
   const r = await next();
   if (!r.ok && isKilnError(r.error.cause)) throw trpcErrorOf(r.error.cause);
   return r;
 });
+
+/**
+ * The one permission check of the API: every procedure is built by {@link procedure} or
+ * {@link publicProcedure}, which declare its access as meta, and this middleware enforces it
+ * before the input is even parsed (401 without credentials, 404 for what the caller cannot
+ * see, 403 naming the permission it needed). server/trpc/access.test.ts walks the router and
+ * fails for a procedure without a declaration.
+ */
+const enforce = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+  if (!meta?.access) throw new KilnError('INTERNAL', `procedure ${path} declares no access`);
+  const grant = await authorize(ctx.db, ctx.principal, meta.access, await getRawInput().catch(() => undefined), ctx.authOptions);
+  return next({ ctx: { user: grant.user as UserPrincipal, grant } });
+});
+
+const base = t.procedure.use(kilnErrors);
+
+/** A procedure anyone may call (share links): `ctx.user` is the caller if signed in, else null. */
+export const publicProcedure = base
+  .meta({ access: access.public() })
+  .use(enforce)
+  .use(async ({ ctx, next }) => next({ ctx: { user: ctx.user as UserPrincipal | null } }));
+
+/** A procedure that needs `a` (e.g. `procedure(access.need('EDIT', on.run('id')))`): `ctx.user` is the signed-in caller. */
+export function procedure(a: Access) {
+  return base.meta({ access: a }).use(enforce);
+}
 
 /** The tRPC error answering a `KilnError`: its catalog status as a tRPC code, its one line. */
 export function trpcErrorOf(e: KilnError): TRPCError {
@@ -101,3 +136,5 @@ export function trpcErrorOf(e: KilnError): TRPCError {
 }
 
 export { TRPCError };
+
+export { access, on } from '../auth/access';
