@@ -58,6 +58,25 @@ const serverPathExcept = (except) => `${SERVER_PREFIX}(?:/(?!${escapeRe(except)}
 // only under the react-server condition that Next sets).
 const NEXT_SERVER_ENTRIES = ['server/http/singleton.ts'];
 
+// components/ reach server/ for one thing only: the tRPC router's type.
+const componentsServerPatterns = [
+  {
+    regex: serverPathExcept('trpc/root'),
+    message: 'components/ never import server/: call it through the tRPC client (only `import type { AppRouter }` from server/trpc/root).',
+  },
+  {
+    regex: `${SERVER_PREFIX}/trpc/root$`,
+    allowTypeImports: true,
+    message: 'components/ may take only types from server/trpc/root (`import type { AppRouter }`).',
+  },
+];
+
+// The notebook kernel worker runs user code and holds no credentials: it never calls the control
+// plane itself; each Kiln call is a message the page performs (components/notebook/kernel/page-api.ts).
+// kernel-imports.test.ts checks the whole import graph; this names the mistake where it is made.
+const KERNEL_WORKER_FILES = ['kernel.worker.ts', 'kernel-rpc.ts', 'kiln-api.ts', 'kiln-data.ts', 'graph-ops.ts', 'protocol.ts'].map((f) => `components/notebook/kernel/${f}`);
+const kernelWorkerMessage = 'The notebook kernel worker makes no request to /api: send the call to the page (KernelApi, kernel/protocol.ts) and serve it in kernel/page-api.ts.';
+
 const builtinPattern = {
   regex: BUILTIN_RE,
   message:
@@ -159,22 +178,23 @@ export default tseslint.config(
   {
     files: ['components/**/*.{ts,tsx,js,jsx}'],
     rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: componentsServerPatterns }],
+    },
+  },
+  {
+    files: KERNEL_WORKER_FILES,
+    rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
-            {
-              regex: serverPathExcept('trpc/root'),
-              message: 'components/ never import server/: call it through the tRPC client (only `import type { AppRouter }` from server/trpc/root).',
-            },
-            {
-              regex: `${SERVER_PREFIX}/trpc/root$`,
-              allowTypeImports: true,
-              message: 'components/ may take only types from server/trpc/root (`import type { AppRouter }`).',
-            },
+            ...componentsServerPatterns,
+            { regex: '(?:^|/)studio/trpc$|^@trpc/client$', allowTypeImports: true, message: kernelWorkerMessage },
+            { regex: '(?:^|/)run/(?:fetch-data|inputs)$|(?:^|/)kernel/page-api$|^\\./page-api$', message: kernelWorkerMessage },
           ],
         },
       ],
+      'no-restricted-globals': ['error', ...['fetch', 'XMLHttpRequest', 'EventSource', 'WebSocket', 'importScripts'].map((name) => ({ name, message: kernelWorkerMessage }))],
     },
   },
   {

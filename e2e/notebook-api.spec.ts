@@ -1,11 +1,12 @@
 import { expect, test, type Page } from '@playwright/test';
-import { ensureCell, newNotebook, setCell } from './notebook-helpers';
+import { ensureCell, newNotebook, setCell, workerApiRequests } from './notebook-helpers';
 import { shot } from './screens';
 
 /**
  * The notebook's `kiln` API in a real browser kernel: kiln.run (the project's graph in the
  * worker, streaming epochs), kiln.submit (a server run through the local runner), kiln.node (one
  * node kind on values), Interrupt on a cell that never yields, and no tensor leak across re-runs.
+ * The kernel worker itself makes no request to /api: the page performs its Kiln calls.
  */
 
 /** Makes cell `i` manual before it has a source, so only the Run button runs it (exactly once). */
@@ -30,8 +31,9 @@ test('kiln.run trains the project graph in the kernel, streams epochs and return
   await shot(page, testInfo, 'notebook-kiln-run');
 });
 
-test('kiln.submit sends the graph to the server runner and the handle waits for success', async ({ page }) => {
-  await newNotebook(page, 'nbapi-');
+test('kiln.submit sends the graph to the server runner and the handle waits for success, through the page', async ({ page }) => {
+  const fromWorkers = workerApiRequests(page);
+  const name = await newNotebook(page, 'nbapi-');
   await manualCell(page, 0);
   await setCell(
     page,
@@ -41,13 +43,23 @@ test('kiln.submit sends the graph to the server runner and the handle waits for 
       "for (const n of g.nodes) if (n.kind === 'train') n.params = { ...n.params, epochs: 2 };",
       'const h = await kiln.submit(g);',
       'const run = await h.wait({ pollMs: 300 });',
-      'run.status',
+      "const submittedCars = await kiln.data('cars');",
+      "[run.status, h.url, submittedCars.length > 0].join(' ')",
     ].join('\n'),
   );
   // Manual: the edit ran nothing (a starter cell that ran before now shows stale).
   await expect(page.getByTestId('nb-status-0')).toHaveText(/idle|stale/);
   await page.getByTestId('nb-run-0').click();
-  await expect(page.getByTestId('nb-output-0')).toHaveText('succeeded', { timeout: 50_000 });
+  await expect(page.getByTestId('nb-output-0')).toHaveText(new RegExp(`^succeeded /projects/${name}/runs/\\S+ true$`), { timeout: 50_000 });
+  // The kernel worker holds no credentials: the page made every one of those calls.
+  expect(fromWorkers).toEqual([]);
+  // The check sees a worker's request when there is one (cell code can still call fetch itself;
+  // the server refuses that without the page's anti-forgery header).
+  const last = await page.locator('[data-testid^="nb-cell-"]').count();
+  await manualCell(page, last);
+  await setCell(page, last, "await fetch('/api/health').then((r) => r.status)");
+  await page.getByTestId(`nb-run-${last}`).click();
+  await expect.poll(() => fromWorkers).toEqual(['GET /api/health']);
 });
 
 test('kiln.node runs one node kind on a dataset', async ({ page }) => {

@@ -27,3 +27,22 @@ export async function setCell(page: Page, i: number, source: string): Promise<vo
   await ensureCell(page, i);
   await page.evaluate(([i, s]) => (window as unknown as { __kilnNotebook: { setSource(i: number, s: string): void } }).__kilnNotebook.setSource(i as number, s as string), [i, source]);
 }
+
+/**
+ * Records the `/api` requests the page's Web Workers make. A dedicated worker's requests reach
+ * Playwright attributed to the page's frame, so they are told apart by their referrer: a
+ * worker's requests name its script, without the fragment a bundler may add to the worker URL
+ * (Kiln sends `Referrer-Policy: same-origin`, so same-origin referrers are whole URLs).
+ */
+export function workerApiRequests(page: Page): string[] {
+  const workers = new Set<string>();
+  const seen: string[] = [];
+  page.on('worker', (w) => workers.add(w.url().split('#')[0]!));
+  page.context().on('request', (r) => {
+    const url = new URL(r.url());
+    if (!url.pathname.startsWith('/api/')) return;
+    const referer = r.headers()['referer'] ?? '';
+    if (r.serviceWorker() || workers.has(referer)) seen.push(`${r.method()} ${url.pathname}`);
+  });
+  return seen;
+}

@@ -1,14 +1,18 @@
 /**
  * Dataset files from the server in the browser: built-in vega datasets and uploaded dataset
- * versions. The workers (canvas run, notebook kernel) fetch each URL once; pages fetch directly.
+ * versions. The canvas run worker fetches each URL once; pages fetch directly, also for the
+ * notebook kernel, which never fetches /api itself (notebook/kernel/page-api.ts).
  */
 import type { DataSource } from '../../lib/nodes/types';
 
 const fetched = new Map<string, Promise<DataSource>>();
 
-/** Fetches a dataset file; a refusal throws the server's one line (`{ error }`), naming the dataset. */
-export async function fetchSource(url: string, name: string): Promise<DataSource> {
-  const res = await fetch(url);
+/**
+ * Fetches a dataset file's bytes and format; a refusal throws the server's one line (`{ error }`),
+ * naming the dataset.
+ */
+export async function fetchDatasetFile(url: string, name: string, init: { signal?: AbortSignal; fetch?: typeof fetch } = {}): Promise<{ bytes: ArrayBuffer; format: 'csv' | 'json' }> {
+  const res = await (init.fetch ?? fetch)(url, init.signal ? { signal: init.signal } : undefined);
   if (!res.ok) {
     let msg = `${res.status} ${res.statusText}`;
     try {
@@ -20,7 +24,13 @@ export async function fetchSource(url: string, name: string): Promise<DataSource
     throw new Error(`dataset "${name}": ${msg}`);
   }
   const format = res.headers.get('x-kiln-format') === 'json' || /json/.test(res.headers.get('content-type') ?? '') ? 'json' : 'csv';
-  return { name, text: await res.text(), format };
+  return { bytes: await res.arrayBuffer(), format };
+}
+
+/** Fetches a dataset file as text, ready to parse. */
+export async function fetchSource(url: string, name: string): Promise<DataSource> {
+  const { bytes, format } = await fetchDatasetFile(url, name);
+  return { name, text: new TextDecoder().decode(bytes), format };
 }
 
 /** Fetched once per worker: the same URL always serves the same bytes (versions are immutable). */

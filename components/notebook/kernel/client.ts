@@ -3,13 +3,13 @@
  * store: every store change goes to the kernel (origin 'canvas', or 'kernel' when it is the
  * kernel's own op coming back, which re-runs nothing), and ops from cells are applied to the
  * store. A cell that ignores an interrupt for 1.5 s gets the worker terminated and restarted.
+ * Kiln calls from cells are performed here, by the page (./page-api.ts): the worker makes none.
  */
 import type { BackendInfo, BackendName } from '../../../lib/backend';
 import type { Graph } from '../../../lib/graph/schema';
-import type { CustomNodeDefInput } from '../../../lib/nodes/custom-def';
 import { useGraphStore } from '../../studio/graph-store';
-import { errorMessage, trpc } from '../../studio/trpc';
 import { applyGraphOp } from './graph-ops';
+import { PageApi } from './page-api';
 import type { BackendChoice, CellInput, CellUpdate, FromKernel, KernelStatus, ToKernel } from './protocol';
 
 export type { BackendChoice, CellUpdate, KernelStatus };
@@ -48,8 +48,12 @@ export class KernelClient {
   private hardTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private restarts = 0;
+  private readonly api: PageApi;
+  /** the current worker's calls the page is performing */
+  private calls = new Map<number, AbortController>();
 
   constructor(private readonly opts: KernelClientOptions) {
+    this.api = new PageApi({ projectName: opts.projectName, onNodeDefined: (name) => opts.onNodeDefined?.(name) });
     this.start(false);
     this.unsubscribe = useGraphStore.subscribe((s) => {
       if (s.graph === this.lastGraph) return;
@@ -93,6 +97,7 @@ export class KernelClient {
     this.unsubscribe?.();
     this.worker?.terminate();
     this.worker = null;
+    this.abortCalls();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -107,13 +112,19 @@ export class KernelClient {
     this.worker?.postMessage(m);
   }
 
+  /** Stops the calls a worker that is gone had asked for; their answers are dropped. */
+  private abortCalls(): void {
+    for (const c of this.calls.values()) c.abort();
+    this.calls = new Map();
+  }
+
   private start(restarted: boolean): void {
     const w = new Worker(new URL('./kernel.worker.ts', import.meta.url), { type: 'module' });
     this.worker = w;
     this.busy = false;
     this.backendUp = false;
     w.onmessage = (ev: MessageEvent<FromKernel>) => {
-      if (this.worker === w) this.onMessage(ev.data);
+      if (this.worker === w) this.onMessage(w, ev.data);
     };
     w.onerror = (ev) => {
       ev.preventDefault();
@@ -135,12 +146,13 @@ export class KernelClient {
     if (this.hardTimer) clearTimeout(this.hardTimer);
     this.worker?.terminate();
     this.worker = null;
+    this.abortCalls();
     // The new worker numbers its ops from 1 again.
     this.ack = 0;
     if (!this.disposed) this.start(true);
   }
 
-  private onMessage(m: FromKernel): void {
+  private onMessage(w: Worker, m: FromKernel): void {
     switch (m.type) {
       case 'backend':
         this.backendUp = true;
@@ -163,8 +175,12 @@ export class KernelClient {
       case 'graph-op':
         this.applyOp(m.seq, m.op);
         break;
-      case 'define-node':
-        void this.defineNode(m.reqId, m.def);
+      case 'api':
+        void this.serve(w, m.reqId, m.call, m.args);
+        break;
+      case 'api-abort':
+        this.calls.get(m.reqId)?.abort();
+        this.calls.delete(m.reqId);
         break;
     }
   }
@@ -189,13 +205,15 @@ export class KernelClient {
     if (g === this.lastGraph) this.post({ type: 'graph', graph: g, ack: this.ack, origin: 'kernel' });
   }
 
-  private async defineNode(reqId: number, def: CustomNodeDefInput): Promise<void> {
-    try {
-      await trpc.customNodes.define.mutate({ projectName: this.opts.projectName, def });
-      this.post({ type: 'define-result', reqId, ok: true });
-      this.opts.onNodeDefined?.(def.name);
-    } catch (e) {
-      this.post({ type: 'define-result', reqId, ok: false, error: `custom node "${def.name}": ${errorMessage(e)}` });
-    }
+  /** Performs a call for worker `w` and answers it, unless `w` was replaced or the call withdrawn. */
+  private async serve(w: Worker, reqId: number, call: unknown, args: unknown): Promise<void> {
+    const ctl = new AbortController();
+    const calls = this.calls;
+    calls.set(reqId, ctl);
+    const reply = await this.api.dispatch(call, args, ctl.signal);
+    if (ctl.signal.aborted || this.worker !== w) return;
+    calls.delete(reqId);
+    const m: ToKernel = reply.ok ? { type: 'api-result', reqId, ok: true, value: reply.value } : { type: 'api-result', reqId, ok: false, error: reply.error };
+    w.postMessage(m, reply.ok ? reply.transfer : []);
   }
 }

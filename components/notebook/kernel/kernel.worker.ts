@@ -2,7 +2,9 @@
 /**
  * The notebook kernel: a Web Worker holding the reactive runtime (lib/notebook/runtime), tfjs on
  * the chosen backend (WebGPU first), and the `kiln` API bound to the project's graph. A cell that
- * never yields can only be stopped by terminating this worker (the client does that).
+ * never yields can only be stopped by terminating this worker (the client does that). It runs
+ * user code, so it holds no credentials and makes no request to /api: Kiln calls go to the page
+ * as messages (./kernel-rpc.ts, ./page-api.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, BackendName } from '../../../lib/backend';
@@ -11,6 +13,7 @@ import { graphHash } from '../../../lib/graph/canonical';
 import type { Graph } from '../../../lib/graph/schema';
 import '../../../lib/nodes/catalog';
 import { NotebookRuntime } from '../../../lib/notebook/runtime';
+import { KernelRpc } from './kernel-rpc';
 import { GraphMirror, makeKiln } from './kiln-api';
 import type { FromKernel, ToKernel } from './protocol';
 
@@ -20,8 +23,7 @@ const post = (m: FromKernel) => scope.postMessage(m);
 let projectName = '';
 let backend: BackendInfo | null = null;
 let backendReady: Promise<unknown> = Promise.resolve();
-let reqSeq = 0;
-const defineWaits = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+const rpc = new KernelRpc(post);
 
 /** set when a cell changed the graph: readers re-run once the queue is empty */
 let kernelEdited = false;
@@ -47,12 +49,7 @@ const runtime: NotebookRuntime = new NotebookRuntime({
         projectName: () => projectName,
         backend: () => backend,
         graph: mirror,
-        defineNode: (def) =>
-          new Promise<void>((resolve, reject) => {
-            const reqId = ++reqSeq;
-            defineWaits.set(reqId, { resolve, reject });
-            post({ type: 'define-node', reqId, def });
-          }),
+        api: rpc.call,
       },
       ctx.cellId ? runtime.memo(ctx.cellId) : {},
     ),
@@ -124,12 +121,8 @@ scope.onmessage = (ev: MessageEvent<ToKernel>) => {
     case 'graph':
       onGraph(m.graph, m.ack, m.origin);
       break;
-    case 'define-result': {
-      const w = defineWaits.get(m.reqId);
-      defineWaits.delete(m.reqId);
-      if (m.ok) w?.resolve();
-      else w?.reject(new Error(m.error ?? 'the custom node was not stored'));
+    case 'api-result':
+      rpc.settle(m);
       break;
-    }
   }
 };

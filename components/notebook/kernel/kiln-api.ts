@@ -1,7 +1,9 @@
 /**
  * The `kiln` object notebook cells use, inside the kernel worker. One is made per cell run (its
  * `signal` is that run's). Graph writes go to the worker's snapshot at once and are posted as ops
- * to the main thread, whose graph store stays the one source of truth. Types: ./api-types.ts.
+ * to the main thread, whose graph store stays the one source of truth. Calls to Kiln (datasets,
+ * runs, custom nodes) go through `env.api`, which the page performs: the worker holds no
+ * credentials and makes no request to /api. Types: ./api-types.ts.
  */
 import type * as tfNs from '@tensorflow/tfjs';
 import type { BackendInfo } from '../../../lib/backend';
@@ -17,11 +19,9 @@ import type { DataSource, Frame, NodeContext } from '../../../lib/nodes/types';
 import { sampleDataSource } from '../../../lib/data/sample';
 import { chartMarker, htmlMarker } from '../../../lib/notebook/display';
 import type { CellContext } from '../../../lib/notebook/runtime';
-import { trpc } from '../../studio/trpc';
-import { fetchDataRef } from '../../run/fetch-data';
-import { resolveInputDatasets } from '../../run/inputs';
 import { applyGraphOp, parseEndpoint, type GraphOp } from './graph-ops';
-import { KilnData, kilnData, projectDatasetId, type Row } from './kiln-data';
+import { KilnData, kilnData, loadRef, type Row } from './kiln-data';
+import type { KernelApi } from './protocol';
 
 /** The worker's copy of the store graph plus its own ops the store has not acknowledged yet. */
 export class GraphMirror {
@@ -67,8 +67,8 @@ export interface KilnEnv {
   projectName: () => string;
   backend: () => BackendInfo | null;
   graph: GraphMirror;
-  /** posts a definition to the main thread, which stores it; resolves when stored */
-  defineNode: (def: CustomNodeDefInput) => Promise<void>;
+  /** the notebook API: the page performs each call for the notebook's project */
+  api: KernelApi;
 }
 
 const execCache = new ExecCache(64);
@@ -155,12 +155,8 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
     return { source: a.node, sourcePort: a.port, target: b.node, targetPort: b.port };
   }
 
-  function loadRef(ref: { builtin?: string; input?: string }, datasets: Record<string, string>): Promise<DataSource> {
-    return fetchDataRef(
-      ref,
-      (name) => datasets[name] ?? projectDatasetId(env.projectName(), name),
-      (name) => `input dataset "${name}" is not uploaded to project "${env.projectName()}"`,
-    );
+  function loadData(ref: { builtin?: string; input?: string }): Promise<DataSource> {
+    return loadRef(env.api, ref, (name) => `input dataset "${name}" is not uploaded to project "${env.projectName()}"`, ctx.signal);
   }
 
   const kiln = {
@@ -169,7 +165,7 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
     get backend() {
       return env.backend();
     },
-    data: (name: string, opts?: { sample?: number; seed?: number }) => kilnData(tf, env.projectName(), name, opts),
+    data: (name: string, opts?: { sample?: number; seed?: number }) => kilnData(tf, env.api, env.projectName(), name, opts, ctx.signal),
     chart: chartMarker,
     html: htmlMarker,
 
@@ -192,7 +188,7 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
           for (const [k, v] of Object.entries(e.metrics)) if (typeof v === 'number' && Number.isFinite(v)) p[k] = v;
           ctx.progress(p);
         },
-        loadData: async (ref) => sampleDataSource(await loadRef(ref, {}), sample, opts.seed ?? doc.seed ?? 42).source,
+        loadData: async (ref) => sampleDataSource(await loadData(ref), sample, opts.seed ?? doc.seed ?? 42).source,
       });
       const res = collectResults(r.graph, r.outputs);
       const evaluations = Object.fromEntries(res.evaluations.map((e) => [e.nodeId, e.evaluation.metrics]));
@@ -203,19 +199,18 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
     },
 
     async submit(g?: Graph) {
-      const projectName = env.projectName();
       const doc = clone(g ?? env.graph.current);
-      const datasets = await resolveInputDatasets(projectName, doc);
-      const r = await trpc.runs.submit.mutate({ projectName, graph: doc, datasets });
-      const runId = r.runId;
-      const status = async () => (await trpc.runs.get.query({ id: runId })).status as string;
+      // The page resolves the graph's input datasets to their newest versions in its project.
+      const { runId, url } = await env.api('submit', { graph: doc }, ctx.signal);
+      const get = () => env.api('runStatus', { runId }, ctx.signal);
+      const status = async () => (await get()).status as string;
       return {
         runId,
-        url: `/projects/${encodeURIComponent(projectName)}/runs/${runId}`,
+        url,
         status,
         async wait(opts: { pollMs?: number } = {}) {
           for (;;) {
-            const run = await trpc.runs.get.query({ id: runId });
+            const run = await get();
             if (['succeeded', 'failed', 'cancelled'].includes(run.status as string)) return run;
             if (ctx.signal.aborted) throw new Error(`stopped waiting for run ${runId}`);
             await new Promise((res) => setTimeout(res, opts.pollMs ?? 1000));
@@ -247,7 +242,7 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
           if (e.type === 'epoch') ctx.progress({ ...(e.metrics as Record<string, number>) });
         },
         log: () => {},
-        loadData: (ref) => loadRef(ref, {}),
+        loadData,
       };
       const out = await k.run(ins, parsed.data, nctx);
       const conv = Object.fromEntries(Object.entries(out).map(([port, v]) => [port, isFrame(v) ? new KilnData(`${kind}.${port}`, v.table, tf) : v]));
@@ -269,7 +264,7 @@ export function makeKiln(ctx: CellContext, env: KilnEnv, memo: Record<string, un
         throw new Error(`kiln.defineNode("${r.data.name}"): code does not compile: ${e instanceof Error ? e.message : String(e)}`);
       }
       if (typeof fn !== 'function') throw new Error(`kiln.defineNode("${r.data.name}"): code must be a function (rows, config) => rows`);
-      await env.defineNode(r.data);
+      await env.api('defineNode', { def: r.data }, ctx.signal);
       const defaults = r.data.config;
       return (rows: Row[], config: CustomConfig = {}) => fn(rows, { ...defaults, ...config });
     },

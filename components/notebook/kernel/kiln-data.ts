@@ -1,31 +1,59 @@
 /**
  * Data for notebook cells, inside the kernel worker: project datasets (newest uploaded version)
- * or built-in vega datasets, fetched once per URL, parsed with lib/data exactly as runs parse
- * them, exposed as records and as tensors.
+ * or built-in vega datasets, parsed with lib/data exactly as runs parse them, exposed as records
+ * and as tensors. The page fetches the files (the worker makes no request to /api) and transfers
+ * their bytes; each file is asked for once per worker (versions are immutable).
  */
 import type * as tfNs from '@tensorflow/tfjs';
 import { parseTable } from '../../../lib/data/infer';
 import { sampleDataSource } from '../../../lib/data/sample';
 import type { Table } from '../../../lib/data/table';
 import type { DataSource, Frame } from '../../../lib/nodes/types';
-import { fetchBuiltin, fetchUploaded } from '../../run/fetch-data';
-import { trpc } from '../../studio/trpc';
+import type { ApiArgs, KernelApi } from './protocol';
 
-/** The newest uploaded version of a project dataset, or null when the project has none by that name. */
-export async function projectDatasetId(projectName: string, name: string): Promise<string | null> {
-  if (!projectName) return null;
-  const rows = await trpc.datasets.list.query({ projectName, name, limit: 1 });
-  return rows[0]?.id ?? null;
+type FileRef = ApiArgs<'datasetFile'>;
+
+const files = new Map<string, Promise<DataSource>>();
+const decoder = new TextDecoder();
+
+/** A dataset file, asked of the page once per worker. */
+export function datasetFile(api: KernelApi, ref: FileRef, signal?: AbortSignal): Promise<DataSource> {
+  const key = ref.source === 'builtin' ? `builtin:${ref.name}` : `uploaded:${ref.id}`;
+  let p = files.get(key);
+  if (!p) {
+    p = api('datasetFile', ref, signal).then(({ bytes, format }) => ({ name: ref.name, text: decoder.decode(bytes), format }));
+    files.set(key, p);
+    p.catch(() => files.delete(key));
+  }
+  return p;
+}
+
+/** The newest uploaded version of a dataset of the notebook's project, or null when it has none by that name. */
+export async function projectDatasetId(api: KernelApi, name: string, signal?: AbortSignal): Promise<string | null> {
+  return (await api('datasetVersion', { name }, signal))?.id ?? null;
+}
+
+/**
+ * A graph's data ref: a built-in dataset by name, or the newest uploaded version of an input
+ * dataset; none uploaded throws `missing(name)`.
+ */
+export async function loadRef(api: KernelApi, ref: { builtin?: string; input?: string }, missing: (name: string) => string, signal?: AbortSignal): Promise<DataSource> {
+  if (ref.builtin) return datasetFile(api, { source: 'builtin', name: ref.builtin }, signal);
+  const name = ref.input ?? '';
+  const id = name ? await projectDatasetId(api, name, signal) : null;
+  if (!id) throw new Error(missing(name));
+  return datasetFile(api, { source: 'uploaded', id, name }, signal);
 }
 
 /** A project dataset by name when uploaded, else the built-in vega dataset of that name. */
-export async function loadNamed(projectName: string, name: string): Promise<DataSource> {
+export async function loadNamed(api: KernelApi, projectName: string, name: string, signal?: AbortSignal): Promise<DataSource> {
   if (typeof name !== 'string' || !name) throw new Error('kiln.data(name): name must be a dataset name, e.g. "cars"');
-  const id = await projectDatasetId(projectName, name);
-  if (id) return fetchUploaded(id, name);
+  const id = await projectDatasetId(api, name, signal);
+  if (id) return datasetFile(api, { source: 'uploaded', id, name }, signal);
   try {
-    return await fetchBuiltin(name);
+    return await datasetFile(api, { source: 'builtin', name }, signal);
   } catch (e) {
+    if (signal?.aborted) throw e;
     throw new Error(`kiln.data("${name}"): no dataset "${name}" in project "${projectName}" and no built-in dataset of that name (${e instanceof Error ? e.message : String(e)})`);
   }
 }
@@ -125,8 +153,15 @@ export class KilnData {
 }
 
 /** Loads a dataset for a cell: `sample` rows (seeded) or all of them. */
-export async function kilnData(tf: typeof tfNs, projectName: string, name: string, opts: { sample?: number; seed?: number } = {}): Promise<KilnData> {
-  const src = await loadNamed(projectName, name);
+export async function kilnData(
+  tf: typeof tfNs,
+  api: KernelApi,
+  projectName: string,
+  name: string,
+  opts: { sample?: number; seed?: number } = {},
+  signal?: AbortSignal,
+): Promise<KilnData> {
+  const src = await loadNamed(api, projectName, name, signal);
   const s = opts.sample ? sampleDataSource(src, opts.sample, opts.seed ?? 42) : null;
   const table = parseTable(s ? s.source : src);
   return new KilnData(name, table, tf, s ? s.totalRows : table.nRows);
