@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { OWNER_STATE, OWNER_TOKEN } from './e2e/auth-helpers';
 
 const PORT = Number(process.env.KILN_E2E_PORT ?? 3100);
 const BASE_URL = `http://localhost:${PORT}`;
@@ -13,6 +14,8 @@ const SERVING_PORT = Number(process.env.KILN_E2E_SERVING_PORT ?? 8599);
  */
 export default defineConfig({
   testDir: './e2e',
+  // Every test runs signed in as the owner (e2e/global-setup.ts); tests of signing in make their own contexts.
+  globalSetup: './e2e/global-setup.ts',
   outputDir: './test-results',
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
@@ -23,6 +26,7 @@ export default defineConfig({
   expect: { timeout: 15_000 },
   use: {
     baseURL: BASE_URL,
+    storageState: OWNER_STATE,
     browserName: 'chromium',
     viewport: { width: 1280, height: 800 },
     trace: 'retain-on-failure',
@@ -51,6 +55,6 @@ export default defineConfig({
     timeout: 120_000,
     stdout: 'ignore',
     stderr: 'pipe',
-    env: { NEXT_TELEMETRY_DISABLED: '1', KILN_RUNNER_BACKEND: 'wasm', KILN_SERVING_URL: `http://localhost:${SERVING_PORT}` },
+    env: { NEXT_TELEMETRY_DISABLED: '1', KILN_BOOTSTRAP_TOKEN: OWNER_TOKEN, KILN_RUNNER_BACKEND: 'wasm', KILN_SERVING_URL: `http://localhost:${SERVING_PORT}` },
   },
 });
