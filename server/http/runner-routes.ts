@@ -30,7 +30,8 @@ export function requireRunner(ctx: RouteContext, _req?: Request): { id: string; 
 async function requireHolder(ctx: RouteContext, runId: string): Promise<{ id: string; name: string }> {
   const runner = requireRunner(ctx);
   const [row] = await ctx.db.select({ runnerId: runs.runnerId }).from(runs).where(eq(runs.id, runId));
-  if (row?.runnerId && row.runnerId !== runner.id) throw new KilnError('PERMISSION_DENIED', `needs the claim on run ${runId}: an attempt token works only for the runner that claimed it`);
+  // Answered like any stale claim (409), so a runner that lost its lease drops the run as usual.
+  if (row?.runnerId && row.runnerId !== runner.id) throw new KilnError('LEASE_LOST', `run ${runId} is claimed by another runner: an attempt token works only for the runner that claimed it`);
   return runner;
 }
 

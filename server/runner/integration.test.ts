@@ -10,7 +10,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePackage } from '../../lib/package/package';
 import { createTestDatabase } from '../db/testing';
-import { carsGraph, kiln, mintRunnerToken, Proc, REPO, startRunnerProc, startServer, trpcClient, waitForRuns, type StartedServer } from './harness';
+import { carsGraph, kiln, mintRunnerToken, Proc, REPO, startRunnerProc, startServer, TEST_OWNER_TOKEN, trpcClient, waitForRuns, type StartedServer } from './harness';
 
 const FAST_EPOCHS = 8;
 
@@ -142,7 +142,7 @@ async function integration(label: string, databaseUrl?: string) {
   const finished = c.runners.flatMap((p) => [...p.output.matchAll(/run (\w{8}): succeeded/g)].map((m) => m[1]));
   expect(finished.sort()).toEqual(ids.map((id) => id.slice(0, 8)).sort());
   // The model package the server stores is a valid package with the run's lineage.
-  const res = await fetch(`${url}${runs[0]!.artifacts[0]!.url}`);
+  const res = await fetch(`${url}${runs[0]!.artifacts[0]!.url}`, { headers: { authorization: `Bearer ${TEST_OWNER_TOKEN}` } });
   expect(res.status).toBe(200);
   const files = new Map(Object.entries(unzipSync(new Uint8Array(await res.arrayBuffer()))));
   const v = validatePackage(files);
@@ -282,8 +282,8 @@ describe.sequential('kiln submit / kiln runner: bad input', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('nowhere');
     expect(r.stderr).not.toContain('uploading');
-    const list = await trpcClient(server.url).runs.list.query({ projectName: 'bad' });
-    expect(list).toHaveLength(0);
+    // Nothing was made: not even the project.
+    await expect(trpcClient(server.url).runs.list.query({ projectName: 'bad' })).rejects.toThrow('no project "bad"');
   }, 60_000);
 
   it('a --data name the graph does not read, and an unreachable server, are one-line errors', async () => {
