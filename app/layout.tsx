@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import { Providers } from '../components/studio/Providers';
 import './globals.css';
@@ -12,7 +13,11 @@ export const metadata: Metadata = {
   icons: { icon: { url: '/favicon.svg', type: 'image/svg+xml' } },
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page is rendered per request: Next puts the request's CSP nonce (server/http/csp.ts) on
+  // its inline scripts only when it renders, so a page prerendered at build time would carry none
+  // and the policy would block its scripts.
+  await connection();
   return (
     <html lang="en">
       <body>

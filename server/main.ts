@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { createRunnerToken, listRunners, revokeRunner } from './jobs/runners';
 import { nodeHandler } from './http/node-adapter';
 import { allowedHosts, refuseBrowserRequest, SECURITY_HEADERS } from './http/browser-guard';
+import { withCsp } from './http/csp';
 import { openApiRuntime, type ApiRuntime } from './http/runtime';
 import { bootstrapOwner } from './auth/bootstrap';
 import { signInUrl } from './auth/links';
@@ -181,7 +182,7 @@ async function main(): Promise<void> {
       fail(`cannot start the studio (${(e as Error).message.split('\n')[0]}); run \`npm run build\` first, or pass --no-ui`);
     }
     const handle = app.getRequestHandler();
-    uiListener = (req, res) => handle(req, res);
+    uiListener = withCsp(handle, { servingUrl });
   }
 
   const hosts = allowedHosts(flags.host, config.allowedHosts);

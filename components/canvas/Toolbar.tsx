@@ -1,7 +1,7 @@
 'use client';
 import { fitGraph } from './fit';
 import { getNodesBounds, getViewportForBounds, useReactFlow } from '@xyflow/react';
-import { toPng } from 'html-to-image';
+import { toBlob } from 'html-to-image';
 import { useState } from 'react';
 import { embedGraphInPng } from '../../lib/graph/png';
 import { useGraphStore } from '../studio/graph-store';
@@ -63,13 +63,15 @@ export function Toolbar() {
       const width = Math.min(4096, Math.max(640, Math.ceil(bounds.width + 120)));
       const height = Math.min(4096, Math.max(400, Math.ceil(bounds.height + 120)));
       const vp = getViewportForBounds(bounds, width, height, 0.2, 1.5, 0.08);
-      const url = await toPng(viewport, {
+      // A Blob, not a data: URL to fetch back: the page's CSP lets fetch reach this origin only.
+      const png = await toBlob(viewport, {
         backgroundColor: '#faf8f5',
         width,
         height,
         style: { width: `${width}px`, height: `${height}px`, transform: `translate(${vp.x}px, ${vp.y}px) scale(${vp.zoom})` },
       });
-      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      if (!png) throw new Error('the browser drew no image');
+      const bytes = new Uint8Array(await png.arrayBuffer());
       downloadPng(embedGraphInPng(bytes, JSON.stringify(useGraphStore.getState().graph)));
       notify({ kind: 'info', text: 'PNG exported: drop it on a canvas to open this pipeline again', source: 'export' });
     } catch (e) {
