@@ -42,11 +42,6 @@ function answerAt(db: Db, studioOrigins: readonly string[], revision: number): P
   return answer;
 }
 
-function cachedEtag(db: Db, studioOrigins: readonly string[], revision: number): Promise<string> | undefined {
-  const hit = answers.get(db)?.get(studioOrigins.join(' '));
-  return hit && hit.revision === revision ? hit.answer.then((a) => a.etag) : undefined;
-}
-
 function reply(a: Answer, ifNoneMatch: string | null): Response {
   // The ETag covers the revision and the studio origins, so a poller that has it gets an empty 304.
   if (ifNoneMatch === a.etag) return new Response(null, { status: 304, headers: { etag: a.etag, 'cache-control': 'no-store' } });
@@ -92,8 +87,11 @@ export async function servingConfigHandler(ctx: ApiContext, req: Request): Promi
     const { revision } = await readServingRevision(db);
     if (revision !== after) return reply(await answerAt(db, studio, revision), ifNoneMatch);
     // Same revision but another ETag (the studio origins changed with a restart): answer now.
-    const etag = first && ifNoneMatch ? cachedEtag(db, studio, revision) : undefined;
-    if (etag && (await etag) !== ifNoneMatch) return reply(await answerAt(db, studio, revision), ifNoneMatch);
+    // Computed once per revision and process; the replicas waiting on it share it.
+    if (first && ifNoneMatch) {
+      const a = await answerAt(db, studio, revision);
+      if (a.etag !== ifNoneMatch) return reply(a, ifNoneMatch);
+    }
     first = false;
     const left = deadline - Date.now();
     if (left <= 0 || req.signal.aborted) break;
