@@ -7,7 +7,7 @@ import { KilnError } from '../../lib/errors';
 import type { Db } from '../db/client';
 import { getVersionById } from '../registry/registry';
 import { servingConfig, servingConfigEtag, type ServingConfig } from '../registry/serving-config';
-import { LONG_POLL_MAX_S, pruneReplicas, readServingRevision, RECHECK_MS, REPLICA_ID, reportReplica, revisionChange } from '../registry/serving-revision';
+import { LONG_POLL_MAX_S, pruneReplicas, readServingRevision, RECHECK_MS, REPLICA_ID, reportReplica, watchRevision } from '../registry/serving-revision';
 import type { ApiContext } from './context';
 import { errorJson, json } from './errors';
 import { requireRunner } from './runner-routes';
@@ -81,21 +81,26 @@ export async function servingConfigHandler(ctx: ApiContext, req: Request): Promi
   if (after === null || req.method === 'HEAD') return reply(await compute(db, studio), ifNoneMatch);
 
   const deadline = Date.now() + waitS * 1000;
-  let first = true;
-  for (;;) {
-    // The no-change path: one primary-key read per re-check.
-    const { revision } = await readServingRevision(db);
-    if (revision !== after) return reply(await answerAt(db, studio, revision), ifNoneMatch);
-    // Same revision but another ETag (the studio origins changed with a restart): answer now.
-    // Computed once per revision and process; the replicas waiting on it share it.
-    if (first && ifNoneMatch) {
-      const a = await answerAt(db, studio, revision);
-      if (a.etag !== ifNoneMatch) return reply(a, ifNoneMatch);
+  const watch = watchRevision(db, after, req.signal);
+  try {
+    let first = true;
+    for (;;) {
+      // The no-change path: one primary-key read per re-check.
+      const { revision } = await readServingRevision(db);
+      if (revision !== after) return reply(await answerAt(db, studio, revision), ifNoneMatch);
+      // Same revision but another ETag (the studio origins changed with a restart): answer now.
+      // Computed once per revision and process; the replicas waiting on it share it.
+      if (first && ifNoneMatch) {
+        const a = await answerAt(db, studio, revision);
+        if (a.etag !== ifNoneMatch) return reply(a, ifNoneMatch);
+      }
+      first = false;
+      const left = deadline - Date.now();
+      if (left <= 0 || req.signal.aborted) break;
+      await watch.next(Math.min(left, RECHECK_MS));
     }
-    first = false;
-    const left = deadline - Date.now();
-    if (left <= 0 || req.signal.aborted) break;
-    await revisionChange(db, after, Math.min(left, RECHECK_MS), req.signal);
+  } finally {
+    watch.close();
   }
   if (req.signal.aborted) return new Response(null, { status: 304 });
   // Computed afresh: a change nobody bumped the revision for gets one here.

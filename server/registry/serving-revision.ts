@@ -124,27 +124,59 @@ export async function reconcileServingRevision(db: Db, seen: RevisionState, hash
   return state.revision;
 }
 
+/** Wakes a waiter when an event it cares about fired since it subscribed, even between its waits. */
+class Wakeup {
+  private fired = false;
+  private wake: (() => void) | null = null;
+
+  /** Marks the event and wakes the current wait, if any. */
+  fire(): void {
+    this.fired = true;
+    this.wake?.();
+  }
+
+  /** Resolves at once if the event fired since the last wait, else when it does or after `ms`. */
+  wait(ms: number): Promise<void> {
+    if (this.fired) {
+      this.fired = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        this.fired = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
+
 /**
- * Resolves when this process bumps the revision away from `after`, after `ms`, or when `signal`
- * aborts, whichever comes first. Bumps by other processes are not seen here: re-read the row.
+ * Watches for this process moving the revision away from `after`, from now on: `next(ms)`
+ * resolves at once if it moved since the last call, else when it does, after `ms`, or when
+ * `signal` aborts. Subscribing before reading the row means a bump between the read and the
+ * wait is not missed. Bumps by other processes are not seen here: re-read the row.
  */
-export function revisionChange(db: Db, after: number, ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const e = emitterOf(db);
-    const done = () => {
-      clearTimeout(timer);
+export function watchRevision(db: Db, after: number, signal?: AbortSignal): { next(ms: number): Promise<void>; close(): void } {
+  const e = emitterOf(db);
+  const w = new Wakeup();
+  const onRevision = (r: number) => {
+    if (r !== after) w.fire();
+  };
+  const onAbort = () => w.fire();
+  e.on('revision', onRevision);
+  signal?.addEventListener('abort', onAbort);
+  return {
+    next: (ms) => (signal?.aborted ? Promise.resolve() : w.wait(ms)),
+    close() {
       e.off('revision', onRevision);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const onRevision = (r: number) => {
-      if (r !== after) done();
-    };
-    const timer = setTimeout(done, ms);
-    e.on('revision', onRevision);
-    signal?.addEventListener('abort', done, { once: true });
-    if (signal?.aborted) done();
-  });
+      signal?.removeEventListener('abort', onAbort);
+      w.fire();
+    },
+  };
 }
 
 /** Replica ids are chosen by the serving process: host, pid and a random part. */
@@ -184,20 +216,19 @@ export async function liveReplicas(db: Db): Promise<{ id: string; appliedRevisio
 export async function confirmServingRevision(db: Db, revision: number, timeoutMs: number = CONFIRM_TIMEOUT_MS): Promise<ReplicaConfirmation> {
   const deadline = Date.now() + timeoutMs;
   const e = emitterOf(db);
-  for (;;) {
-    const rows = await liveReplicas(db);
-    const unconfirmed = rows.filter((r) => r.appliedRevision < revision).map((r) => r.id);
-    const left = deadline - Date.now();
-    if (unconfirmed.length === 0 || left <= 0) return { revision, confirmed: rows.filter((r) => r.appliedRevision >= revision).map((r) => r.id), unconfirmed };
-    // A report to this process wakes us at once; one to another control plane is seen on the next read.
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        e.off('replica', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.min(left, 50));
-      e.on('replica', done);
-    });
+  const w = new Wakeup();
+  const onReport = () => w.fire();
+  e.on('replica', onReport);
+  try {
+    for (;;) {
+      const rows = await liveReplicas(db);
+      const unconfirmed = rows.filter((r) => r.appliedRevision < revision).map((r) => r.id);
+      const left = deadline - Date.now();
+      if (unconfirmed.length === 0 || left <= 0) return { revision, confirmed: rows.filter((r) => r.appliedRevision >= revision).map((r) => r.id), unconfirmed };
+      // A report to this process wakes us at once; one to another control plane is seen on the next read.
+      await w.wait(Math.min(left, 50));
+    }
+  } finally {
+    e.off('replica', onReport);
   }
 }
