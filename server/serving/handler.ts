@@ -37,10 +37,12 @@ const CORS_PREFLIGHT = {
 
 /** Who may read `/metrics` and the request log. */
 export interface AdminAccess {
-  /** `Authorization: Bearer <token>` needed on every listener (`KILN_SERVING_METRICS_TOKEN`); unset: none */
+  /**
+   * `Authorization: Bearer <token>` needed on every listener (`KILN_SERVING_METRICS_TOKEN`). With
+   * it the serving port answers them too; without it only the admin listener does, since the
+   * serving port is the one apps and browsers reach.
+   */
   token: string | undefined;
-  /** the serving port answers them too (only with a token: it is the port apps and browsers reach) */
-  onMain: boolean;
 }
 
 function sha256(s: string): Buffer {
@@ -90,7 +92,7 @@ export class ServingHandler {
     this.maxBodyBytes = p.limits.maxBodyBytes;
     this.maxInstances = p.limits.maxInstances;
     this.maxDepth = p.limits.maxJsonDepth;
-    this.adminOnMain = p.admin.onMain && p.admin.token !== undefined;
+    this.adminOnMain = p.admin.token !== undefined;
     this.adminToken = p.admin.token !== undefined ? sha256(p.admin.token) : null;
   }
 

@@ -98,7 +98,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     metrics,
     requestLog,
     limits: { maxBodyBytes: opts.maxBodyBytes ?? 4 * 1024 * 1024, maxInstances, maxJsonDepth: opts.maxJsonDepth ?? 32 },
-    admin: { token: opts.metricsToken || undefined, onMain: true },
+    admin: { token: opts.metricsToken || undefined },
   });
 
   const server: Server = createServer((req, res) => handler.handle(req, res));
