@@ -207,6 +207,9 @@ export const ERROR_CATALOG = {
   ENDPOINT_BAD_TARGET: { status: 400, message: 'model "{model}" has no alias "{alias}"', field: 'param' },
   ENDPOINT_BAD_TRAFFIC: { status: 400, message: 'traffic[{index}].{field}: {problem}', field: 'path' },
   ENDPOINT_KEY_AMBIGUOUS: { status: 409, message: 'prefix {prefix} matches {n} keys of "{name}"; give the key id', field: 'param' },
+  ENDPOINT_BAD_ORIGIN: { status: 400, message: 'corsOrigins[{index}]: "{origin}" is not scheme://host[:port]', field: 'path' },
+  ENDPOINT_CLOSED: { status: 401, message: 'endpoint "{name}" accepts API keys only and has no live key', field: 'header' },
+  CORS_NOT_ALLOWED: { status: 403, message: 'origin {origin} may not call endpoint "{name}" from a browser', field: 'header' },
 
   // ── Serving process and clients (CLI, runner) ─────────────────────────────────────────
   SERVE_LISTEN: { status: 500, message: 'cannot listen on {host}:{port} ({detail})' },

@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRunnerToken, listRunners, revokeRunner } from './jobs/runners';
 import { nodeHandler } from './http/node-adapter';
-import { allowedHosts, refuseBrowserRequest, SECURITY_HEADERS } from './http/browser-guard';
+import { allowedHosts, hostName, refuseBrowserRequest, SECURITY_HEADERS } from './http/browser-guard';
+import { studioOrigins } from './http/config';
 import { withCsp } from './http/csp';
 import { openApiRuntime, type ApiRuntime } from './http/runtime';
 import { bootstrapOwner } from './auth/bootstrap';
@@ -229,6 +230,8 @@ async function main(): Promise<void> {
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : flags.port;
   const url = `http://${shownHost}:${port}`;
+  // Serving answers browser calls from the studio's own pages (its "try it" form), on this port.
+  runtime.config.studioOrigins = studioOrigins(hosts === 'any' ? ['localhost', '127.0.0.1', '::1', hostName(shownHost)] : hosts, port);
 
   let runner: ReturnType<typeof superviseLocalChild> | undefined;
   let serving: ReturnType<typeof superviseLocalChild> | undefined;

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { trpc } from '../studio/trpc';
+import { ACCESS_LABEL, accessState } from './access-state';
 import { BindForm } from './BindForm';
 import { EndpointDetail } from './EndpointDetail';
 import './endpoints.css';
@@ -21,7 +22,7 @@ export function EndpointsPage({ project }: { project: string }) {
     <div className="page ep-page">
       <div className="page-head">
         <h1>Endpoints</h1>
-        <p className="muted">HTTP endpoints (TensorFlow Serving&apos;s REST API) that apps call with an API key. Rebinding swaps versions without a failed request.</p>
+        <p className="muted">HTTP endpoints (TensorFlow Serving&apos;s REST API) that apps call, public or with an API key. Rebinding swaps versions without a failed request.</p>
       </div>
       <ErrorAlert error={eps.error} />
       <div className="ep-layout">
@@ -43,6 +44,7 @@ export function EndpointsPage({ project }: { project: string }) {
                       {e.model} {'alias' in e.target ? `@${e.target.alias}` : `v${e.target.version}`}
                       {e.defaultVersion !== null ? ` → v${e.defaultVersion}` : ' → none'}
                     </span>
+                    <span className={accessState(e) === 'closed' ? 'small error' : 'small muted'}>{ACCESS_LABEL[accessState(e)]}</span>
                   </button>
                 </li>
               ))}

@@ -76,7 +76,7 @@ export function TryIt({ url, record, needsKey, apiKey }: { url: string; record: 
       </div>
       <div className="row">
         <label className="field" style={{ flex: 1 }}>
-          <span>API key {needsKey ? '(required)' : '(not required: the endpoint has no keys)'}</span>
+          <span>API key {needsKey ? '(required)' : '(not required: the endpoint is public)'}</span>
           <input type="password" value={key} onChange={(e) => setKey(e.target.value)} placeholder={needsKey ? 'kiln_ek_…' : ''} autoComplete="off" data-testid="try-key" />
         </label>
         <button type="submit" className="primary" disabled={busy} data-testid="try-send" style={{ marginBottom: 8 }}>

@@ -168,7 +168,7 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
       .description('serve the endpoints of a Kiln server\'s registry, swapping versions as they change, until SIGTERM')
       .requiredOption('--server <url>', 'Kiln server URL, e.g. http://127.0.0.1:3000')
       .option('--token <token>', 'machine token (default: $KILN_SERVING_TOKEN)')
-      .option('--poll-ms <n>', 'how often to poll the serving config', '2000'),
+      .option('--poll-ms <n>', 'pause between config polls when the control plane does not long-poll, and after an error', '2000'),
   ).action(async (o: ServingCommandOptions) => {
     const { servingCommand } = await import('./serve');
     code = await servingCommand(o, io);

@@ -93,6 +93,8 @@ function serverOptions(o: ServingFlags, source: PackageSource, io: IO, config: K
     batch: o.batch as BatchMode,
     compiled: o.compiled,
     logSample: config.serving.logSample,
+    ...(config.serving.metricsToken ? { metricsToken: config.serving.metricsToken } : {}),
+    ...(config.serving.adminPort !== undefined ? { adminPort: config.serving.adminPort, adminHost: config.serving.adminHost } : {}),
     log: (line) => io.err(`${line}\n`),
   };
 }
@@ -136,6 +138,7 @@ export async function serveCommand(dir: string, o: ServeOptions, io: IO, config:
   await initNodeBackend(o.backend as NodeBackendRequest, { vulkanIcdFiles: config.vulkanIcdFiles });
   const server = await createServingServer(opts);
   io.out(`kiln serve: ${source.name} v1 listening on ${server.url}\n`);
+  if (server.adminUrl) io.err(`kiln serve: /metrics and /v1/requests/recent on ${server.adminUrl}\n`);
   return runUntilSignal(server, 'kiln serve', io);
 }
 
@@ -150,5 +153,6 @@ export async function servingCommand(o: ServingCommandOptions, io: IO, config: K
   await initNodeBackend(o.backend as NodeBackendRequest, { vulkanIcdFiles: config.vulkanIcdFiles });
   const server = await createServingServer(opts);
   io.out(`kiln serving: listening on ${server.url} (endpoints from ${o.server})\n`);
+  if (server.adminUrl) io.err(`kiln serving: /metrics and /v1/requests/recent on ${server.adminUrl}\n`);
   return runUntilSignal(server, 'kiln serving', io);
 }

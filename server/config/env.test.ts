@@ -49,6 +49,9 @@ const BAD: Record<EnvName, string | null> = {
   KILN_SERVING_URL: 'localhost:8501',
   KILN_SERVING_TOKEN: 'two words',
   KILN_SERVING_LOG_SAMPLE: '2',
+  KILN_SERVING_METRICS_TOKEN: 'two words',
+  KILN_SERVING_ADMIN_PORT: '95o1',
+  KILN_SERVING_ADMIN_HOST: 'not a host!',
   KILN_SERVE_NO_REEXEC: 'please',
   VK_ICD_FILENAMES: null,
   VK_DRIVER_FILES: null,
@@ -114,6 +117,7 @@ describe('the environment schema', () => {
     expect(refusalOf({ KILN_SERVING_LOG_SAMPLE: 'often' }).variable).toBe('KILN_SERVING_LOG_SAMPLE');
     expect(loadConfig({ KILN_SERVING_LOG_SAMPLE: '0.25' }).serving.logSample).toBe(0.25);
     expect(loadConfig({ KILN_SERVING_LOG_SAMPLE: '0' }).serving.logSample).toBe(0);
+    expect(loadConfig({ KILN_SERVING_ADMIN_PORT: '9464', KILN_SERVING_METRICS_TOKEN: 'm-1' }).serving).toMatchObject({ adminPort: 9464, adminHost: '127.0.0.1', metricsToken: 'm-1' });
   });
 
   it('reads numbers as plain digits only (no blanks, exponents, signs or hex)', () => {
@@ -135,7 +139,7 @@ describe('the environment schema', () => {
       s3: null,
       runner: { token: undefined, backend: 'auto', claimLog: undefined },
       sandbox: { memoryMiB: 512, timeoutMs: 10_000 },
-      serving: { port: 8501, url: undefined, token: undefined, logSample: 0.01, noReexec: false },
+      serving: { port: 8501, url: undefined, token: undefined, logSample: 0.01, metricsToken: undefined, adminPort: undefined, adminHost: '127.0.0.1', noReexec: false },
       vulkanIcdFiles: undefined,
     });
     expect(c.runner.cacheDir).toMatch(/kiln-runner-cache$/);

@@ -192,6 +192,14 @@ export const ENV_VARS = {
   }),
   KILN_SERVING_TOKEN: v(token, { default: '`KILN_RUNNER_TOKEN`', group: 'serving', meaning: 'machine token of `kiln serving` (`--token`)', secret: true }),
   KILN_SERVING_LOG_SAMPLE: v(number({ min: 0, max: 1, integer: false }), { default: '0.01', group: 'serving', meaning: 'share of serving requests logged (bounded ring buffer at `/v1/requests/recent`)' }),
+  KILN_SERVING_METRICS_TOKEN: v(token, {
+    default: '—',
+    group: 'serving',
+    meaning: 'bearer token `/metrics` and `/v1/requests/recent` need; set, the serving port answers them behind it (unset, and without `KILN_SERVING_ADMIN_PORT`, they are not served)',
+    secret: true,
+  }),
+  KILN_SERVING_ADMIN_PORT: v(port, { default: '—', group: 'serving', meaning: 'port of a second serving listener that answers only `/metrics` and `/v1/requests/recent` (the token too, when set)' }),
+  KILN_SERVING_ADMIN_HOST: v(host, { default: '`127.0.0.1`', group: 'serving', meaning: 'interface of the admin listener; loopback by default (without a token it refuses `Host` names other than `localhost` and IP addresses)' }),
   KILN_SERVE_NO_REEXEC: v(flag, { default: '0', group: 'serving', meaning: '1: `kiln serve` / `kiln serving` serve in their own process instead of re-running Node with the serving V8 flags' }),
   // Devices (lib/backend/node.ts takes these as an argument).
   VK_ICD_FILENAMES: v({ ...path, expected: 'a list of paths' }, { default: '—', group: 'device', meaning: '`/usr/lib/chromium/vk_swiftshader_icd.json` lets Dawn use SwiftShader on machines without a GPU' }),
@@ -297,6 +305,11 @@ export interface KilnConfig {
     url: string | undefined;
     token: string | undefined;
     logSample: number;
+    /** bearer token of `/metrics` and the request log */
+    metricsToken: string | undefined;
+    /** the admin listener (only `/metrics` and the request log); undefined: none */
+    adminPort: number | undefined;
+    adminHost: string;
     noReexec: boolean;
   };
   /** `VK_ICD_FILENAMES`, else `VK_DRIVER_FILES`: the Vulkan drivers Dawn will load */
@@ -374,6 +387,9 @@ export function loadConfig(env: Env): KilnConfig {
       url: e.KILN_SERVING_URL?.replace(/\/+$/, ''),
       token: e.KILN_SERVING_TOKEN ?? e.KILN_RUNNER_TOKEN,
       logSample: e.KILN_SERVING_LOG_SAMPLE ?? 0.01,
+      metricsToken: e.KILN_SERVING_METRICS_TOKEN,
+      adminPort: e.KILN_SERVING_ADMIN_PORT,
+      adminHost: e.KILN_SERVING_ADMIN_HOST ?? '127.0.0.1',
       noReexec: e.KILN_SERVE_NO_REEXEC ?? false,
     },
     vulkanIcdFiles: e.VK_ICD_FILENAMES ?? e.VK_DRIVER_FILES,

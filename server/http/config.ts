@@ -25,12 +25,29 @@ export interface ApiConfig {
   serveabilityBudgetMs: number;
   /** where apps reach the serving process: the base URL of endpoint snippets (`KILN_SERVING_URL`) */
   servingUrl: string;
+  /**
+   * The studio's own origins (`http://<name>:<port>` for each name the server answers), sent to
+   * serving in its config: every endpoint accepts browser calls from them (the "try it" form).
+   * server/main.ts sets them once it knows its port.
+   */
+  studioOrigins: string[];
 }
 
 const MiB = 1024 * 1024;
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
+
+/** `http://<name>:<port>` for each host name (IPv6 in brackets), without duplicates. */
+export function studioOrigins(names: Iterable<string>, port: number): string[] {
+  const out = new Set<string>();
+  for (const n of names) {
+    if (!n || n === '*') continue;
+    out.add(`http://${n.includes(':') ? `[${n}]` : n}:${port}`);
+  }
+  return [...out].sort();
+}
 
 /** The API configuration from the parsed settings (server/config). */
-export function apiConfig(c: Pick<KilnConfig, 'api' | 'serving' | 'serveabilityBudgetMs'>, servingUrl: string = c.serving.url ?? DEFAULT_SERVING_URL): ApiConfig {
+export function apiConfig(c: Pick<KilnConfig, 'api' | 'serving' | 'serveabilityBudgetMs' | 'port' | 'host' | 'allowedHosts'>, servingUrl: string = c.serving.url ?? DEFAULT_SERVING_URL): ApiConfig {
   return {
     ...c.api,
     serveabilityBudgetMs: c.serveabilityBudgetMs,
@@ -39,5 +56,7 @@ export function apiConfig(c: Pick<KilnConfig, 'api' | 'serving' | 'serveabilityB
     // more; this bounds a realistic ceiling while keeping a body in memory affordable.
     maxGraphBytes: Math.max(16 * MiB, GRAPH_LIMITS.maxParamsBytes * 16),
     servingUrl,
+    // Until the server knows better (server/main.ts): the names it answers on its configured port.
+    studioOrigins: studioOrigins([...LOOPBACK_NAMES, c.host, ...(c.allowedHosts ?? [])], c.port),
   };
 }

@@ -1,14 +1,21 @@
 /**
  * Endpoints: a served name bound to a model alias or version, with an optional weighted traffic
- * split between READY versions, and its API keys (only their SHA-256 is stored; a key is shown
- * once, when it is made).
+ * split between READY versions, its access mode and API keys (only their SHA-256 is stored; a
+ * key is shown once, when it is made), and the browser origins it answers.
+ *
+ * Access is explicit: making a key sets it to 'keys', and only {@link setEndpointAccess} sets it
+ * back to 'public', so revoking the last key closes a keyed endpoint instead of opening it.
+ * Every change here bumps the serving revision (./serving-revision.ts) and returns it, so a
+ * caller can wait for the serving replicas to apply it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
 import type { Db } from '../db/client';
 import { endpointKeys, endpoints, modelAliases, modelVersions, registeredModels, type Endpoint, type EndpointKey } from '../db/schema';
+import { normalizeOrigins } from './origins';
 import { assertName } from './registry';
+import { bumpServingRevision } from './serving-revision';
 
 /** Every endpoint key starts with this, so a key pasted in the wrong place is recognisable. */
 export const ENDPOINT_KEY_PREFIX = 'kiln_ek_';
@@ -17,6 +24,7 @@ export const ENDPOINT_KEY_PREFIX = 'kiln_ek_';
 const SHOWN_PREFIX = ENDPOINT_KEY_PREFIX.length + 6;
 
 export type EndpointTarget = { alias: string } | { version: number };
+export type EndpointAccess = 'public' | 'keys';
 export interface TrafficSplit {
   version: number;
   weight: number;
@@ -36,7 +44,13 @@ export interface EndpointView {
   traffic: TrafficSplit[];
   /** the version the target resolves to now (null: the alias points nowhere) */
   defaultVersion: number | null;
-  keys: { id: string; prefix: string; name: string; createdAt: Date; revokedAt: Date | null }[];
+  /** 'keys': a live key is needed (none live: the endpoint is closed); 'public': anyone may call it */
+  access: EndpointAccess;
+  /** browser origins it answers besides the studio's own */
+  corsOrigins: string[];
+  /** who bound it last (null: unknown, or before accounts) */
+  boundBy: string | null;
+  keys: { id: string; prefix: string; name: string; createdBy: string | null; createdAt: Date; revokedAt: Date | null }[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -59,12 +73,17 @@ export function validateTraffic(traffic: TrafficSplit[]): void {
 /**
  * Creates the endpoint `name`, or rebinds it, to a model's alias or version with an optional
  * traffic split. The target must resolve to a READY version now, and every split version must be
- * READY, so a bind never points an endpoint at something that cannot serve.
+ * READY, so a bind never points an endpoint at something that cannot serve. A rebind keeps the
+ * endpoint's access, keys and origins; `actor` is recorded as who bound it.
  *
  * @throws KilnError `REGISTRY_BAD_NAME`, `REGISTRY_MODEL_NOT_FOUND`, `ENDPOINT_BAD_TARGET`,
  *   `ENDPOINT_BAD_TRAFFIC`
  */
-export async function createOrBindEndpoint(db: Db, input: { name: string; modelName: string; target: EndpointTarget; traffic?: TrafficSplit[]; actor?: string | null }): Promise<EndpointView> {
+export async function createOrBindEndpoint(
+  db: Db,
+  input: { name: string; modelName: string; target: EndpointTarget; traffic?: TrafficSplit[] },
+  actor: string | null = null,
+): Promise<EndpointView & { revision: number }> {
   assertName('endpoint name', input.name);
   const traffic = input.traffic ?? [];
   validateTraffic(traffic);
@@ -106,12 +125,13 @@ export async function createOrBindEndpoint(db: Db, input: { name: string; modelN
     }
     await tx
       .insert(endpoints)
-      .values({ id: randomUUID(), name: input.name, modelId: model.id, target, traffic, boundBy: input.actor ?? null })
-      .onConflictDoUpdate({ target: endpoints.name, set: { modelId: model.id, target, traffic, boundBy: input.actor ?? null, updatedAt: sql`now()` } });
+      .values({ id: randomUUID(), name: input.name, modelId: model.id, target, traffic, boundBy: actor })
+      .onConflictDoUpdate({ target: endpoints.name, set: { modelId: model.id, target, traffic, boundBy: actor, updatedAt: sql`now()` } });
   });
+  const revision = await bumpServingRevision(db);
   const view = await getEndpoint(db, input.name);
   if (!view) throw new Error(`endpoint "${input.name}" vanished right after it was bound`);
-  return view;
+  return { ...view, revision };
 }
 
 async function views(db: Db, rows: (Endpoint & { model: string })[]): Promise<EndpointView[]> {
@@ -136,7 +156,12 @@ async function views(db: Db, rows: (Endpoint & { model: string })[]): Promise<En
       target: t,
       traffic: r.traffic,
       defaultVersion,
-      keys: keys.filter((k) => k.endpointId === r.id).map((k: EndpointKey) => ({ id: k.id, prefix: k.prefix, name: k.name, createdAt: k.createdAt, revokedAt: k.revokedAt })),
+      access: r.access,
+      corsOrigins: r.corsOrigins,
+      boundBy: r.boundBy,
+      keys: keys
+        .filter((k) => k.endpointId === r.id)
+        .map((k: EndpointKey) => ({ id: k.id, prefix: k.prefix, name: k.name, createdBy: k.createdBy, createdAt: k.createdAt, revokedAt: k.revokedAt })),
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
     };
@@ -173,39 +198,76 @@ export async function getEndpoint(db: Db, name: string): Promise<EndpointView | 
   return (await views(db, rows))[0] ?? null;
 }
 
-/**
- * Makes an API key for an endpoint: `kiln_ek_` + 32 random bytes (base64url). Returned once;
- * only its SHA-256 and a short prefix are stored.
- * @throws KilnError `ENDPOINT_NOT_FOUND`
- */
-export async function createEndpointKey(db: Db, endpointName: string, name = '', actor: string | null = null): Promise<{ id: string; key: string; prefix: string }> {
-  const [ep] = await db.select({ id: endpoints.id }).from(endpoints).where(eq(endpoints.name, endpointName));
-  if (!ep) throw new KilnError('ENDPOINT_NOT_FOUND', `no endpoint "${endpointName}"`, { param: 'endpoint' });
-  const key = ENDPOINT_KEY_PREFIX + randomBytes(32).toString('base64url');
-  const id = randomUUID();
-  const prefix = key.slice(0, SHOWN_PREFIX);
-  await db.insert(endpointKeys).values({ id, endpointId: ep.id, keyHash: hashEndpointKey(key), prefix, name: name.slice(0, 200), createdBy: actor });
-  return { id, key, prefix };
+async function endpointId(db: Db, name: string): Promise<string> {
+  const [ep] = await db.select({ id: endpoints.id }).from(endpoints).where(eq(endpoints.name, name));
+  if (!ep) throw new KilnError('ENDPOINT_NOT_FOUND', `no endpoint "${name}"`, { param: 'endpoint' });
+  return ep.id;
 }
 
 /**
- * Revokes an endpoint key, named by its id or its shown prefix. Returns false when the endpoint
- * has no such unrevoked key; an ambiguous prefix is refused.
+ * Makes an API key for an endpoint: `kiln_ek_` + 32 random bytes (base64url). Returned once;
+ * only its SHA-256 and a short prefix are stored. The endpoint's access becomes 'keys' (a public
+ * endpoint given a key now needs one); `actor` is recorded as who made it.
+ * @throws KilnError `ENDPOINT_NOT_FOUND`
  */
-export async function revokeEndpointKey(db: Db, endpointName: string, keyIdOrPrefix: string): Promise<boolean> {
-  const [ep] = await db.select({ id: endpoints.id }).from(endpoints).where(eq(endpoints.name, endpointName));
-  if (!ep) throw new KilnError('ENDPOINT_NOT_FOUND', `no endpoint "${endpointName}"`, { param: 'endpoint' });
+export async function createEndpointKey(db: Db, endpointName: string, name = '', actor: string | null = null): Promise<{ id: string; key: string; prefix: string; revision: number }> {
+  const epId = await endpointId(db, endpointName);
+  const key = ENDPOINT_KEY_PREFIX + randomBytes(32).toString('base64url');
+  const id = randomUUID();
+  const prefix = key.slice(0, SHOWN_PREFIX);
+  await db.transaction(async (tx) => {
+    await tx.insert(endpointKeys).values({ id, endpointId: epId, keyHash: hashEndpointKey(key), prefix, name: name.slice(0, 200), createdBy: actor });
+    await tx.update(endpoints).set({ access: 'keys', updatedAt: sql`now()` }).where(and(eq(endpoints.id, epId), eq(endpoints.access, 'public')));
+  });
+  return { id, key, prefix, revision: await bumpServingRevision(db) };
+}
+
+/**
+ * Revokes an endpoint key, named by its id or its shown prefix. Returns null when the endpoint
+ * has no such unrevoked key; an ambiguous prefix is refused. The endpoint's access stays as it
+ * is: revoking the last key of a keyed endpoint closes it (every request 401) until someone
+ * makes a key or sets it public.
+ * @throws KilnError `ENDPOINT_NOT_FOUND`, `ENDPOINT_KEY_AMBIGUOUS`
+ */
+export async function revokeEndpointKey(db: Db, endpointName: string, keyIdOrPrefix: string): Promise<{ revision: number } | null> {
+  const epId = await endpointId(db, endpointName);
   const active = await db
     .select({ id: endpointKeys.id, prefix: endpointKeys.prefix })
     .from(endpointKeys)
-    .where(and(eq(endpointKeys.endpointId, ep.id), isNull(endpointKeys.revokedAt)));
+    .where(and(eq(endpointKeys.endpointId, epId), isNull(endpointKeys.revokedAt)));
   const hits = active.filter((k) => k.id === keyIdOrPrefix || k.prefix === keyIdOrPrefix);
   if (hits.length > 1) throw new KilnError('ENDPOINT_KEY_AMBIGUOUS', `prefix ${keyIdOrPrefix} matches ${hits.length} keys of "${endpointName}"; give the key id`, { param: 'key' });
-  if (hits.length === 0) return false;
+  if (hits.length === 0) return null;
   const rows = await db
     .update(endpointKeys)
     .set({ revokedAt: sql`now()` })
     .where(and(eq(endpointKeys.id, hits[0]!.id), isNull(endpointKeys.revokedAt)))
     .returning({ id: endpointKeys.id });
-  return rows.length > 0;
+  if (rows.length === 0) return null;
+  return { revision: await bumpServingRevision(db) };
+}
+
+/**
+ * Sets who may call an endpoint: 'public' (anyone who reaches the serving port; its keys are
+ * then not needed) or 'keys' (a live key; none live = closed).
+ * @throws KilnError `ENDPOINT_NOT_FOUND`
+ */
+export async function setEndpointAccess(db: Db, endpointName: string, access: EndpointAccess): Promise<EndpointView & { revision: number }> {
+  const epId = await endpointId(db, endpointName);
+  await db.update(endpoints).set({ access, updatedAt: sql`now()` }).where(eq(endpoints.id, epId));
+  const revision = await bumpServingRevision(db);
+  return { ...(await getEndpoint(db, endpointName))!, revision };
+}
+
+/**
+ * Sets the browser origins an endpoint answers besides the studio's (see ./origins.ts for the
+ * form); an empty list leaves the studio alone.
+ * @throws KilnError `ENDPOINT_NOT_FOUND`, `ENDPOINT_BAD_ORIGIN`
+ */
+export async function setEndpointCors(db: Db, endpointName: string, origins: readonly string[]): Promise<EndpointView & { revision: number }> {
+  const corsOrigins = normalizeOrigins(origins);
+  const epId = await endpointId(db, endpointName);
+  await db.update(endpoints).set({ corsOrigins, updatedAt: sql`now()` }).where(eq(endpoints.id, epId));
+  const revision = await bumpServingRevision(db);
+  return { ...(await getEndpoint(db, endpointName))!, revision };
 }

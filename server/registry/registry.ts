@@ -14,6 +14,7 @@ import { getGraph } from '../db/catalog';
 import { aliasEvents, artifacts, modelAliases, modelVersions, projects, registeredModels, runs, type AliasEvent, type ModelVersion, type RegisteredModel } from '../db/schema';
 import type { ArtifactStore } from '../storage/types';
 import { checkMetricGates, compareMetric, defaultComparisonMetric, testDataFingerprint, type GateCheck } from './gates';
+import { bumpServingRevision } from './serving-revision';
 import { checkServeability, type ServeabilityOptions } from './serveability';
 
 /** Model, endpoint and alias names: what URLs and CLI arguments can carry without quoting. */
@@ -320,7 +321,7 @@ export async function moveAlias(db: Db, input: MoveAliasInput): Promise<MoveAlia
   }
   if (!input.actor?.trim()) throw new KilnError('REGISTRY_BAD_OPTION', 'actor must not be empty', { param: 'actor' });
   const model = await requireModel(db, input.modelName);
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     // One move at a time per model, so "the current holder" cannot change under the gates.
     await tx.select({ id: registeredModels.id }).from(registeredModels).where(eq(registeredModels.id, model.id)).for('update');
     const [cand] = await tx
@@ -374,6 +375,9 @@ export async function moveAlias(db: Db, input: MoveAliasInput): Promise<MoveAlia
       .returning({ id: aliasEvents.id });
     return { moved, from, to: cand.version, gates, ...(ev ? { eventId: ev.id } : {}) };
   });
+  // Endpoints bound to the alias serve the new version: tell the serving replicas now.
+  if (result.moved && !input.dryRun) await bumpServingRevision(db);
+  return result;
 }
 
 /** The history of a model's alias moves (all aliases, or one), newest first. */

@@ -1,13 +1,15 @@
 /**
  * The serving config: what a serving process needs to know to serve every endpoint (docs/
- * serving.md, "Control plane → serving contract"). Its `revision` is the SHA-256 of the canonical
- * JSON of the rest, so a poller can tell "nothing changed" from one string.
+ * serving.md, "Control plane → serving contract"). Its `revision` is the counter of
+ * ./serving-revision.ts: it moves on whenever the endpoints below change, so a replica can say
+ * which config it has applied with one number.
  */
 import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import { canonicalJson } from '../../lib/graph/canonical';
 import type { Db } from '../db/client';
 import { endpointKeys, endpoints, modelAliases, modelVersions, registeredModels } from '../db/schema';
+import { readServingRevision, reconcileServingRevision } from './serving-revision';
 
 export interface ServingVersion {
   version: number;
@@ -19,14 +21,20 @@ export interface ServingVersion {
 export interface ServingEndpoint {
   name: string;
   model: string;
+  /** 'keys': a request needs one of `keyHashes` (none live: every request is refused); 'public': none needed */
+  access: 'public' | 'keys';
   keyHashes: string[];
+  /** browser origins (`scheme://host[:port]`) whose pages may call it, besides the studio's */
+  corsOrigins: string[];
   versions: ServingVersion[];
   default: number;
   traffic: { version: number; weight: number }[];
 }
 
 export interface ServingConfig {
-  revision: string;
+  revision: number;
+  /** the studio's own origins: every endpoint answers its browser calls (the "try it" form) */
+  studioOrigins: string[];
   endpoints: ServingEndpoint[];
 }
 
@@ -36,13 +44,22 @@ export function packageUrl(versionId: string): string {
 }
 
 /**
- * The serving config, exactly as docs/serving.md describes it. An endpoint whose target resolves
- * to no READY version is left out (it cannot serve anything), as are split versions that are not
- * READY; everything is sorted so the revision only changes when the content does.
+ * The endpoints of the serving config, exactly as docs/serving.md describes them. An endpoint
+ * whose target resolves to no READY version is left out (it cannot serve anything), as are split
+ * versions that are not READY; everything is sorted so the hash only changes when the content does.
  */
-export async function servingConfig(db: Db): Promise<ServingConfig> {
+export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
   const eps = await db
-    .select({ id: endpoints.id, name: endpoints.name, modelId: endpoints.modelId, target: endpoints.target, traffic: endpoints.traffic, model: registeredModels.name })
+    .select({
+      id: endpoints.id,
+      name: endpoints.name,
+      modelId: endpoints.modelId,
+      target: endpoints.target,
+      traffic: endpoints.traffic,
+      access: endpoints.access,
+      corsOrigins: endpoints.corsOrigins,
+      model: registeredModels.name,
+    })
     .from(endpoints)
     .innerJoin(registeredModels, eq(registeredModels.id, endpoints.modelId))
     .orderBy(asc(endpoints.name));
@@ -90,7 +107,9 @@ export async function servingConfig(db: Db): Promise<ServingConfig> {
     out.push({
       name: ep.name,
       model: ep.model,
+      access: ep.access,
       keyHashes: keys.filter((k) => k.endpointId === ep.id).map((k) => k.keyHash).sort(),
+      corsOrigins: [...ep.corsOrigins].sort(),
       versions: [...needed]
         .sort((a, b) => a - b)
         .map((n) => {
@@ -101,6 +120,26 @@ export async function servingConfig(db: Db): Promise<ServingConfig> {
       traffic: splitOk ? traffic : [],
     });
   }
-  const revision = createHash('sha256').update(canonicalJson({ endpoints: out }), 'utf8').digest('hex');
-  return { revision, endpoints: out };
+  return out;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * The serving config now: the revision is read first and the endpoints computed after it, so
+ * they hold every change whose bump is ≤ the revision; endpoints that changed without a bump
+ * get a new revision here (./serving-revision.ts).
+ */
+export async function servingConfig(db: Db, opts: { studioOrigins?: readonly string[] } = {}): Promise<ServingConfig> {
+  const seen = await readServingRevision(db);
+  const eps = await servingEndpoints(db);
+  const revision = await reconcileServingRevision(db, seen, sha256(canonicalJson({ endpoints: eps })));
+  return { revision, studioOrigins: [...new Set(opts.studioOrigins ?? [])].sort(), endpoints: eps };
+}
+
+/** The config answer's ETag: its revision and a hash of everything in it (studio origins too). */
+export function servingConfigEtag(c: ServingConfig): string {
+  return `"${c.revision}-${sha256(canonicalJson(c)).slice(0, 16)}"`;
 }

@@ -111,7 +111,7 @@ export async function endpointSnippets(db: Db, store: ArtifactStore, name: strin
   const zip = await store.getBytes(v.storageKey);
   if (!zip) throw new KilnError('ENDPOINT_BAD_TARGET', `endpoint "${name}": the package of v${v.version} is missing from the artifact store`, { param: 'endpoint' });
   const record = sampleRecord(manifestFromZip(zip));
-  const needsKey = ep.keys.some((k) => k.revokedAt === null);
+  const needsKey = ep.access === 'keys';
   const url = `${servingUrl.replace(/\/+$/, '')}/v1/models/${encodeURIComponent(name)}:predict`;
   return { url, version: v.version, record, needsKey, ...buildSnippets(url, record, needsKey) };
 }

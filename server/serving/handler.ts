@@ -2,31 +2,52 @@
  * The serving process's request path: TF Serving's REST API, KServe V2 and the health,
  * metrics and request-log routes, over the versions a {@link ModelHost} holds. Everything a
  * request touches is here or in the parts it calls (admission, API keys, model paths, the
- * responder); the server (server.ts) only owns the socket and the lifecycle.
+ * responder); the server (server.ts) only owns the sockets and the lifecycle.
+ *
+ * Browsers: an endpoint answers CORS (preflights included) for the origins its policy lists and
+ * no other; nothing but the model routes ever carries a CORS header. `/metrics` and the request
+ * log are operator routes: on the serving port only with the metrics token, else only on the
+ * admin listener (`handleAdmin`).
  *
  * Methods, not closures per request: `handle` allocates one exchange and one parsed path, plus
  * the two callbacks of a prediction (body read, predict done).
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { KilnError } from '../../lib/errors';
 import type { Admission } from './admission';
 import type { ApiKeyGate } from './api-keys';
 import { parseJsonBody, readBody } from './body';
 import { openApiDocument, tfMetadata, v2Metadata } from './metadata';
 import { parseModelPath, pickVersion, type ModelPath } from './model-path';
-import type { ModelHost, Route } from './model-host';
+import type { EndpointPolicy, ModelHost, Route } from './model-host';
 import type { RequestLog, ServingMetrics } from './observability';
 import { tfRequestRecords, tfResponse, v2RequestRecords, v2Response } from './protocol';
 import { newExchange, RETRY, type Exchange, type Responder, type ServingState } from './responder';
 
-/** The answer to a CORS preflight: any origin may POST JSON with an API key. */
+/** The answer to a CORS preflight from an allowed origin (its `allow-origin` is added per request). */
 const CORS_PREFLIGHT = {
-  'access-control-allow-origin': '*',
   'access-control-allow-methods': 'GET, POST, OPTIONS',
   'access-control-allow-headers': 'authorization, content-type, x-api-key',
   'access-control-max-age': '600',
+  vary: 'origin',
   'content-length': '0',
 };
+
+/** Who may read `/metrics` and the request log. */
+export interface AdminAccess {
+  /**
+   * `Authorization: Bearer <token>` needed on every listener (`KILN_SERVING_METRICS_TOKEN`). With
+   * it the serving port answers them too; without it only the admin listener does, since the
+   * serving port is the one apps and browsers reach.
+   */
+  token: string | undefined;
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
 
 export interface HandlerLimits {
   maxBodyBytes: number;
@@ -43,6 +64,7 @@ export interface HandlerParts {
   metrics: ServingMetrics;
   requestLog: RequestLog;
   limits: HandlerLimits;
+  admin: AdminAccess;
 }
 
 export class ServingHandler {
@@ -56,6 +78,8 @@ export class ServingHandler {
   private readonly maxBodyBytes: number;
   private readonly maxInstances: number;
   private readonly maxDepth: number;
+  private readonly adminOnMain: boolean;
+  private readonly adminToken: Buffer | null;
 
   constructor(p: HandlerParts) {
     this.host = p.host;
@@ -68,6 +92,8 @@ export class ServingHandler {
     this.maxBodyBytes = p.limits.maxBodyBytes;
     this.maxInstances = p.limits.maxInstances;
     this.maxDepth = p.limits.maxJsonDepth;
+    this.adminOnMain = p.admin.token !== undefined;
+    this.adminToken = p.admin.token !== undefined ? sha256(p.admin.token) : null;
   }
 
   get ready(): boolean {
@@ -79,17 +105,11 @@ export class ServingHandler {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const ctx = newExchange(req.method ?? 'GET', path, res);
-    // Browsers (the studio's "try it" form, web apps) call from other origins; keys, not origins, guard endpoints.
-    res.setHeader('access-control-allow-origin', '*');
-    if (req.method === 'OPTIONS') {
-      ctx.sent = true;
-      res.writeHead(204, CORS_PREFLIGHT);
-      res.end();
-      return;
-    }
     try {
+      if (req.method === 'OPTIONS') return this.preflight(req, ctx, path);
       if (path.startsWith('/v1/models/')) return this.v1(req, ctx, path.slice(11));
       if (path.startsWith('/v2/models/')) return this.v2(req, ctx, path.slice(11));
+      if (this.adminOnMain && this.admin(req, ctx, path)) return;
       this.plain(ctx, path);
     } catch (e) {
       this.out.error(ctx, e);
@@ -97,7 +117,61 @@ export class ServingHandler {
     }
   }
 
-  /** Health, readiness, metrics and the request log. */
+  /** The admin listener: `/metrics` and the request log, nothing else. */
+  handleAdmin(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const ctx = newExchange(req.method ?? 'GET', path, res);
+    try {
+      // Without a token, a name in Host is how a DNS-rebinding page would reach a loopback port.
+      if (!this.adminToken && !hostIsAddress(req.headers.host)) throw new KilnError('HOST_NOT_ALLOWED', `Host "${req.headers.host ?? ''}" is refused on the admin port: use its IP address or localhost, or set KILN_SERVING_METRICS_TOKEN`);
+      if (!this.admin(req, ctx, path)) throw new KilnError('NOT_FOUND', `unknown path ${path}: the admin port serves /metrics and /v1/requests/recent`);
+    } catch (e) {
+      this.out.error(ctx, e);
+    }
+  }
+
+  /** `/metrics` and `/v1/requests/recent` behind the token, when one is set; false for any other path. */
+  private admin(req: IncomingMessage, ctx: Exchange, path: string): boolean {
+    if (path !== '/metrics' && path !== '/v1/requests/recent') return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new KilnError('METHOD_NOT_ALLOWED', `${path} takes GET, not ${req.method}`, {}, { headers: { allow: 'GET' } });
+    if (this.adminToken) {
+      const m = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+      if (!m || !timingSafeEqual(sha256(m[1]!), this.adminToken)) throw new KilnError('UNAUTHORIZED', `${path} needs the metrics token: send "Authorization: Bearer <KILN_SERVING_METRICS_TOKEN>"`, {}, { headers: { 'www-authenticate': 'Bearer' } });
+    }
+    if (path === '/metrics') {
+      this.metrics.registry.metrics().then(
+        (text) => {
+          if (ctx.sent) return;
+          ctx.sent = true;
+          ctx.res.writeHead(200, { 'content-type': this.metrics.registry.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+          ctx.res.end(text);
+        },
+        (e: unknown) => this.out.error(ctx, e),
+      );
+    } else this.out.json(ctx, 200, { sample: this.requestLog.sample, capacity: this.requestLog.capacity, requests: this.requestLog.recent() });
+    return true;
+  }
+
+  /**
+   * A CORS preflight: 204 with the CORS headers when the endpoint's policy lists the origin,
+   * else 403 without them (the browser then refuses the call). Only model routes have one.
+   */
+  private preflight(req: IncomingMessage, ctx: Exchange, path: string): void {
+    let name = '';
+    if (path.startsWith('/v1/models/')) name = parseModelPath(path.slice(11), true).name;
+    else if (path.startsWith('/v2/models/')) name = parseModelPath(path.slice(11), false).name;
+    const policy = name ? this.host.policies.get(name) : undefined;
+    if (!policy || !this.host.routes.has(name)) throw new KilnError('NOT_FOUND', name ? `model "${name}": not found` : `unknown path ${path}`);
+    const origin = req.headers.origin;
+    if (!origin || !policy.corsOrigins.has(origin)) throw new KilnError('CORS_NOT_ALLOWED', `origin ${origin ?? '(none)'} may not call endpoint "${name}" from a browser; add it to the endpoint's CORS origins`);
+    ctx.sent = true;
+    ctx.res.writeHead(204, { ...CORS_PREFLIGHT, 'access-control-allow-origin': origin });
+    ctx.res.end();
+  }
+
+  /** Health and readiness; `/metrics` and the log only say where they are served. */
   private plain(ctx: Exchange, path: string): void {
     switch (path) {
       case '/healthz':
@@ -112,40 +186,36 @@ export class ServingHandler {
       case '/v2':
         return this.out.json(ctx, 200, { name: 'kiln', version: '1', extensions: [] });
       case '/metrics':
-        this.metrics.registry.metrics().then(
-          (text) => {
-            if (ctx.sent) return;
-            ctx.sent = true;
-            ctx.res.writeHead(200, { 'content-type': this.metrics.registry.contentType, 'content-length': Buffer.byteLength(text) });
-            ctx.res.end(text);
-          },
-          (e: unknown) => this.out.error(ctx, e),
-        );
-        return;
       case '/v1/requests/recent':
-        return this.out.json(ctx, 200, { sample: this.requestLog.sample, capacity: this.requestLog.capacity, requests: this.requestLog.recent() });
+        throw new KilnError('NOT_FOUND', `${path} is not served on this port: set KILN_SERVING_METRICS_TOKEN to serve it here behind that token, or KILN_SERVING_ADMIN_PORT for a separate listener`);
       default:
         throw new KilnError('NOT_FOUND', `unknown path ${path}`);
     }
   }
 
-  private routeOf(ctx: Exchange, name: string): Route {
+  /**
+   * The endpoint's route, once its policy lets this request in: CORS headers for an allowed
+   * origin first (so a browser can read even a 401), then the API key. Every
+   * `/v1/models/NAME…` and `/v2/models/NAME…` route goes through here.
+   */
+  private routeOf(req: IncomingMessage, ctx: Exchange, name: string): Route {
     if (!name) throw new KilnError('NOT_FOUND', `unknown path ${ctx.path}`);
     const r = this.host.routes.get(name);
-    if (!r) throw new KilnError('NOT_FOUND', `model "${name}": not found`);
+    const policy = this.host.policies.get(name);
+    // No policy: the newest config no longer has the endpoint, even if its versions still drain.
+    if (!r || !policy) throw new KilnError('NOT_FOUND', `model "${name}": not found`);
     ctx.endpoint = name;
-    return r;
-  }
-
-  private checkKey(req: IncomingMessage, route: Route): void {
-    const e = this.keys.check(req.headers, route);
+    const origin = req.headers.origin;
+    if (origin !== undefined) allowOrigin(ctx.res, policy, origin);
+    const e = this.keys.check(req.headers, policy);
     if (e) throw e;
+    return r;
   }
 
   /** `/v1/models/NAME[/versions/N|/labels/L][:predict|/metadata]`, `/v1/models/NAME/openapi.json`. */
   private v1(req: IncomingMessage, ctx: Exchange, rest: string): void {
     const p = parseModelPath(rest, true);
-    const route = this.routeOf(ctx, p.name);
+    const route = this.routeOf(req, ctx, p.name);
     if (p.verb) {
       if (p.tail) throw new KilnError('NOT_FOUND', `unknown path ${ctx.path}`);
       if (p.verb !== 'predict') throw new KilnError('NOT_FOUND', `:${p.verb} is not supported; use :predict`);
@@ -154,7 +224,6 @@ export class ServingHandler {
       return;
     }
     if (req.method !== 'GET') throw new KilnError('METHOD_NOT_ALLOWED', `${ctx.path} takes GET, not ${req.method}`, {}, { headers: { allow: 'GET' } });
-    this.checkKey(req, route);
     const name = route.name;
     if (p.tail === '') {
       let statuses = this.host.versionStatus(name);
@@ -177,21 +246,20 @@ export class ServingHandler {
     if (p.tail === 'metadata') this.out.json(ctx, 200, tfMetadata(name, lv.version, lv.manifest));
     else if (p.tail === 'openapi.json') {
       const hostHeader = req.headers.host;
-      this.out.json(ctx, 200, openApiDocument(name, lv.manifest, { ...(hostHeader ? { serverUrl: `http://${hostHeader}` } : {}), secured: route.keyHashes.size > 0 }));
+      this.out.json(ctx, 200, openApiDocument(name, lv.manifest, { ...(hostHeader ? { serverUrl: `http://${hostHeader}` } : {}), secured: this.host.policies.get(name)?.access === 'keys' }));
     } else throw new KilnError('NOT_FOUND', `unknown path ${ctx.path}`);
   }
 
   /** KServe V2: `/v2/models/NAME[/versions/N][/infer|/ready]`. */
   private v2(req: IncomingMessage, ctx: Exchange, rest: string): void {
     const p = parseModelPath(rest, false);
-    const route = this.routeOf(ctx, p.name);
+    const route = this.routeOf(req, ctx, p.name);
     if (p.tail === 'infer') {
       if (req.method !== 'POST') throw new KilnError('METHOD_NOT_ALLOWED', `infer takes POST, not ${req.method}`, {}, { headers: { allow: 'POST' } });
       this.predict(req, ctx, route, p, false);
       return;
     }
     if (req.method !== 'GET') throw new KilnError('METHOD_NOT_ALLOWED', `${ctx.path} takes GET, not ${req.method}`, {}, { headers: { allow: 'GET' } });
-    this.checkKey(req, route);
     const lv = pickVersion(route, p);
     ctx.version = String(lv.version);
     const name = route.name;
@@ -200,9 +268,8 @@ export class ServingHandler {
     else throw new KilnError('NOT_FOUND', `unknown path ${ctx.path}`);
   }
 
-  /** The hot path: key, version, slot, body, records, prediction. */
+  /** The hot path (the key was checked by `routeOf`): version, slot, body, records, prediction. */
   private predict(req: IncomingMessage, ctx: Exchange, route: Route, p: ModelPath, tf: boolean): void {
-    this.checkKey(req, route);
     const lv = pickVersion(route, p);
     ctx.version = String(lv.version);
     this.admission.admit(ctx, lv);
@@ -229,4 +296,18 @@ export class ServingHandler {
       });
     });
   }
+}
+
+/** A browser calling from `origin` may read this answer when the endpoint lists the origin. */
+function allowOrigin(res: ServerResponse, policy: EndpointPolicy, origin: string): void {
+  res.setHeader('vary', 'origin');
+  if (policy.corsOrigins.has(origin)) res.setHeader('access-control-allow-origin', origin);
+}
+
+/** `127.0.0.1:9464`, `[::1]:9464`, `localhost:9464`: a Host no DNS-rebinding page can send. */
+function hostIsAddress(host: string | undefined): boolean {
+  if (!host) return false;
+  const h = host.toLowerCase();
+  const name = h.startsWith('[') ? h.slice(1, h.indexOf(']')) : h.replace(/:\d+$/, '');
+  return name === 'localhost' || isIP(name) !== 0;
 }

@@ -6,6 +6,10 @@
  * assignment, THEN retire the versions no longer routed, each disposed once its last request in
  * flight releases it. A version that fails to load never enters the table: the one it would have
  * replaced keeps serving, and the failure shows in `model_version_status`.
+ *
+ * Who may call an endpoint (access, API keys, browser origins) is not part of that: its policy
+ * takes effect the moment a config is applied, before any version loads, so a revoked key is
+ * refused on the next request even while a new version is still loading.
  */
 import { createHash } from 'node:crypto';
 import type { PackageFiles } from '../../lib/package/validate';
@@ -22,12 +26,18 @@ export interface VersionSpec {
   load(): Promise<PackageFiles>;
 }
 
+/** 'keys': a request needs one of the endpoint's keys (none: every request is refused); 'public': none needed. */
+export type EndpointAccess = 'public' | 'keys';
+
 /** One endpoint as a source describes it (docs/serving.md's config, with loaders). */
 export interface EndpointSpec {
   name: string;
   model: string;
-  /** sha256 (hex) of each accepted API key; empty = no key needed */
+  access: EndpointAccess;
+  /** sha256 (hex) of each accepted API key (used when `access` is 'keys') */
   keyHashes: string[];
+  /** browser origins (`scheme://host[:port]`) answered with CORS headers */
+  corsOrigins: string[];
   versions: VersionSpec[];
   default: number;
   traffic: { version: number; weight: number }[];
@@ -45,11 +55,18 @@ export interface VersionStatus {
   failedAt?: number;
 }
 
+/** Who may call an endpoint: immutable, replaced whole by every applied config. */
+export interface EndpointPolicy {
+  name: string;
+  access: EndpointAccess;
+  keyHashes: ReadonlySet<string>;
+  corsOrigins: ReadonlySet<string>;
+}
+
 /** An endpoint's routing: immutable once built, replaced whole on a change. */
 export interface Route {
   name: string;
   model: string;
-  keyHashes: ReadonlySet<string>;
   versions: ReadonlyMap<number, LoadedVersion>;
   labels: ReadonlyMap<string, LoadedVersion>;
   default: LoadedVersion | null;
@@ -98,6 +115,8 @@ export function sha256Hex(s: string): string {
 export class ModelHost {
   /** endpoint name → routing; replaced, never mutated, so a request sees one consistent table */
   routes: ReadonlyMap<string, Route> = new Map();
+  /** endpoint name → who may call it; replaced at once by `apply`, never waiting for loads */
+  policies: ReadonlyMap<string, EndpointPolicy> = new Map();
   private readonly status = new Map<string, Map<number, VersionStatus>>();
   private applying: Promise<unknown> = Promise.resolve();
 
@@ -114,8 +133,17 @@ export class ModelHost {
     return false;
   }
 
-  /** Applies a new config; calls are serialised. Resolves once the new table is in place. */
+  /**
+   * Applies a new config: its policies at once (before this returns), its versions in the
+   * background, calls serialised. Resolves once the new routing table is in place.
+   */
   apply(specs: EndpointSpec[]): Promise<ApplyReport> {
+    this.policies = new Map(
+      specs.map((s) => [
+        s.name,
+        { name: s.name, access: s.access, keyHashes: new Set(s.keyHashes.map((h) => h.toLowerCase())), corsOrigins: new Set(s.corsOrigins) } satisfies EndpointPolicy,
+      ]),
+    );
     const run = this.applying.then(() => this.applyNow(specs));
     this.applying = run.catch(() => undefined);
     return run;
@@ -176,7 +204,6 @@ export class ModelHost {
       next.set(spec.name, {
         name: spec.name,
         model: spec.model,
-        keyHashes: new Set(spec.keyHashes.map((h) => h.toLowerCase())),
         versions,
         labels,
         default: def,
@@ -200,6 +227,7 @@ export class ModelHost {
   close(): void {
     const old = this.routes;
     this.routes = new Map();
+    this.policies = new Map();
     for (const r of old.values()) for (const lv of r.versions.values()) lv.retire();
   }
 }

@@ -8,7 +8,7 @@ import { KilnError } from '../../lib/errors';
 import { Admission } from './admission';
 import { ApiKeyGate } from './api-keys';
 import type { LoadedVersion } from './loaded-version';
-import { sha256Hex, type Route } from './model-host';
+import { sha256Hex, type EndpointAccess, type EndpointPolicy, type Route } from './model-host';
 import { parseModelPath, pickVersion } from './model-path';
 import { RequestLog, ServingMetrics } from './observability';
 import { newExchange, Responder, type ServingState } from './responder';
@@ -28,11 +28,15 @@ function fakeVersion(version: number): LoadedVersion & { refs: number } {
   return v as unknown as LoadedVersion & { refs: number };
 }
 
-function fakeRoute(name: string, versions: number[], opts: { labels?: Record<string, number>; keys?: string[]; defaultVersion?: number | null } = {}): Route {
+function fakeRoute(name: string, versions: number[], opts: { labels?: Record<string, number>; defaultVersion?: number | null } = {}): Route {
   const map = new Map(versions.map((n) => [n, fakeVersion(n)]));
   const labels = new Map(Object.entries(opts.labels ?? {}).map(([l, n]) => [l, map.get(n)!]));
   const def = opts.defaultVersion === null ? null : (map.get(opts.defaultVersion ?? versions[versions.length - 1]!) ?? null);
-  return { name, model: name, keyHashes: new Set((opts.keys ?? []).map(sha256Hex)), versions: map, labels, default: def, split: null };
+  return { name, model: name, versions: map, labels, default: def, split: null };
+}
+
+function policy(name: string, access: EndpointAccess, keys: string[] = []): EndpointPolicy {
+  return { name, access, keyHashes: new Set(keys.map(sha256Hex)), corsOrigins: new Set() };
 }
 
 /** What a `ServerResponse` was asked to write. */
@@ -104,21 +108,30 @@ describe('Admission', () => {
 });
 
 describe('ApiKeyGate', () => {
-  it('lets anyone through a route without keys', () => {
-    expect(new ApiKeyGate().check({}, fakeRoute('open', [1]))).toBeUndefined();
+  it('lets anyone through a public endpoint, keys or not', () => {
+    expect(new ApiKeyGate().check({}, policy('open', 'public'))).toBeUndefined();
+    expect(new ApiKeyGate().check({}, policy('open', 'public', ['k']))).toBeUndefined();
+  });
+
+  it('refuses every request to a keyed endpoint with no live key (closed, never public)', () => {
+    const gate = new ApiKeyGate();
+    for (const headers of [{}, { authorization: 'Bearer k-old' }, { 'x-api-key': 'k-old' }]) {
+      const e = gate.check(headers, policy('cars', 'keys'))!;
+      expect([e.code, e.status, e.headers]).toEqual(['ENDPOINT_CLOSED', 401, { 'www-authenticate': 'Bearer' }]);
+    }
   });
 
   it('answers 401 with WWW-Authenticate without a key, 403 for a wrong one, and accepts either header', () => {
     const gate = new ApiKeyGate();
-    const route = fakeRoute('cars', [1], { keys: ['k-good'] });
+    const route = policy('cars', 'keys', ['k-good']);
     const none = gate.check({}, route)!;
     expect([none.code, none.status, none.headers]).toEqual(['UNAUTHORIZED', 401, { 'www-authenticate': 'Bearer' }]);
     const wrong = gate.check({ authorization: 'Bearer k-bad' }, route)!;
     expect([wrong.code, wrong.status]).toEqual(['FORBIDDEN', 403]);
     expect(gate.check({ authorization: 'bearer  k-good ' }, route)).toBeUndefined();
     expect(gate.check({ 'x-api-key': 'k-good' }, route)).toBeUndefined();
-    // A route replaced without the key (revoked) does not inherit the accepted-key memory.
-    expect(gate.check({ 'x-api-key': 'k-good' }, fakeRoute('cars', [1], { keys: ['other'] }))?.code).toBe('FORBIDDEN');
+    // A policy replaced without the key (revoked) does not inherit the accepted-key memory.
+    expect(gate.check({ 'x-api-key': 'k-good' }, policy('cars', 'keys', ['other']))?.code).toBe('FORBIDDEN');
   });
 });
 

@@ -18,6 +18,8 @@ let base: string;
 
 const KEY = 'sk-test-123';
 const keyHash = createHash('sha256').update(KEY).digest('hex');
+const METRICS_TOKEN = 'metrics-secret';
+const operator = { authorization: `Bearer ${METRICS_TOKEN}` };
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -27,9 +29,9 @@ beforeAll(async () => {
   source = new TestSource([
     endpoint('cars', [{ version: 1, files: reg, aliases: ['production'] }]),
     endpoint('kinds', [{ version: 1, files: cls }]),
-    endpoint('secure', [{ version: 1, files: reg }], { keyHashes: [keyHash] }),
+    endpoint('secure', [{ version: 1, files: reg }], { access: 'keys', keyHashes: [keyHash] }),
   ]);
-  server = await createServingServer({ source, port: 0, maxInstances: 50, maxBodyBytes: 4_000_000, log: () => undefined, logSample: 1 });
+  server = await createServingServer({ source, port: 0, maxInstances: 50, maxBodyBytes: 4_000_000, log: () => undefined, logSample: 1, metricsToken: METRICS_TOKEN });
   base = server.url;
 });
 afterAll(async () => {
@@ -279,14 +281,14 @@ describe('observability', () => {
   it('exposes Prometheus metrics per endpoint and version, and the recent requests', async () => {
     await predict({ instances: [record()] });
     await predict({ instances: [{}] });
-    const m = await http(`${base}/metrics`);
+    const m = await http(`${base}/metrics`, { headers: operator });
     expect(m.status).toBe(200);
     expect(m.body).toMatch(/kiln_serving_requests_total\{endpoint="cars",version="1",code="200"\} \d+/);
     expect(m.body).toMatch(/kiln_serving_requests_total\{endpoint="cars",version="1",code="400"\} \d+/);
     expect(m.body).toMatch(/kiln_serving_request_duration_seconds_bucket\{le="0.005",endpoint="cars",version="1"\} \d+/);
     expect(m.body).toMatch(/kiln_serving_errors_total\{endpoint="cars",version="1",reason="bad_request"\} \d+/);
     expect(m.body).toMatch(/kiln_serving_in_flight_requests 0/);
-    const recent = await http(`${base}/v1/requests/recent`);
+    const recent = await http(`${base}/v1/requests/recent`, { headers: operator });
     expect(recent.json.requests.length).toBeGreaterThan(0);
     expect(recent.json.requests.some((e: { status: number; error?: string }) => e.status === 400 && e.error?.includes('missing field'))).toBe(true);
     expect((await http(`${base}/healthz`)).status).toBe(200);
@@ -311,7 +313,7 @@ describe('version swaps', () => {
       const report = await source.set([
         endpoint('cars', [{ version: v, files: files[v - 2]!, aliases: ['production'] }]),
         endpoint('kinds', [{ version: 1, files: cls }]),
-        endpoint('secure', [{ version: 1, files: reg }], { keyHashes: [keyHash] }),
+        endpoint('secure', [{ version: 1, files: reg }], { access: 'keys', keyHashes: [keyHash] }),
       ]);
       expect(report.failed).toEqual([]);
     }
@@ -328,7 +330,7 @@ describe('version swaps', () => {
     const report = await source.set([
       endpoint('cars', [{ version: 4, files: reg2 }, { version: 5, files: broken }], { default: 5 }),
       endpoint('kinds', [{ version: 1, files: cls }]),
-      endpoint('secure', [{ version: 1, files: reg }], { keyHashes: [keyHash] }),
+      endpoint('secure', [{ version: 1, files: reg }], { access: 'keys', keyHashes: [keyHash] }),
     ]);
     expect(report.failed.map((f) => f.version)).toEqual([5]);
     const r = await predict({ instances: [record()] });

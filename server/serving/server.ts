@@ -9,6 +9,9 @@
  * `Retry-After: 1` at once; a request that takes longer than `requestTimeoutMs` → 503 with
  * `Retry-After`. `drain()` (SIGTERM in the CLI) stops accepting, turns `/readyz` to 503 and
  * finishes the requests in flight.
+ *
+ * `/metrics` and the request log are served on the serving port only behind `metricsToken`;
+ * `adminPort` opens a second listener (loopback by default) that serves only those two.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,12 +48,20 @@ export interface ServingServerOptions {
   batch?: BatchMode;
   /** false: always predict with tfjs (default: the compiled forward pass where possible) */
   compiled?: boolean;
+  /** Bearer token for `/metrics` and the request log (`KILN_SERVING_METRICS_TOKEN`); with it they are served on the serving port too */
+  metricsToken?: string;
+  /** port of the admin listener serving only `/metrics` and the request log (`KILN_SERVING_ADMIN_PORT`; 0 picks a free one); unset: none */
+  adminPort?: number;
+  /** the admin listener's interface (`KILN_SERVING_ADMIN_HOST`, default 127.0.0.1) */
+  adminHost?: string;
   log?: (line: string) => void;
 }
 
 export interface ServingServer {
   readonly url: string;
   readonly port: number;
+  /** the admin listener's base URL, when there is one */
+  readonly adminUrl: string | undefined;
   readonly host: ModelHost;
   readonly metrics: ServingMetrics;
   readonly requestLog: RequestLog;
@@ -87,6 +98,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     metrics,
     requestLog,
     limits: { maxBodyBytes: opts.maxBodyBytes ?? 4 * 1024 * 1024, maxInstances, maxJsonDepth: opts.maxJsonDepth ?? 32 },
+    admin: { token: opts.metricsToken || undefined },
   });
 
   const server: Server = createServer((req, res) => handler.handle(req, res));
@@ -104,16 +116,22 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
   );
   sweep.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new KilnError('SERVE_LISTEN', `cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 8501} (${e.code ?? e.message})`)));
-    server.listen(opts.port ?? 8501, opts.host ?? '127.0.0.1', () => {
-      server.removeAllListeners('error');
-      server.on('error', (e) => log(`kiln serving: server error: ${e.message}`));
-      resolve();
-    });
-  });
+  const admin: Server | undefined = opts.adminPort !== undefined ? createServer((req, res) => handler.handleAdmin(req, res)) : undefined;
+  if (admin) admin.keepAliveTimeout = 5_000;
+
+  await listen(server, opts.port ?? 8501, opts.host ?? '127.0.0.1', log);
   const port = (server.address() as AddressInfo).port;
-  const shownHost = !opts.host || opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
+  const shownHost = shown(opts.host);
+  let adminUrl: string | undefined;
+  if (admin) {
+    try {
+      await listen(admin, opts.adminPort!, opts.adminHost ?? '127.0.0.1', log);
+    } catch (e) {
+      await new Promise<void>((r) => server.close(() => r()));
+      throw e;
+    }
+    adminUrl = `http://${shown(opts.adminHost)}:${(admin.address() as AddressInfo).port}`;
+  }
 
   const shutdown = async (timeoutMsDrain: number) => {
     if (!state.draining) {
@@ -121,6 +139,8 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
       opts.source.stop();
     }
     const closed = new Promise<void>((r) => server.close(() => r()));
+    const adminClosed = admin ? new Promise<void>((r) => admin.close(() => r())) : undefined;
+    admin?.closeAllConnections();
     server.closeIdleConnections();
     const deadline = Date.now() + timeoutMsDrain;
     while (admission.inFlight > 0 && Date.now() < deadline) {
@@ -129,6 +149,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     }
     server.closeAllConnections();
     await closed;
+    await adminClosed;
     clearInterval(sweep);
     host.close();
   };
@@ -144,6 +165,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
   return {
     url: `http://${shownHost}:${port}`,
     port,
+    adminUrl,
     host,
     metrics,
     requestLog,
@@ -155,3 +177,19 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
   };
 }
 
+
+function shown(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: Server, port: number, host: string, log: (line: string) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new KilnError('SERVE_LISTEN', `cannot listen on ${host}:${port} (${e.code ?? e.message})`)));
+    server.listen(port, host, () => {
+      server.removeAllListeners('error');
+      server.on('error', (e) => log(`kiln serving: server error: ${e.message}`));
+      resolve();
+    });
+  });
+}

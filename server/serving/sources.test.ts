@@ -32,35 +32,44 @@ afterAll(async () => {
 const record = { hp: 150, weight: 3500, origin: 'USA' };
 
 describe('ControlPlaneSource', () => {
-  it('polls the config, checks the token and sha256, swaps versions, enforces keys, and keeps a version whose download is corrupt out', async () => {
-    const zips = new Map<string, Uint8Array>([
-      ['v1', zipSync(Object.fromEntries(reg))],
-      ['v2', zipSync(Object.fromEntries(reg2))],
-    ]);
-    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-    const key = 'secret-key';
-    let config: ServingConfig = {
-      revision: 'r1',
-      endpoints: [{ name: 'cars', model: 'cars', keyHashes: [sha(new TextEncoder().encode(key))], versions: [{ version: 1, sha256: sha(zips.get('v1')!), url: '/api/serving/versions/v1/package', aliases: ['production'] }], default: 1, traffic: [] }],
-    };
+  /**
+   * A fake control plane: the config the test sets, answered at once without `after` (or when
+   * `longPoll` is off), else held until the revision moves past `after` or `wait` seconds pass.
+   */
+  function fakeControlPlane(first: ServingConfig, zips: Map<string, Uint8Array>, longPoll = true) {
+    let config = first;
+    const waiters = new Set<() => void>();
     const seen: string[] = [];
+    const reports: string[] = [];
     let notModified = 0;
-    const cp: Server = createServer((req, res) => {
+    const etag = () => `"${config.revision}"`;
+    const server: Server = createServer((req, res) => {
       seen.push(`${req.headers.authorization} ${req.url}`);
       if (req.headers.authorization !== 'Bearer machine-token') {
         res.writeHead(401).end('{}');
         return;
       }
-      if (req.url === '/api/serving/config') {
-        if (req.headers['if-none-match'] === `"${config.revision}"`) {
-          notModified++;
-          res.writeHead(304).end();
-          return;
+      const url = new URL(req.url ?? '/', 'http://cp');
+      if (url.pathname === '/api/serving/config') {
+        const after = url.searchParams.get('after');
+        if (url.searchParams.get('replica')) reports.push(`${url.searchParams.get('replica')}@${after ?? '-'}`);
+        const answer = () => {
+          if (req.headers['if-none-match'] === etag()) {
+            notModified++;
+            res.writeHead(304, { etag: etag() }).end();
+          } else res.writeHead(200, { 'content-type': 'application/json', etag: etag() }).end(JSON.stringify(config));
+        };
+        if (!longPoll || after === null || Number(after) !== config.revision) return answer();
+        const timer = setTimeout(done, Number(url.searchParams.get('wait') ?? 25) * 1000);
+        function done() {
+          clearTimeout(timer);
+          waiters.delete(done);
+          answer();
         }
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(config));
+        waiters.add(done);
         return;
       }
-      const m = /^\/api\/serving\/versions\/(\w+)\/package$/.exec(req.url ?? '');
+      const m = /^\/api\/serving\/versions\/(\w+)\/package$/.exec(url.pathname);
       const zip = m ? zips.get(m[1]!) : undefined;
       if (!zip) {
         res.writeHead(404).end();
@@ -68,19 +77,72 @@ describe('ControlPlaneSource', () => {
       }
       res.writeHead(200, { 'content-type': 'application/zip' }).end(Buffer.from(zip));
     });
-    await new Promise<void>((r) => cp.listen(0, '127.0.0.1', () => r()));
-    const cpUrl = `http://127.0.0.1:${(cp.address() as AddressInfo).port}`;
+    return {
+      server,
+      seen,
+      reports,
+      get notModified() {
+        return notModified;
+      },
+      get config() {
+        return config;
+      },
+      set(c: ServingConfig) {
+        config = c;
+        for (const w of [...waiters]) w();
+      },
+      async listen(): Promise<string> {
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+        return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      },
+      close() {
+        for (const w of [...waiters]) w();
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+  it('long-polls the config, checks the token and sha256, swaps versions, enforces access and keys, and keeps a version whose download is corrupt out', async () => {
+    const zips = new Map<string, Uint8Array>([
+      ['v1', zipSync(Object.fromEntries(reg))],
+      ['v2', zipSync(Object.fromEntries(reg2))],
+    ]);
+    const key = 'secret-key';
+    const cp = fakeControlPlane(
+      {
+        revision: 1,
+        studioOrigins: ['http://localhost:3000'],
+        endpoints: [{ name: 'cars', model: 'cars', access: 'keys', keyHashes: [sha(new TextEncoder().encode(key))], corsOrigins: [], versions: [{ version: 1, sha256: sha(zips.get('v1')!), url: '/api/serving/versions/v1/package', aliases: ['production'] }], default: 1, traffic: [] }],
+      },
+      zips,
+    );
+    const cpUrl = await cp.listen();
     const logs: string[] = [];
-    const s = await createServingServer({ source: new ControlPlaneSource({ server: cpUrl, token: 'machine-token', pollMs: 50 }), port: 0, log: (l) => logs.push(l) });
+    const source = new ControlPlaneSource({ server: cpUrl, token: 'machine-token', pollMs: 50, waitS: 1, replicaId: 'test-replica' });
+    const s = await createServingServer({ source, port: 0, log: (l) => logs.push(l) });
     try {
       const body = JSON.stringify({ instances: [record] });
       expect((await http(`${s.url}/v1/models/cars:predict`, { body })).status).toBe(401);
-      const ok = await http(`${s.url}/v1/models/cars:predict`, { body, headers: { 'x-api-key': key } });
+      const ok = await http(`${s.url}/v1/models/cars:predict`, { body, headers: { 'x-api-key': key, origin: 'http://localhost:3000' } });
       expect(ok.status).toBe(200);
-      expect(seen.every((l) => l.startsWith('Bearer machine-token'))).toBe(true);
+      // The studio's origin is allowed on every endpoint.
+      expect(ok.headers['access-control-allow-origin']).toBe('http://localhost:3000');
+      expect(cp.seen.every((l) => l.startsWith('Bearer machine-token'))).toBe(true);
+      // It reports the revision it applied, with its replica id, on the poll that follows.
+      await waitFor(async () => cp.reports.includes('test-replica@1'));
+      expect(cp.reports[0]).toBe('test-replica@-');
 
-      // v2 arrives with a wrong checksum: refused, v1 keeps serving, the error is visible.
-      config = { ...config, revision: 'r2', endpoints: [{ ...config.endpoints[0]!, keyHashes: [], versions: [...config.endpoints[0]!.versions, { version: 2, sha256: '0'.repeat(64), url: '/api/serving/versions/v2/package', aliases: [] }], default: 2 }] };
+      // A keyed endpoint without keys is closed: the config says so, serving does not guess "public".
+      cp.set({ ...cp.config, revision: 2, endpoints: [{ ...cp.config.endpoints[0]!, keyHashes: [] }] });
+      await waitFor(async () => source.appliedRevision === 2);
+      expect((await http(`${s.url}/v1/models/cars:predict`, { body, headers: { 'x-api-key': key } })).status).toBe(401);
+      await waitFor(async () => cp.reports.includes('test-replica@2'));
+
+      // v2 arrives with a wrong checksum (and the endpoint is public now): refused, v1 keeps serving, the error is visible.
+      cp.set({ ...cp.config, revision: 3, endpoints: [{ ...cp.config.endpoints[0]!, access: 'public', versions: [...cp.config.endpoints[0]!.versions, { version: 2, sha256: '0'.repeat(64), url: '/api/serving/versions/v2/package', aliases: [] }], default: 2 }] });
       await waitFor(async () => (await http(`${s.url}/v1/models/cars`)).json?.model_version_status?.some((v: { version: string; state: string }) => v.version === '2' && v.state === 'END'));
       const st = (await http(`${s.url}/v1/models/cars`)).json.model_version_status;
       expect(st.find((v: { version: string }) => v.version === '2').status.error_message).toContain('does not match');
@@ -89,14 +151,39 @@ describe('ControlPlaneSource', () => {
       expect(still.json.predictions).toEqual(ok.json.predictions);
 
       // the right checksum: v2 loads and takes the traffic
-      config = { ...config, revision: 'r3', endpoints: [{ ...config.endpoints[0]!, versions: [config.endpoints[0]!.versions[0]!, { version: 2, sha256: sha(zips.get('v2')!), url: '/api/serving/versions/v2/package', aliases: [] }] }] };
+      cp.set({ ...cp.config, revision: 4, endpoints: [{ ...cp.config.endpoints[0]!, versions: [cp.config.endpoints[0]!.versions[0]!, { version: 2, sha256: sha(zips.get('v2')!), url: '/api/serving/versions/v2/package', aliases: [] }] }] });
       await waitFor(async () => (await http(`${s.url}/v1/models/cars/versions/2`)).json?.model_version_status?.[0]?.state === 'AVAILABLE');
       const now = await http(`${s.url}/v1/models/cars:predict`, { body });
       expect(now.status).toBe(200);
       expect(now.json.predictions).not.toEqual(ok.json.predictions);
-      // unchanged revisions are answered 304 and not re-applied
-      await waitFor(async () => notModified > 0);
-      expect(logs.filter((l) => l.includes('config r3 applied'))).toHaveLength(1);
+      // a long poll with no change ends in 304, and the revision is not applied again
+      await waitFor(async () => cp.notModified > 0, 5000);
+      expect(logs.filter((l) => l.includes('config 4 applied'))).toHaveLength(1);
+      // 304s are not answered at once, so the source is not spinning.
+      expect(cp.seen.length).toBeLessThan(30);
+    } finally {
+      await s.close();
+      cp.close();
+    }
+  });
+
+  it('still works against a control plane that answers at once (polls every pollMs)', async () => {
+    const zips = new Map<string, Uint8Array>([['v1', zipSync(Object.fromEntries(reg))]]);
+    const cp = fakeControlPlane(
+      { revision: 7, studioOrigins: [], endpoints: [{ name: 'cars', model: 'cars', access: 'public', keyHashes: [], corsOrigins: [], versions: [{ version: 1, sha256: sha(zips.get('v1')!), url: '/api/serving/versions/v1/package', aliases: [] }], default: 1, traffic: [] }] },
+      zips,
+      false,
+    );
+    const source = new ControlPlaneSource({ server: await cp.listen(), token: 'machine-token', pollMs: 100 });
+    const s = await createServingServer({ source, port: 0, log: () => undefined });
+    try {
+      cp.set({ ...cp.config, revision: 8, endpoints: [{ ...cp.config.endpoints[0]!, access: 'keys', keyHashes: [] }] });
+      await waitFor(async () => (await http(`${s.url}/v1/models/cars:predict`, { body: JSON.stringify({ instances: [record] }) })).status === 401);
+      const before = cp.seen.length;
+      await new Promise((r) => setTimeout(r, 500));
+      // Every ~100 ms, not in a tight loop.
+      expect(cp.seen.length - before).toBeGreaterThan(1);
+      expect(cp.seen.length - before).toBeLessThan(10);
     } finally {
       await s.close();
       cp.close();

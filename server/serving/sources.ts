@@ -1,8 +1,9 @@
 /**
  * Where a serving process gets its endpoints: one package directory (`kiln serve DIR`), or the
- * control plane's serving config (`kiln serving --server URL`), polled and applied to the host.
+ * control plane's serving config (`kiln serving --server URL`), long-polled and applied to the host.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { readPackageDir } from '../../lib/package/node';
 import { validatePackage } from '../../lib/package/validate';
 import { KilnError } from '../../lib/errors';
@@ -45,7 +46,7 @@ export class DirSource implements PackageSource {
     const name = this.name ?? v.manifest.name;
     this.name = name;
     const report = await apply([
-      { name, model: v.manifest.name, keyHashes: [], versions: [{ version: 1, aliases: [], key: 'dir', load: async () => files }], default: 1, traffic: [] },
+      { name, model: v.manifest.name, access: 'public', keyHashes: [], corsOrigins: [], versions: [{ version: 1, aliases: [], key: 'dir', load: async () => files }], default: 1, traffic: [] },
     ]);
     if (report.failed.length > 0) throw new KilnError('SERVE_LOAD', `${this.dir}: ${report.failed[0]!.error}`, { file: this.dir });
   }
@@ -55,11 +56,15 @@ export class DirSource implements PackageSource {
 
 /** docs/serving.md's `GET /api/serving/config` answer. */
 export interface ServingConfig {
-  revision: string;
+  revision: number;
+  /** the studio's origins: every endpoint answers browser calls from them */
+  studioOrigins: string[];
   endpoints: {
     name: string;
     model: string;
+    access: 'public' | 'keys';
     keyHashes: string[];
+    corsOrigins: string[];
     versions: { version: number; sha256: string; url: string; aliases: string[] }[];
     default: number;
     traffic: { version: number; weight: number }[];
@@ -71,50 +76,80 @@ export interface ControlPlaneSourceOptions {
   server: string;
   /** machine token (the kind runners use) */
   token: string;
-  /** poll interval (default 2 s) */
+  /**
+   * pause between polls when the control plane answers at once (it does not long-poll, or
+   * failed), and before retrying after an error (default 2 s)
+   */
   pollMs?: number;
+  /** longest a long poll waits for a change, in seconds (default 25, the control plane's cap) */
+  waitS?: number;
+  /** this replica's id in the control plane's `serving_replicas` (default host-pid-random) */
+  replicaId?: string;
   /** cap on a package zip and on what it unzips to (default 1 GiB) */
   maxPackageBytes?: number;
   fetch?: typeof fetch;
 }
 
+const isStrings = (x: unknown): x is string[] => Array.isArray(x) && x.every((s) => typeof s === 'string');
+
 function isConfig(x: unknown): x is ServingConfig {
   if (!x || typeof x !== 'object') return false;
   const c = x as Partial<ServingConfig>;
-  return typeof c.revision === 'string' && Array.isArray(c.endpoints) && c.endpoints.every((e) =>
-    e && typeof e.name === 'string' && typeof e.model === 'string' && Array.isArray(e.keyHashes) && Array.isArray(e.versions) && Array.isArray(e.traffic) && typeof e.default === 'number'
+  return Number.isInteger(c.revision) && isStrings(c.studioOrigins) && Array.isArray(c.endpoints) && c.endpoints.every((e) =>
+    e && typeof e.name === 'string' && typeof e.model === 'string' && (e.access === 'public' || e.access === 'keys') && isStrings(e.keyHashes) && isStrings(e.corsOrigins)
+    && Array.isArray(e.versions) && Array.isArray(e.traffic) && typeof e.default === 'number'
     && e.versions.every((v) => v && Number.isInteger(v.version) && typeof v.sha256 === 'string' && typeof v.url === 'string' && Array.isArray(v.aliases)));
 }
 
+/** A replica id the control plane accepts: this host, this process, and a random part. */
+export function defaultReplicaId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '').slice(0, 60) || 'serving';
+  return `${host}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
 /**
- * Endpoints from the control plane: polls `GET /api/serving/config` every `pollMs`, and applies
- * it when its revision changes (or, while a version failed to load, again later to retry it).
+ * Endpoints from the control plane. The first config is fetched at once; after that the source
+ * long-polls `GET /api/serving/config?after=REV&replica=ID`, which answers as soon as the
+ * revision moves past the one applied (or after `waitS` with 304). A new config's policies
+ * (access, keys, origins) are in force as soon as it is handed to the host, so the next poll,
+ * sent straight away, reports it applied: that report is what a key revocation waits for.
+ * Versions load in the background meanwhile; one that failed is retried after 30 s.
  * Packages are downloaded from each version's URL and checked against its sha256 before they
  * are unzipped.
  */
 export class ControlPlaneSource implements PackageSource {
   readonly description: string;
-  private timer: NodeJS.Timeout | undefined;
+  readonly replicaId: string;
   private stopped = false;
-  private revision: string | undefined;
+  private readonly abort = new AbortController();
+  private applied: { revision: number; etag: string | null } | undefined;
+  private last: ServingConfig | undefined;
+  /** the latest apply; only its report decides the retry */
+  private applying: Promise<ApplyReport> | undefined;
   private retryAt = 0;
   private readonly fetch: typeof fetch;
 
   constructor(private readonly opts: ControlPlaneSourceOptions) {
     this.description = `control plane ${opts.server}`;
     this.fetch = opts.fetch ?? fetch;
+    this.replicaId = opts.replicaId ?? defaultReplicaId();
+  }
+
+  /** The revision whose policies are in force here (undefined before the first config). */
+  get appliedRevision(): number | undefined {
+    return this.applied?.revision;
   }
 
   private url(p: string): string {
     return new URL(p, this.opts.server.endsWith('/') ? this.opts.server : `${this.opts.server}/`).toString();
   }
 
-  private async get(p: string, etag?: string): Promise<Response> {
+  private async get(p: string, etag?: string | null, timeoutMs = 60_000): Promise<Response> {
     let res: Response;
     try {
       const headers: Record<string, string> = { authorization: `Bearer ${this.opts.token}` };
-      if (etag) headers['if-none-match'] = `"${etag}"`;
-      res = await this.fetch(this.url(p), { headers, signal: AbortSignal.timeout(60_000) });
+      if (etag) headers['if-none-match'] = etag;
+      res = await this.fetch(this.url(p), { headers, signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(timeoutMs)]) });
     } catch (e) {
       throw new KilnError('SERVING_CONFIG', `cannot reach ${this.opts.server} (${(e as Error).message})`);
     }
@@ -142,49 +177,107 @@ export class ControlPlaneSource implements PackageSource {
     return c.endpoints.map((e) => ({
       name: e.name,
       model: e.model,
+      access: e.access,
       keyHashes: e.keyHashes,
+      // The studio's own pages call every endpoint (its "try it" form).
+      corsOrigins: [...new Set([...e.corsOrigins, ...c.studioOrigins])],
       default: e.default,
       traffic: e.traffic,
       versions: e.versions.map((v) => ({ version: v.version, aliases: v.aliases, key: v.sha256, load: () => this.download(v.url, v.sha256) })),
     }));
   }
 
-  /** Fetches the config and applies it when it changed; returns whether it applied. */
+  /** Hands `c` to the host (its policies take effect now) and watches its report for failed loads. */
+  private hand(c: ServingConfig, apply: (specs: EndpointSpec[]) => Promise<ApplyReport>, log: (line: string) => void, announce: boolean): Promise<ApplyReport> {
+    const run = apply(this.toSpecs(c));
+    this.applying = run;
+    this.retryAt = 0;
+    void run.then(
+      (report) => {
+        if (this.applying !== run) return;
+        this.retryAt = report.failed.length > 0 ? Date.now() + 30_000 : 0;
+        if (announce) log(`kiln serving: config ${c.revision} applied: ${c.endpoints.length} endpoint(s)${report.failed.length ? `, ${report.failed.length} version(s) failed to load` : ''}`);
+      },
+      (e: unknown) => log(`kiln serving: config ${c.revision}: ${(e as Error).message}`),
+    );
+    return run;
+  }
+
+  /**
+   * One poll: the first fetches at once, later ones long-poll from the applied revision. Hands a
+   * changed config to the host, and the last one again when a failed version's retry is due.
+   * Returns whether it handed one over.
+   */
   async poll(apply: (specs: EndpointSpec[]) => Promise<ApplyReport>, log: (line: string) => void): Promise<boolean> {
-    // While a failed version waits for its retry, ask for the config whatever its revision.
-    const res = await this.get('/api/serving/config', this.retryAt === 0 ? this.revision : undefined);
+    if (this.last && this.retryAt !== 0 && Date.now() >= this.retryAt) {
+      this.hand(this.last, apply, log, false);
+      return true;
+    }
+    const id = encodeURIComponent(this.replicaId);
+    let path = `/api/serving/config?replica=${id}`;
+    if (this.applied) {
+      // Wake up in time for a due retry, else wait as long as the control plane lets us.
+      const retryS = this.retryAt ? Math.max(0, Math.ceil((this.retryAt - Date.now()) / 1000)) : Infinity;
+      const waitS = Math.min(this.opts.waitS ?? 25, retryS);
+      path = `/api/serving/config?after=${this.applied.revision}&replica=${id}&wait=${waitS}`;
+    }
+    const res = await this.get(path, this.applied?.etag, ((this.opts.waitS ?? 25) + 30) * 1000);
     if (res.status === 304) return false;
     const body: unknown = await res.json();
     if (!isConfig(body)) throw new KilnError('SERVING_CONFIG', `${this.opts.server}/api/serving/config: not a serving config`);
-    if (body.revision === this.revision && (this.retryAt === 0 || Date.now() < this.retryAt)) return false;
-    const report = await apply(this.toSpecs(body));
-    this.revision = body.revision;
-    this.retryAt = report.failed.length > 0 ? Date.now() + 30_000 : 0;
-    log(`kiln serving: config ${body.revision.slice(0, 12)} applied: ${body.endpoints.length} endpoint(s)${report.failed.length ? `, ${report.failed.length} version(s) failed to load` : ''}`);
+    const etag = res.headers.get('etag');
+    if (this.applied && body.revision === this.applied.revision && etag === this.applied.etag) return false;
+    this.last = body;
+    this.applied = { revision: body.revision, etag };
+    this.hand(body, apply, log, true);
     return true;
   }
 
   async start(apply: (specs: EndpointSpec[]) => Promise<ApplyReport>, log: (line: string) => void): Promise<void> {
     try {
       await this.poll(apply, log);
+      await this.applying;
     } catch (e) {
       // A refused token will not fix itself; an unreachable or starting server might.
       if (e instanceof KilnError && e.code === 'SERVING_AUTH') throw e;
       log(`kiln serving: ${(e as Error).message}; retrying`);
     }
-    const tick = () => {
-      if (this.stopped) return;
-      this.poll(apply, log)
-        .catch((e: unknown) => log(`kiln serving: ${(e as Error).message}`))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.opts.pollMs ?? 2000);
-        });
-    };
-    this.timer = setTimeout(tick, this.opts.pollMs ?? 2000);
+    void this.loop(apply, log);
+  }
+
+  private async loop(apply: (specs: EndpointSpec[]) => Promise<ApplyReport>, log: (line: string) => void): Promise<void> {
+    const pollMs = this.opts.pollMs ?? 2000;
+    while (!this.stopped) {
+      const t0 = Date.now();
+      let pause = 0;
+      try {
+        // A new config: poll again at once, which reports it applied.
+        if (!(await this.poll(apply, log))) pause = pollMs - (Date.now() - t0);
+      } catch (e) {
+        if (this.stopped) return;
+        log(`kiln serving: ${(e as Error).message}`);
+        pause = pollMs;
+      }
+      // A control plane that answers "no change" at once (no long poll) is polled every pollMs.
+      if (pause > 0 && !this.stopped) await sleep(pause, this.abort.signal);
+    }
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
   }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -41,12 +41,14 @@ export class TestSource implements PackageSource {
   stop(): void {}
 }
 
-/** One endpoint spec with in-memory versions. */
+/** One endpoint spec with in-memory versions: public and without browser origins unless `extra` says otherwise. */
 export function endpoint(name: string, versions: { version: number; files: PackageFiles | (() => Promise<PackageFiles>); aliases?: string[]; key?: string }[], extra: Partial<EndpointSpec> = {}): EndpointSpec {
   return {
     name,
     model: name,
+    access: 'public',
     keyHashes: [],
+    corsOrigins: [],
     default: versions[versions.length - 1]!.version,
     traffic: [],
     versions: versions.map((v) => ({

@@ -1,10 +1,16 @@
 /**
  * Endpoints for the studio and the CLI: list, get, bind to an alias or version (with a traffic
- * split), API keys (a new key is returned once) and client snippets.
+ * split), access mode, CORS origins, API keys (a new key is returned once) and client snippets.
+ *
+ * A change to who may call an endpoint (a key made or revoked, access, origins) answers only
+ * once every live serving replica has applied it (at most 5 s), and says which replicas have not
+ * when some did not in time: a revoked key is refused from the very next request.
  */
 import { z } from 'zod';
 import { KilnError } from '../../lib/errors';
-import { createEndpointKey, createOrBindEndpoint, getEndpoint, listEndpoints, revokeEndpointKey } from '../registry/endpoints';
+import { createEndpointKey, createOrBindEndpoint, getEndpoint, listEndpoints, revokeEndpointKey, setEndpointAccess, setEndpointCors } from '../registry/endpoints';
+import { MAX_CORS_ORIGINS } from '../registry/origins';
+import { confirmServingRevision } from '../registry/serving-revision';
 import { endpointSnippets } from '../registry/snippets';
 import { access, on, procedure, router } from './trpc';
 import { readableProjectIds } from '../auth/access';
@@ -35,17 +41,35 @@ export const endpointsRouter = router({
         traffic: z.array(z.object({ version: z.number().int(), weight: z.number() })).max(16).default([]),
       }),
     )
-    .mutation(({ ctx, input }) => createOrBindEndpoint(ctx.db, { name: input.name, modelName: input.model, target: input.target, traffic: input.traffic, actor: ctx.user.email })),
-  /** A new API key; the only time it is shown. */
+    .mutation(({ ctx, input }) => createOrBindEndpoint(ctx.db, { name: input.name, modelName: input.model, target: input.target, traffic: input.traffic }, ctx.user.email)),
+  /** A new API key; the only time it is shown. The endpoint needs a key from now on. */
   createKey: procedure(access.need('MANAGE', on.endpoint()))
     .input(z.object({ name: nameSchema, keyName: z.string().max(200).default('') }))
-    .mutation(({ ctx, input }) => createEndpointKey(ctx.db, input.name, input.keyName, ctx.user.email)),
+    .mutation(async ({ ctx, input }) => {
+      const k = await createEndpointKey(ctx.db, input.name, input.keyName, ctx.user.email);
+      return { id: k.id, key: k.key, prefix: k.prefix, replicas: await confirmServingRevision(ctx.db, k.revision) };
+    }),
+  /** Answers once every live serving replica refuses the key (or says which did not confirm). */
   revokeKey: procedure(access.need('MANAGE', on.endpoint()))
     .input(z.object({ name: nameSchema, key: z.string().min(1).max(64) }))
     .mutation(async ({ ctx, input }) => {
-      const revoked = await revokeEndpointKey(ctx.db, input.name, input.key);
-      if (!revoked) throw new KilnError('NOT_FOUND', `endpoint "${input.name}" has no active key ${input.key}`);
-      return { revoked };
+      const r = await revokeEndpointKey(ctx.db, input.name, input.key);
+      if (!r) throw new KilnError('NOT_FOUND', `endpoint "${input.name}" has no active key ${input.key}`);
+      return { revoked: true, replicas: await confirmServingRevision(ctx.db, r.revision) };
+    }),
+  /** 'public' opens the endpoint to anyone who reaches serving; 'keys' needs a live key (none: closed). */
+  setAccess: procedure(access.need('MANAGE', on.endpoint()))
+    .input(z.object({ name: nameSchema, access: z.enum(['public', 'keys']) }))
+    .mutation(async ({ ctx, input }) => {
+      const { revision, ...endpoint } = await setEndpointAccess(ctx.db, input.name, input.access);
+      return { endpoint, replicas: await confirmServingRevision(ctx.db, revision) };
+    }),
+  /** Browser origins (`scheme://host[:port]`) the endpoint answers besides the studio's own. */
+  setCors: procedure(access.need('MANAGE', on.endpoint()))
+    .input(z.object({ name: nameSchema, origins: z.array(z.string().max(300)).max(MAX_CORS_ORIGINS) }))
+    .mutation(async ({ ctx, input }) => {
+      const { revision, ...endpoint } = await setEndpointCors(ctx.db, input.name, input.origins);
+      return { endpoint, replicas: await confirmServingRevision(ctx.db, revision) };
     }),
   snippets: procedure(access.need('READ', on.endpoint()))
     .input(z.object({ name: nameSchema, servingUrl: z.string().url().max(500).optional() }))
