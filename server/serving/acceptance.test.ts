@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { carsGraph, kiln, Proc, REPO, trpcClient } from '../runner/harness';
+import { carsGraph, kiln, Proc, REPO, TEST_OWNER_TOKEN, trpcClient } from '../runner/harness';
 
 const run = promisify(execFile);
 let dir: string;
@@ -70,6 +70,7 @@ beforeAll(async () => {
   server = new Proc('server', ['--import', 'tsx', 'server/main.ts', '--no-ui', '--port', '0', '--local-runner', '--serving-port', String(servingPort)], {
     KILN_DATA_DIR: join(dir, 'data'),
     DATABASE_URL: '',
+    KILN_BOOTSTRAP_TOKEN: TEST_OWNER_TOKEN,
   });
   const m = await server.waitFor(/listening on (http:\/\/[^\s]+?):(\d+)/, 90_000);
   url = `http://127.0.0.1:${m[2]}`;

@@ -6,6 +6,7 @@
  * endpoint had one key: it is now closed, not public). Then access and CORS changes, which also
  * apply to the very next request, and the admin listener of `KILN_SERVING_ADMIN_PORT`.
  */
+import { bootstrapOwner } from '../auth/bootstrap';
 import { openAuth } from '../auth';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +23,7 @@ import { createRunnerToken } from '../jobs/runners';
 import { createOrBindEndpoint } from '../registry/endpoints';
 import { moveAlias, registerVersion } from '../registry/registry';
 import { seedRun } from '../registry/test-fixtures';
-import { KILN, Proc, trpcClient } from '../runner/harness';
+import { KILN, Proc, TEST_OWNER_TOKEN, trpcClient } from '../runner/harness';
 import { createLocalStore } from '../storage/local';
 
 const actor = 'test:revoke';
@@ -46,6 +47,7 @@ describe.each(DB_KINDS)('revoking a key under load (%s)', (kind) => {
     await registerVersion(kdb.db, store, { modelName: 'cars', runId, actor });
     await moveAlias(kdb.db, { modelName: 'cars', alias: 'production', version: 1, actor });
     await createOrBindEndpoint(kdb.db, { name: 'cars', modelName: 'cars', target: { alias: 'production' } });
+    await bootstrapOwner(kdb.db, { bootstrapToken: TEST_OWNER_TOKEN });
     const api = createApi({ db: kdb.db, store, config, log: () => undefined, ...(await openAuth(kdb.db, loadConfig({}).auth)) });
     cp = createServer(nodeHandler((req) => api.handleApi(req), () => undefined));
     await new Promise<void>((r) => cp.listen(0, '127.0.0.1', () => r()));
