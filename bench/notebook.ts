@@ -11,7 +11,7 @@
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium } from '@playwright/test';
-import { CHROMIUM_ARGS, ROOT, median, startServer, stopServer, writeDocsSection } from './studio-harness';
+import { CHROMIUM_ARGS, ROOT, median, signedInContext, startServer, stopServer, writeDocsSection } from './studio-harness';
 
 const args = process.argv.slice(2);
 const WRITE_DOCS = args.includes('--write-docs');
@@ -25,7 +25,7 @@ async function main() {
   const server = await startServer(PORT, DATA);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const page = await (await signedInContext(browser, BASE, { viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto(`${BASE}/projects/cars-sample/notebook`);
     await page.getByTestId('nb-cell-0').waitFor();
     await page.waitForFunction('!!window.__kilnNotebook');

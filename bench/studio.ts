@@ -20,7 +20,7 @@
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { CHROMIUM_ARGS, ROOT, median, startServer, stopServer, writeDocsSection } from './studio-harness';
+import { benchTrpc, CHROMIUM_ARGS, ROOT, median, signedInContext, startServer, stopServer, writeDocsSection } from './studio-harness';
 
 const args = process.argv.slice(2);
 const WRITE_DOCS = args.includes('--write-docs');
@@ -35,9 +35,7 @@ function pct(xs: number[], p: number): number {
 }
 
 async function trpc(path: string, input: unknown): Promise<unknown> {
-  const res = await fetch(`${BASE}/api/trpc/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input) });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${await res.text()}`);
-  return res.json();
+  return benchTrpc(BASE, path, input);
 }
 
 /** 100 independent chains dataset → select_columns → standard_scale, laid out on a grid. */
@@ -57,7 +55,7 @@ function bigGraph() {
 }
 
 async function coldLoad(browser: Browser) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const ctx = await signedInContext(browser, BASE, { viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();
   const scripts: { url: string; bytes: number; body: string }[] = [];
   page.on('response', async (r) => {
@@ -120,7 +118,7 @@ async function main() {
 
     await trpc('projects.create', { name: 'bench-300' });
     await trpc('graphs.putDraft', { projectName: 'bench-300', graph: bigGraph() });
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const ctx = await signedInContext(browser, BASE, { viewport: { width: 1280, height: 800 } });
     const page = await ctx.newPage();
     const t0 = Date.now();
     await page.goto(`${BASE}/projects/bench-300/canvas`);
