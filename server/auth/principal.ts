@@ -79,7 +79,8 @@ export function createAuthenticator(db: Db, auth: KilnAuth, secret: string): Aut
       const s = await auth.api.getSession({ headers: req.headers });
       if (!s) return null;
       if (!isNavigation(req)) {
-        const sent = req.headers.get(CSRF_HEADER) ?? '';
+        // Live-event streams (EventSource) cannot send headers: their GET carries it as ?kiln_csrf=.
+        const sent = req.headers.get(CSRF_HEADER) ?? (req.method === 'GET' ? new URL(req.url).searchParams.get('kiln_csrf') : null) ?? '';
         if (!sameText(sent, csrfValue(secret, s.session.token))) throw new KilnError('CSRF_REQUIRED', "this request carries the session cookie but not the page's anti-forgery header (x-kiln-csrf)");
       }
       const [u] = await db.select().from(users).where(eq(users.id, s.user.id));
