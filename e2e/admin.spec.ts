@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext } from '@playwright/test';
-import { api, OWNER_EMAIL } from './auth-helpers';
+import { api, OWNER_EMAIL, signIn } from './auth-helpers';
 import { shot } from './screens';
 
 const uniq = (p: string) => `${p}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
@@ -144,4 +144,76 @@ test('a shared notebook shows its cells and stored outputs, and runs nothing', a
   await expect(anon).not.toHaveTitle('ran');
   await shot(anon, testInfo, 'shared-notebook');
   await ctx.close();
+});
+
+test('a shared model version shows its metrics and gates signed out', async ({ page, browser, request, baseURL }) => {
+  test.setTimeout(180_000);
+  const project = await ownerProject(request, baseURL!);
+  const model = uniq('m-');
+  const { graph } = (await api(request, baseURL!, 'graphs.current', { projectName: project })) as { graph: unknown };
+  const { runId } = (await api(request, baseURL!, 'runs.submit', { projectName: project, graph }, { mutation: true })) as { runId: string };
+  await expect.poll(async () => ((await api(request, baseURL!, 'runs.get', { id: runId })) as { status: string }).status, { timeout: 150_000, intervals: [2000] }).toBe('succeeded');
+  await api(request, baseURL!, 'registry.register', { model, runId }, { mutation: true });
+
+  await page.goto(`/projects/${project}/models?model=${model}`);
+  await page.getByRole('button', { name: 'details of v1' }).click();
+  await page.getByTestId('share-button').click();
+  await page.getByRole('button', { name: 'Create link' }).click();
+  const url = await page.getByTestId('share-url').inputValue();
+
+  const ctx = await signedOut(browser);
+  const anon = await ctx.newPage();
+  await anon.goto(url);
+  await expect(anon.getByTestId('shared-view')).toHaveAttribute('data-kind', 'model-version');
+  await expect(anon.getByRole('heading', { name: `${model} v1` })).toBeVisible();
+  await expect(anon.getByTestId('shared-metrics')).toContainText('r2');
+  await ctx.close();
+});
+
+test('a member sets a first password in /account, changes it, and signs in with it', async ({ browser, request, baseURL }) => {
+  const email = `${uniq('pw-')}@example.com`;
+  await api(request, baseURL!, 'users.invite', { email, role: 'member', baseUrl: baseURL }, { mutation: true });
+  const ctx = await signedOut(browser);
+  await signIn(ctx, request, baseURL!, email);
+  const page = await ctx.newPage();
+  await page.goto('/account');
+  await expect(page.getByTestId('whoami')).toContainText(email);
+
+  await page.getByLabel('I have no password yet').check();
+  await page.getByLabel('New password', { exact: true }).fill('first-pass-123');
+  await page.getByLabel('New password again').fill('first-pass-123');
+  await page.getByRole('button', { name: 'Set password' }).click();
+  await expect(page.getByText('Password saved.')).toBeVisible();
+
+  await page.getByLabel('Current password').fill('wrong-pass-000');
+  await page.getByLabel('New password', { exact: true }).fill('second-pass-456');
+  await page.getByLabel('New password again').fill('second-pass-456');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText(/^Password not changed: /)).toBeVisible();
+  await page.getByLabel('Current password').fill('first-pass-123');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect(page.getByText('Password saved.')).toBeVisible();
+
+  const fresh = await signedOut(browser);
+  const signInWith = (password: string) => fresh.request.post(`${baseURL}/api/auth/sign-in/email`, { data: { email, password }, headers: { origin: baseURL! } });
+  expect((await signInWith('first-pass-123')).status()).toBe(401);
+  expect((await signInWith('second-pass-456')).status()).toBe(200);
+  await fresh.close();
+  await ctx.close();
+});
+
+test('an admin mints a serving token shown once with its command, and revokes it', async ({ page, baseURL }) => {
+  const name = uniq('serve-');
+  await page.goto('/admin');
+  await page.getByLabel('Machine name').fill(name);
+  await page.getByLabel('Purpose').selectOption('serving');
+  await page.getByRole('button', { name: 'Mint token' }).click();
+  const token = await page.getByTestId('secret-value').inputValue();
+  await expect(page.getByTestId('secret-command')).toHaveValue(`kiln serving --server ${baseURL} --token ${token}`);
+  const row = page.getByTestId(`machine-${name}`);
+  await expect(row).toContainText('serving');
+  await expect(row).toContainText('owner@kiln.local');
+  await row.getByRole('button', { name: `Revoke ${name}` }).click();
+  await row.getByRole('button', { name: 'Yes' }).click();
+  await expect(row).toContainText('revoked');
 });
