@@ -2,6 +2,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage, trpc } from '../studio/trpc';
+import { ShareButton } from '../share/ShareButton';
 import { FilePickButton } from '../ui/FilePickButton';
 import { exportIpynb, exportScript, importFile } from './files';
 import { useNotebookStore } from './notebook-store';
@@ -109,6 +110,7 @@ export function NbToolbar({ projectName, kernel, backend, onBackend, onNotice }:
       <button type="button" onClick={() => exportScript(projectName, doc())} data-testid="nb-export-ts" title="Download as a .ts file with // %% cell markers">
         .ts
       </button>
+      <ShareButton projectName={projectName} target={{ kind: 'notebook', id: version ?? 0 }} what={version ? `notebook v${version}` : 'the notebook'} disabledReason={version ? undefined : 'The notebook is shared as a saved version: edit or run it first'} />
     </div>
   );
 }

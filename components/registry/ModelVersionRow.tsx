@@ -3,12 +3,13 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { fmtDate, fmtNum, mainMetricKeys, shortId } from '../runs/format';
 import { GateList, recordedGates } from '../runs/GateList';
+import { ShareButton } from '../share/ShareButton';
 import type { RouterOutputs } from '../studio/trpc';
 
 type Version = RouterOutputs['registry']['versions']['list'][number];
 
 /** A version: status, main metrics, created, description; expands to lineage and gates. */
-export function ModelVersionRow({ v, project, aliases, metricKeys }: { v: Version; project: string; aliases: string[]; metricKeys: string[] }) {
+export function ModelVersionRow({ v, model, project, aliases, metricKeys }: { v: Version; model: string; project: string; aliases: string[]; metricKeys: string[] }) {
   const [open, setOpen] = useState(false);
   const base = `/projects/${encodeURIComponent(project)}`;
   const gates = recordedGates(v.gates);
@@ -50,7 +51,11 @@ export function ModelVersionRow({ v, project, aliases, metricKeys }: { v: Versio
           <td colSpan={4 + metricKeys.length}>
             <div className="reg-detail-grid">
               <div>
-                <h3>Lineage</h3>
+                <div className="actions">
+                  <h3>Lineage</h3>
+                  <span style={{ flex: 1 }} />
+                  <ShareButton projectName={project} target={{ kind: 'model-version', id: v.version, model }} what={`${model} v${v.version}`} />
+                </div>
                 <dl className="reg-dl small">
                   <dt>Run</dt>
                   <dd>{v.runId ? <Link href={`${base}/runs/${v.runId}`} className="mono">{shortId(v.runId)}</Link> : <span className="muted">deleted</span>}</dd>

@@ -123,7 +123,7 @@ function ModelDetail({ model, project }: { model: string; project: string }) {
             </thead>
             <tbody>
               {vs.map((v) => (
-                <ModelVersionRow key={v.id} v={v} project={project} aliases={aliasesOf(v.version)} metricKeys={metricKeys} />
+                <ModelVersionRow key={v.id} v={v} model={model} project={project} aliases={aliasesOf(v.version)} metricKeys={metricKeys} />
               ))}
             </tbody>
           </table>

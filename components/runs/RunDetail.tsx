@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useMemo, useState } from 'react';
 import { LineChart, type LineSeries } from '../charts/LineChart';
+import { ShareButton } from '../share/ShareButton';
 import { errorMessage, trpc } from '../studio/trpc';
 import { ACTIVE_RUN, fmtBytes, fmtDate, fmtDuration, fmtNum, runDuration, shortId } from './format';
 import { GateList, recordedGates } from './GateList';
@@ -113,6 +114,7 @@ export function RunDetail({ project, runId }: { project: string; runId: string }
             {r.cancelRequested ? 'Cancel requested…' : 'Cancel run'}
           </button>
         )}
+        <ShareButton projectName={project} target={{ kind: 'run', id: r.id }} what={`run ${shortId(r.id)}`} />
         {cancel.error && (
           <span className="error" role="alert">
             {errorMessage(cancel.error)}

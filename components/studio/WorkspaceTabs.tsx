@@ -9,6 +9,7 @@ const TABS = [
   { slug: 'runs', label: 'Runs' },
   { slug: 'models', label: 'Models' },
   { slug: 'endpoints', label: 'Endpoints' },
+  { slug: 'members', label: 'Members' },
 ] as const;
 
 /** The project's tabs; the current one is marked for screen readers too. */

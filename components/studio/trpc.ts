@@ -9,12 +9,15 @@ import type { AppRouter } from '../../server/trpc/root';
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
+// Anti-forgery header for session-cookie calls (minimal; the fuller client change lands separately).
+const csrf = () => ({ 'x-kiln-csrf': typeof document === 'undefined' ? '' : (/(?:^|;\s*)kiln_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '') });
+
 export const trpc = createTRPCClient<AppRouter>({
   links: [
     splitLink({
       condition: (op) => op.type === 'subscription',
       true: httpSubscriptionLink({ url: '/api/trpc' }),
-      false: httpBatchLink({ url: '/api/trpc', maxItems: 10 }),
+      false: httpBatchLink({ url: '/api/trpc', maxItems: 10, headers: csrf }),
     }),
   ],
 });
