@@ -82,7 +82,7 @@ function parseFlags(argv: string[], config: KilnConfig) {
   return {
     port: flag(values.port, (s) => parseSetting('PORT', s, '--port'), config.port),
     servingPort: flag(values['serving-port'], (s) => parseSetting('KILN_SERVING_PORT', s, '--serving-port'), config.serving.port),
-    // Loopback by default: the tRPC API has no user authentication, so exposing it is a choice.
+    // Loopback by default: exposing the server is a choice (set KILN_PUBLIC_URL behind a TLS proxy).
     host: flag(values.host, (s) => parseSetting('HOST', s, '--host'), config.host),
     dataDir: values['data-dir'] ?? config.dataDir,
     ui: !values['no-ui'],
