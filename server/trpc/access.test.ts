@@ -188,6 +188,19 @@ describe('role × action', () => {
     expect((e as Error).message).toBe('needs MANAGE on project "demand" (you have EDIT)');
   });
 
+  it('histories record the real user, not "studio"', async () => {
+    const edit = callerAs(tdb.db, users.edit!);
+    await edit.registry.moveAlias({ model: 'demand-model', alias: 'candidate', version: 1, force: true, reason: 'try it' });
+    const [event] = await edit.registry.aliasHistory({ model: 'demand-model', alias: 'candidate' });
+    expect(event!.actor).toBe(users.edit!.email);
+    const manage = callerAs(tdb.db, users.manage!);
+    await manage.endpoints.bind({ name: 'demand', model: 'demand-model', target: { alias: 'staging' } });
+    await manage.endpoints.createKey({ name: 'demand', keyName: 'app' });
+    const ep = await manage.endpoints.get({ name: 'demand' });
+    expect(ep.boundBy).toBe(users.manage!.email);
+    expect(ep.keys.find((k) => k.name === 'app')!.createdBy).toBe(users.manage!.email);
+  });
+
   it('lists show only what the caller can read', async () => {
     expect((await callerAs(tdb.db, users.outsider!).projects.list()).map((p) => p.name)).toEqual([]);
     expect((await callerAs(tdb.db, users.read!).projects.list()).map((p) => [p.name, p.role])).toEqual([['demand', 'READ']]);
