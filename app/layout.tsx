@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { AccountMenu } from '../components/studio/AccountMenu';
 import { Providers } from '../components/studio/Providers';
 import './globals.css';
 
@@ -24,6 +25,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               </Link>
               <Link href="/">Projects</Link>
               <Link href="/nodes">Node catalog</Link>
+              <AccountMenu />
             </nav>
             {children}
           </div>
