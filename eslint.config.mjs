@@ -77,6 +77,15 @@ const componentsServerPatterns = [
 const KERNEL_WORKER_FILES = ['kernel.worker.ts', 'kernel-rpc.ts', 'kiln-api.ts', 'kiln-data.ts', 'graph-ops.ts', 'protocol.ts'].map((f) => `components/notebook/kernel/${f}`);
 const kernelWorkerMessage = 'The notebook kernel worker makes no request to /api: send the call to the page (KernelApi, kernel/protocol.ts) and serve it in kernel/page-api.ts.';
 
+// The canvas's run worker runs the project's custom-node code: like the kernel, it asks the page
+// for each dataset file (components/run/worker-data.ts → page-data.ts). exec-imports.test.ts
+// checks its whole import graph; this names the mistake where it is made.
+const EXEC_WORKER_FILES = ['exec.worker.ts', 'worker-data.ts', 'protocol.ts'].map((f) => `components/run/${f}`);
+const execWorkerMessage = 'The run worker makes no request to /api: ask the page for the file (a `data` message, run/worker-data.ts) and serve it in run/page-data.ts.';
+
+// Every page-side call to Kiln's /api carries the anti-forgery header (components/studio/api-fetch.ts).
+const apiFetchMessage = "Call Kiln's /api with apiFetch (components/studio/api-fetch.ts), which sends the page's anti-forgery header; a fetch elsewhere needs an eslint-disable comment saying why.";
+
 const builtinPattern = {
   regex: BUILTIN_RE,
   message:
@@ -179,6 +188,29 @@ export default tseslint.config(
     files: ['components/**/*.{ts,tsx,js,jsx}'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', { patterns: componentsServerPatterns }],
+    },
+  },
+  {
+    files: UI_SOURCES,
+    ignores: ['components/studio/api-fetch.ts', '**/*.test.ts', 'components/testing/**'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'fetch', message: apiFetchMessage }],
+    },
+  },
+  {
+    files: EXEC_WORKER_FILES,
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...componentsServerPatterns,
+            { regex: '(?:^|/)studio/(?:trpc|api-fetch)$|^@trpc/client$', allowTypeImports: true, message: execWorkerMessage },
+            { regex: '(?:^|/)run/(?:fetch-data|inputs|page-data)$|^\\./(?:fetch-data|inputs|page-data)$', message: execWorkerMessage },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', ...['fetch', 'XMLHttpRequest', 'EventSource', 'WebSocket', 'importScripts'].map((name) => ({ name, message: execWorkerMessage }))],
     },
   },
   {

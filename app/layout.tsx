@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { connection } from 'next/server';
 import type { ReactNode } from 'react';
+import { AccountMenu } from '../components/studio/AccountMenu';
 import { Providers } from '../components/studio/Providers';
 import './globals.css';
 
@@ -29,6 +30,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               </Link>
               <Link href="/">Projects</Link>
               <Link href="/nodes">Node catalog</Link>
+              <AccountMenu />
             </nav>
             {children}
           </div>

@@ -1,4 +1,5 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { workerApiRequests } from './notebook-helpers';
 import { shot } from './screens';
 
 const SERVING_PORT = Number(process.env.KILN_E2E_SERVING_PORT ?? 8599);
@@ -30,6 +31,7 @@ async function newSampleProject(page: Page, sample: RegExp = /Cars: fuel economy
 
 test('a new user builds, prototypes on WebGPU, trains on the server, registers, deploys and calls the endpoint', async ({ page, request }, testInfo) => {
   test.setTimeout(300_000);
+  const fromWorkers = workerApiRequests(page);
   const project = await newSampleProject(page);
   await expect(page.getByTestId('save-status')).toContainText('Saved');
   await shot(page, testInfo, 'canvas');
@@ -57,6 +59,8 @@ test('a new user builds, prototypes on WebGPU, trains on the server, registers, 
   expect(await page.getByTestId('loss-chart').locator('.kiln-pt').count()).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId('canvas-node-train')).toHaveAttribute('data-status', 'done');
   await shot(page, testInfo, 'canvas-browser-run');
+  // The run worker runs custom-node code and holds no credentials: the page fetched the data for it.
+  expect(fromWorkers).toEqual([]);
 
   // The same graph on the server runner (full data).
   await page.getByTestId('train-on-server').click();

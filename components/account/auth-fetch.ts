@@ -2,15 +2,12 @@
  * POSTs JSON to one of the server's account routes (better-auth's /api/auth/*, /api/account/*)
  * with the page's anti-forgery header, and turns a refusal into one line.
  */
-function csrfToken(): string {
-  const m = /(?:^|;\s*)kiln_csrf=([^;]*)/.exec(document.cookie);
-  return m ? decodeURIComponent(m[1]!) : '';
-}
+import { apiFetch } from '../studio/api-fetch';
 
 export async function postAccount(path: string, body: Record<string, unknown>): Promise<unknown> {
-  const res = await fetch(path, {
+  const res = await apiFetch(path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-kiln-csrf': csrfToken() },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
     credentials: 'same-origin',
   });

@@ -1,4 +1,5 @@
 import type { ColumnSchema } from '../../lib/data/column-schema';
+import { apiFetch } from '../studio/api-fetch';
 
 /** Dataset uploads from the browser: `PUT /api/datasets`, with the server's one-line error on failure. */
 export interface UploadedDataset {
@@ -19,7 +20,7 @@ export function datasetNameFor(fileName: string): string {
 export async function uploadDataset(project: string, file: File): Promise<UploadedDataset> {
   const name = datasetNameFor(file.name);
   const format = /\.json$/i.test(name) ? 'json' : 'csv';
-  const res = await fetch(`/api/datasets?project=${encodeURIComponent(project)}&name=${encodeURIComponent(name)}&format=${format}`, {
+  const res = await apiFetch(`/api/datasets?project=${encodeURIComponent(project)}&name=${encodeURIComponent(name)}&format=${format}`, {
     method: 'PUT',
     body: file,
     headers: { 'content-type': format === 'csv' ? 'text/csv' : 'application/json' },

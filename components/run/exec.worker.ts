@@ -1,8 +1,12 @@
 /// <reference lib="webworker" />
 /**
- * Runs graphs off the main thread: starts a tfjs backend (WebGPU → WebGL → WASM → CPU), fetches
- * built-in and uploaded data from the server, samples it, and runs lib/exec's executor with a
- * cache kept across runs, so editing one param re-runs only what is downstream of it.
+ * Runs graphs off the main thread: starts a tfjs backend (WebGPU → WebGL → WASM → CPU), loads
+ * built-in and uploaded data, samples it, and runs lib/exec's executor with a cache kept across
+ * runs, so editing one param re-runs only what is downstream of it.
+ *
+ * The project's custom nodes run here, so this worker holds no credentials and makes no request
+ * to `/api`: each dataset file is asked of the page (./worker-data.ts, ./page-data.ts).
+ * exec-imports.test.ts checks everything it loads.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBrowserBackend } from '../../lib/backend/browser';
@@ -15,11 +19,12 @@ import { collectResults } from '../../lib/exec/results';
 import { formatDiagnostic } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
 import { runCustomInline } from '../../lib/nodes/kinds/custom';
-import { fetchDataRef } from './fetch-data';
 import type { DataInfo, FromWorker, RunResult, ToWorker } from './protocol';
+import { WorkerData } from './worker-data';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromWorker) => scope.postMessage(m);
+const files = new WorkerData(post);
 
 const cache = new ExecCache(128);
 let cacheBackend = '';
@@ -51,7 +56,7 @@ async function run(m: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       runCustom: runCustomInline,
       onEvent: (event) => post({ type: 'event', runId: m.runId, event }),
       loadData: async (ref) => {
-        const src = await fetchDataRef(ref, (name) => m.datasets[name], (name) => `input dataset "${name}" is not uploaded to this project (upload it on the Data tab)`);
+        const src = await files.dataRef(ref, m.datasets, (name) => `input dataset "${name}" is not uploaded to this project (upload it on the Data tab)`);
         const s = sampleDataSource(src, m.sampleSize, m.seed);
         data.push({ ref: ref.builtin ? `builtin:${ref.builtin}` : `input:${ref.input}`, sampleRows: s.sampleRows, totalRows: s.totalRows });
         return s.source;
@@ -97,6 +102,7 @@ scope.onmessage = (ev: MessageEvent<ToWorker>) => {
       (info) => post({ type: 'backend', info }),
       (e: unknown) => post({ type: 'backend-error', message: e instanceof Error ? e.message : String(e) }),
     );
-  } else if (m.type === 'run') void run(m);
+  } else if (m.type === 'data-result') files.settle(m);
+  else if (m.type === 'run') void run(m);
   else if (m.type === 'stop') runs.get(m.runId)?.abort(new Error('stopped by the user'));
 };

@@ -1,4 +1,11 @@
-/** Messages between the RunPanel (main thread) and exec.worker.ts. Plain data only. */
+/**
+ * Messages between the RunPanel (main thread) and exec.worker.ts. Plain data only.
+ *
+ * The worker runs the project's custom-node code and holds no credentials: it makes no request
+ * to `/api` itself. Each dataset file a run reads is a `data` message; the page checks it (a
+ * built-in dataset, or an uploaded version the page itself named in a `run` message), fetches
+ * it and answers with `data-result`, transferring the bytes (./page-data.ts).
+ */
 import type { BackendInfo, BackendName } from '../../lib/backend';
 import type { EpochMetrics, Evaluation, ExecEvent, Task } from '../../lib/nodes/types';
 
@@ -15,7 +22,16 @@ export type ToWorker =
       seed: number;
       preferred: BackendName[];
     }
-  | { type: 'stop'; runId: number };
+  | { type: 'stop'; runId: number }
+  | DataResult;
+
+/** A dataset file the worker asks the page for. */
+export type DataFileRef = { source: 'builtin'; name: string } | { source: 'uploaded'; id: string; name: string };
+
+export type DataResult =
+  /** `bytes` is transferred, not copied */
+  | { type: 'data-result'; reqId: number; ok: true; bytes: ArrayBuffer; format: 'csv' | 'json' }
+  | { type: 'data-result'; reqId: number; ok: false; error: string };
 
 export interface DataInfo {
   /** "builtin:cars" or "input:sales" */
@@ -46,4 +62,5 @@ export type FromWorker =
   | { type: 'backend-error'; message: string }
   | { type: 'event'; runId: number; event: ExecEvent }
   | { type: 'done'; runId: number; result: RunResult }
-  | { type: 'error'; runId: number; message: string; nodeId?: string; cancelled: boolean; diagnostics?: string[] };
+  | { type: 'error'; runId: number; message: string; nodeId?: string; cancelled: boolean; diagnostics?: string[] }
+  | { type: 'data'; reqId: number; ref: DataFileRef };

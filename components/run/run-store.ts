@@ -7,6 +7,7 @@ import type { BackendInfo, BackendName } from '../../lib/backend';
 import { getNodeKind } from '../../lib/nodes/registry';
 import type { EpochMetrics } from '../../lib/nodes/types';
 import { useGraphStore, type NodeRunStatus } from '../studio/graph-store';
+import { PageData } from './page-data';
 import type { FromWorker, RunResult, ToWorker } from './protocol';
 
 export type BackendChoice = 'auto' | BackendName;
@@ -63,6 +64,8 @@ const SAMPLE_KEY = 'kiln.run.sampleSize';
 const DEFAULT_SAMPLE = 500;
 
 let worker: Worker | null = null;
+/** Fetches the dataset files the worker asks for (it makes no request to /api itself). */
+const pageData = new PageData();
 let stopTimer: ReturnType<typeof setTimeout> | undefined;
 /** A stop that the worker did not honour in this time terminates it (losing its cache). */
 const HARD_STOP_MS = 8000;
@@ -83,7 +86,17 @@ function clearUnfinished() {
 export const useRunStore = create<RunState>()((set, get) => {
   const post = (m: ToWorker) => getWorker().postMessage(m);
 
-  const onMessage = (m: FromWorker) => {
+  /** Serves a worker's dataset request, unless that worker was replaced meanwhile. */
+  const serveData = async (w: Worker, reqId: number, ref: unknown) => {
+    const { reply, transfer } = await pageData.serve(reqId, ref);
+    if (worker === w) w.postMessage(reply satisfies ToWorker, transfer);
+  };
+
+  const onMessage = (w: Worker, m: FromWorker) => {
+    if (m.type === 'data') {
+      void serveData(w, m.reqId, m.ref);
+      return;
+    }
     const s = get();
     if (m.type === 'backend') {
       set({ backend: m.info, backendError: null, backendStarting: false });
@@ -116,8 +129,9 @@ export const useRunStore = create<RunState>()((set, get) => {
 
   function getWorker(): Worker {
     if (worker) return worker;
-    worker = new Worker(new URL('./exec.worker.ts', import.meta.url), { type: 'module' });
-    worker.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(ev.data);
+    const w = new Worker(new URL('./exec.worker.ts', import.meta.url), { type: 'module' });
+    worker = w;
+    w.onmessage = (ev: MessageEvent<FromWorker>) => onMessage(w, ev.data);
     worker.onerror = (ev) => {
       ev.preventDefault();
       const message = `the run worker crashed: ${ev.message || 'unknown error (see the browser console)'}`;
@@ -183,6 +197,7 @@ export const useRunStore = create<RunState>()((set, get) => {
       const ids = (graph as { nodes?: { id: string }[] }).nodes?.map((n) => n.id) ?? [];
       setStatus(() => Object.fromEntries(ids.map((id) => [id, { state: 'queued' as const }])));
       set({ phase: 'running', runId, runHash: hash, epochs: {}, finished: [], logs: [], error: null, startedAt: Date.now() });
+      pageData.allow(datasets);
       post({ type: 'run', runId, graph, datasets, sampleSize, seed, preferred: preferredOrder(get().choice) });
     },
 

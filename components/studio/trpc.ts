@@ -1,23 +1,42 @@
 /**
  * The studio's tRPC client. Queries and mutations go over batched HTTP; subscriptions (live run
- * events) over server-sent events. Only `type AppRouter` crosses from the server.
+ * events) over server-sent events. Both go through `apiFetch`, which sends the page's
+ * anti-forgery header; a call answered "sign in" sends the browser to the sign-in page. Only
+ * `type AppRouter` crosses from the server.
  */
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { observable } from '@trpc/server/observable';
 import type { AppRouter } from '../../server/trpc/root';
+import { apiFetch, goSignIn } from './api-fetch';
+import { FetchEventSource } from './fetch-event-source';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
-// Anti-forgery header for session-cookie calls (minimal; the fuller client change lands separately).
-const csrf = () => ({ 'x-kiln-csrf': typeof document === 'undefined' ? '' : (/(?:^|;\s*)kiln_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '') });
+/**
+ * A procedure that answers 401 (no session, or it ended) sends the page to the sign-in page. A
+ * batch can mix answers (HTTP 207), so this looks at each call's error, not the response.
+ */
+const signInLink: TRPCLink<AppRouter> = () => ({ op, next }) =>
+  observable((observer) =>
+    next(op).subscribe({
+      next: (v) => observer.next(v),
+      error: (e) => {
+        if ((e.data as { httpStatus?: number } | undefined)?.httpStatus === 401) goSignIn();
+        observer.error(e);
+      },
+      complete: () => observer.complete(),
+    }),
+  );
 
 export const trpc = createTRPCClient<AppRouter>({
   links: [
+    signInLink,
     splitLink({
       condition: (op) => op.type === 'subscription',
-      true: httpSubscriptionLink({ url: '/api/trpc' }),
-      false: httpBatchLink({ url: '/api/trpc', maxItems: 10, headers: csrf }),
+      true: httpSubscriptionLink({ url: '/api/trpc', EventSource: FetchEventSource }),
+      false: httpBatchLink({ url: '/api/trpc', maxItems: 10, fetch: apiFetch }),
     }),
   ],
 });

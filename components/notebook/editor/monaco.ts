@@ -54,6 +54,8 @@ async function setUp(): Promise<Monaco> {
   if (!hasTfGlobal) ts.typescriptDefaults.addExtraLib(TF_GLOBAL_DTS, 'file:///kiln/tf-global.d.ts');
   // The tfjs declarations (≈1.5 MB) arrive after the editor is usable; completion for tf.*
   // starts once they are in.
+  // A static file from public/ (not the API): no session or anti-forgery header needed.
+  // eslint-disable-next-line no-restricted-globals
   void fetch('/notebook/tfjs-types.json')
     .then((r) => (r.ok ? (r.json() as Promise<Record<string, string>>) : Promise.reject(new Error(`HTTP ${r.status}`))))
     .then((files) => {
