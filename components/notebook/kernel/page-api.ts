@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import { builtinUrl, fetchDatasetFile, uploadedUrl } from '../../run/fetch-data';
 import { resolveInputDatasets, type ListDatasets } from '../../run/inputs';
+import { csrfHeaders } from '../../studio/csrf';
 import { errorMessage, trpc, type RouterInputs, type RouterOutputs } from '../../studio/trpc';
 import { apiArgsSchemas, type ApiCall, type ApiValues } from './protocol';
 
@@ -76,7 +77,7 @@ export class PageApi {
       datasetFile: async (ref, signal) => {
         if (ref.source === 'uploaded' && !this.datasetIds.has(ref.id)) throw new Refused(`dataset "${ref.name}": version ${ref.id} is not a dataset of project "${projectName}" that this notebook looked up`);
         const url = ref.source === 'builtin' ? builtinUrl(ref.name) : uploadedUrl(ref.id);
-        return fetchDatasetFile(url, ref.name, { signal, fetch: opts.fetch });
+        return fetchDatasetFile(url, ref.name, { signal, fetch: opts.fetch ?? ((u, init) => fetch(u, { ...init, headers: csrfHeaders() })) });
       },
       submit: async ({ graph }, signal) => {
         const datasets = await resolveInputDatasets(projectName, graph, { list: this.client.listDatasets, signal });
