@@ -29,6 +29,9 @@ export function ChartOutput({ spec }: { spec: Record<string, unknown> }) {
         const result = await embed(box.current, { width: 'container', ...spec } as never, {
           actions: false,
           renderer: 'svg',
+          // Vega expressions in a spec (a saved or imported output) are interpreted, never
+          // compiled to JavaScript: a chart cannot run code in the page.
+          ast: true,
           // A loader that refuses every request: no chart reaches the network.
           loader: { load: refuse, sanitize: refuse, http: refuse, file: refuse } as never,
         });
