@@ -104,11 +104,12 @@ test('a notebook exports to .ipynb and imports back', async ({ page }) => {
   expect([nb.cells[1]!.source].flat().join('')).toBe('a * 2');
   expect(JSON.stringify(nb.cells[1]!.outputs)).toContain('42');
 
-  // Import it into another project's notebook: the cells come back.
+  // Import it into another project's notebook: the cells come back, and run once trusted.
   await newNotebook(page, 'nb-');
   await page.getByTestId('nb-import-file').setInputFiles({ name: 'exported.ipynb', mimeType: 'application/json', buffer: await fs.readFile(path) });
   await expect.poll(() => page.evaluate(() => (window as unknown as { __kilnNotebook: { getSource(i: number): string } }).__kilnNotebook.getSource(1))).toBe('a * 2');
-  await page.getByTestId('nb-run-0').click();
+  await page.getByTestId('nb-trust').click();
+  await expect(page.getByTestId('nb-status-1')).toHaveText('done');
   await expect(page.getByTestId('nb-output-1')).toHaveText('42');
 });
 

@@ -13,6 +13,7 @@ function fmtMs(ms: number): string {
 export const Cell = memo(function Cell({ cellId, index, count, kernel }: { cellId: string; index: number; count: number; kernel: KernelControls }) {
   const cell = useNotebookStore((s) => s.cells.find((c) => c.id === cellId));
   const rt = useNotebookStore((s) => s.runtime[cellId]);
+  const trusted = useNotebookStore((s) => s.trust.trusted);
   if (!cell) return null;
   const status = rt?.status ?? 'idle';
   const errorOut = cell.outputs.find((o) => o.type === 'error');
@@ -24,7 +25,15 @@ export const Cell = memo(function Cell({ cellId, index, count, kernel }: { cellI
   return (
     <section className={`nb-cell nb-st-${status}${cell.manual ? ' nb-manual' : ''}`} data-testid={`nb-cell-${index}`} aria-label={`Cell ${index + 1}`}>
       <div className="nb-cell-bar">
-        <button type="button" className="nb-run" onClick={() => kernel.run(cellId)} data-testid={`nb-run-${index}`} title="Run this cell and its dependents (Shift+Enter)" aria-label={`Run cell ${index + 1}`}>
+        <button
+          type="button"
+          className="nb-run"
+          onClick={() => kernel.run(cellId)}
+          disabled={!trusted}
+          data-testid={`nb-run-${index}`}
+          title={trusted ? 'Run this cell and its dependents (Shift+Enter)' : 'Trust the notebook first (the banner above)'}
+          aria-label={`Run cell ${index + 1}`}
+        >
           ▶
         </button>
         <span className="nb-cell-no mono small">[{index + 1}]</span>

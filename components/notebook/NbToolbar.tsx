@@ -5,8 +5,8 @@ import { errorMessage, trpc } from '../studio/trpc';
 import { ShareButton } from '../share/ShareButton';
 import { FilePickButton } from '../ui/FilePickButton';
 import { exportIpynb, exportScript, importFile } from './files';
-import { useNotebookStore } from './notebook-store';
-import { saveableDoc } from './useAutosave';
+import { trustOf, useNotebookStore } from './notebook-store';
+import { saveableDoc, saveNow } from './useAutosave';
 import type { BackendChoice, KernelControls } from './useKernel';
 
 const CHOICES: BackendChoice[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -26,14 +26,17 @@ export function NbToolbar({ projectName, kernel, backend, onBackend, onNotice }:
   const saveError = useNotebookStore((s) => s.saveError);
   const version = useNotebookStore((s) => s.version);
   const running = useNotebookStore((s) => Object.values(s.runtime).some((r) => r.status === 'running' || r.status === 'queued'));
+  const trusted = useNotebookStore((s) => s.trust.trusted);
   const [picking, setPicking] = useState(false);
   const versions = useQuery({ queryKey: ['notebook-versions', projectName, version], queryFn: () => trpc.notebooks.versions.query({ projectName }), enabled: picking || version !== null });
 
   const onImport = async (file: File) => {
     try {
       const doc = await importFile(file);
-      useNotebookStore.getState().replace(doc);
+      // Code from a file is not the user's own: it is saved as imported and runs only once trusted.
+      useNotebookStore.getState().replace(doc, { trusted: false, because: 'imported', savedBy: null });
       kernel.commit();
+      void saveNow();
       onNotice({ kind: 'info', text: `Imported ${doc.cells.length} cell${doc.cells.length === 1 ? '' : 's'} from ${file.name}` });
     } catch (e) {
       onNotice({ kind: 'error', text: `Import failed: ${(e as Error).message}` });
@@ -43,7 +46,7 @@ export function NbToolbar({ projectName, kernel, backend, onBackend, onNotice }:
     try {
       const got = await trpc.notebooks.get.query({ projectName, version: v });
       if (!got) return;
-      useNotebookStore.getState().replace(got.doc);
+      useNotebookStore.getState().replace(got.doc, trustOf(got));
       kernel.commit();
       onNotice({ kind: 'info', text: `Opened version ${v} (${new Date(got.createdAt).toLocaleString()}); it is saved as the newest version once edited or run.` });
     } catch (e) {
@@ -54,7 +57,7 @@ export function NbToolbar({ projectName, kernel, backend, onBackend, onNotice }:
 
   return (
     <div className="nb-toolbar" role="toolbar" aria-label="Notebook">
-      <button type="button" className="primary" onClick={kernel.runAll} title="Run every cell in dependency order">
+      <button type="button" className="primary" onClick={kernel.runAll} disabled={!trusted} title={trusted ? 'Run every cell in dependency order' : 'Trust the notebook first (the banner below)'}>
         ▶ Run all
       </button>
       <button type="button" onClick={kernel.interrupt} disabled={!running && kstatus !== 'busy'} data-testid="nb-interrupt" title="Stop the running cell (and its training)">

@@ -5,7 +5,8 @@ import { useLoadGraph } from '../canvas/useLoadGraph';
 import { errorMessage, trpc } from '../studio/trpc';
 import { Cell } from './Cell';
 import { NbToolbar } from './NbToolbar';
-import { exampleDoc, useNotebookStore } from './notebook-store';
+import { exampleDoc, TRUSTED, trustOf, useNotebookStore } from './notebook-store';
+import { TrustBanner } from './TrustBanner';
 import './notebook.css';
 import { useAutosave } from './useAutosave';
 import { useKernel, type BackendChoice, type KernelControls } from './useKernel';
@@ -59,8 +60,8 @@ export default function NotebookWorkspace({ projectName }: { projectName: string
       .query({ projectName })
       .then((got) => {
         if (cancelled) return;
-        if (got) useNotebookStore.getState().open(projectName, got.doc.cells.length ? got.doc : exampleDoc(), got.version);
-        else useNotebookStore.getState().open(projectName, exampleDoc(), null);
+        if (got) useNotebookStore.getState().open(projectName, got.doc.cells.length ? got.doc : exampleDoc(), got, trustOf(got));
+        else useNotebookStore.getState().open(projectName, exampleDoc(), null, TRUSTED);
         setLoad({ status: 'ready' });
       })
       .catch((e: unknown) => {
@@ -116,6 +117,7 @@ export default function NotebookWorkspace({ projectName }: { projectName: string
         }}
         onNotice={setNotice}
       />
+      <TrustBanner kernel={kernel} onNotice={setNotice} />
       {[notice, kernelNotice, saveError ? { kind: 'error' as const, text: saveError } : null].map((n, i) =>
         n ? (
           <div key={i} className={`nb-notice small ${n.kind}`} role={n.kind === 'info' ? 'status' : 'alert'} data-testid="nb-notice">

@@ -10,6 +10,18 @@ export type CellStatus = 'idle' | 'queued' | 'running' | 'done' | 'error' | 'sta
 export type KernelStatus = 'starting' | 'idle' | 'busy' | 'restarting';
 export type NbSaveState = 'saved' | 'dirty' | 'saving' | 'error';
 
+/**
+ * Whether the open notebook's code may run (Jupyter's trust): not when the user did not write it
+ * (a file they imported, a version someone else saved) until they choose "Trust and run".
+ */
+export type NotebookTrust = { trusted: true } | { trusted: false; because: 'imported' | 'saved-by-other'; savedBy: string | null };
+export const TRUSTED: NotebookTrust = { trusted: true };
+
+/** The trust of a version as notebooks.get reports it. */
+export function trustOf(got: { trusted: boolean; untrustedBecause: 'imported' | 'saved-by-other' | null; savedBy: string | null }): NotebookTrust {
+  return got.trusted ? TRUSTED : { trusted: false, because: got.untrustedBecause ?? 'saved-by-other', savedBy: got.savedBy };
+}
+
 /** What the kernel last reported for a cell (shape of Contract C's CellUpdate). */
 export interface CellRuntime {
   status: CellStatus;
@@ -37,12 +49,16 @@ export interface NotebookState {
   saveError: string | null;
   /** the stored version the page shows (null: not saved yet) */
   version: number | null;
+  /** the content hash of that version (what "Trust and run" trusts) */
+  hash: string | null;
+  trust: NotebookTrust;
   /** bumped when the document is replaced wholesale (load, import): editors re-read sources */
   generation: number;
 
-  open(projectName: string, doc: NotebookDoc, version: number | null): void;
-  /** Replaces the cells (import): a new document that autosave stores as a new version. */
-  replace(doc: NotebookDoc): void;
+  open(projectName: string, doc: NotebookDoc, saved: { version: number; hash: string } | null, trust: NotebookTrust): void;
+  /** Replaces the cells (import, an older version): a new document that autosave stores as a new version. */
+  replace(doc: NotebookDoc, trust: NotebookTrust): void;
+  setTrusted(): void;
   setSource(id: string, source: string): void;
   setManual(id: string, manual: boolean): void;
   addCell(afterIndex: number, source?: string): string;
@@ -52,7 +68,7 @@ export interface NotebookState {
   setKernel(s: KernelStatus): void;
   setBackend(b: { name: string; adapter: string }): void;
   setKernelNotice(n: { kind: 'error' | 'info'; text: string } | null): void;
-  setSaved(rev: number, version: number): void;
+  setSaved(rev: number, version: number, hash: string): void;
   setSaveState(s: NbSaveState, error?: string | null): void;
   doc(): NotebookDoc;
 }
@@ -83,23 +99,30 @@ export const useNotebookStore = create<NotebookState>((set, get) => ({
   saveState: 'saved',
   saveError: null,
   version: null,
+  hash: null,
+  trust: TRUSTED,
   generation: 0,
 
-  open(projectName, doc, version) {
+  open(projectName, doc, saved, trust) {
     set((s) => ({
       projectName,
       cells: doc.cells,
       runtime: {},
       rev: 0,
-      savedRev: version === null ? -1 : 0,
-      saveState: version === null ? 'dirty' : 'saved',
+      savedRev: saved === null ? -1 : 0,
+      saveState: saved === null ? 'dirty' : 'saved',
       saveError: null,
-      version,
+      version: saved?.version ?? null,
+      hash: saved?.hash ?? null,
+      trust,
       generation: s.generation + 1,
     }));
   },
-  replace(doc) {
-    set((s) => ({ ...edited(s, doc.cells), runtime: {}, generation: s.generation + 1 }));
+  replace(doc, trust) {
+    set((s) => ({ ...edited(s, doc.cells), runtime: {}, trust, generation: s.generation + 1 }));
+  },
+  setTrusted() {
+    set({ trust: TRUSTED });
   },
   setSource(id, source) {
     const s = get();
@@ -160,9 +183,9 @@ export const useNotebookStore = create<NotebookState>((set, get) => ({
   setKernelNotice(kernelNotice) {
     set({ kernelNotice });
   },
-  setSaved(rev, version) {
+  setSaved(rev, version, hash) {
     const s = get();
-    set({ savedRev: rev, version, saveState: s.rev === rev ? 'saved' : 'dirty', saveError: null });
+    set({ savedRev: rev, version, hash, saveState: s.rev === rev ? 'saved' : 'dirty', saveError: null });
   },
   setSaveState(saveState, error = null) {
     set({ saveState, saveError: error });

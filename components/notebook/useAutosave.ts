@@ -26,7 +26,10 @@ export function saveableDoc(doc: NotebookDoc): NotebookDoc {
   };
 }
 
-/** Saves the notebook now (autosave calls it after a pause in editing). */
+/**
+ * Saves the notebook now (autosave calls it after a pause in editing). Until the user trusts it,
+ * what they save is not their own code (`imported`): it opens untrusted again, for them too.
+ */
 export async function saveNow(): Promise<void> {
   const s = useNotebookStore.getState();
   if (!s.projectName || s.saveState === 'saving') return;
@@ -34,11 +37,27 @@ export async function saveNow(): Promise<void> {
   lastSaveAt = Date.now();
   s.setSaveState('saving');
   try {
-    const r = await trpc.notebooks.save.mutate({ projectName: s.projectName, doc: saveableDoc(s.doc()) });
-    useNotebookStore.getState().setSaved(rev, r.version);
+    const r = await trpc.notebooks.save.mutate({ projectName: s.projectName, doc: saveableDoc(s.doc()), imported: !s.trust.trusted });
+    useNotebookStore.getState().setSaved(rev, r.version, r.hash);
   } catch (e) {
     useNotebookStore.getState().setSaveState('error', `Could not save the notebook: ${errorMessage(e)}`);
   }
+}
+
+/** Waits for a save in flight, then saves what is still unsaved; true when the server has it all. */
+export async function saveSettled(): Promise<boolean> {
+  const store = useNotebookStore;
+  if (store.getState().saveState === 'saving') {
+    await new Promise<void>((resolve) => {
+      const stop = store.subscribe((s) => {
+        if (s.saveState === 'saving') return;
+        stop();
+        resolve();
+      });
+    });
+  }
+  if (store.getState().rev !== store.getState().savedRev) await saveNow();
+  return store.getState().rev === store.getState().savedRev;
 }
 
 export function useAutosave(enabled: boolean): void {

@@ -7,7 +7,10 @@ export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 /** What the page does with the kernel; every call is a no-op until the kernel exists. */
 export interface KernelControls {
-  /** Sends the current sources and manual flags: changed cells and their dependents re-run. */
+  /**
+   * Sends the current sources, manual flags and trust: changed cells and their dependents re-run
+   * (while trusted); a notebook trusted just now runs as if opened.
+   */
   commit(): void;
   /** Runs one cell now (also a manual one) after sending any pending edit. */
   run(cellId: string): void;
@@ -36,6 +39,7 @@ export function useKernel(projectName: string, ready: boolean, backend: BackendC
     const store = useNotebookStore.getState;
     const k = new KernelClient({
       projectName,
+      trusted: store().trust.trusted,
       onCell: (u) => store().applyUpdate(u),
       onBackend: (info) => store().setBackend({ name: info.name, adapter: info.adapter }),
       onStatus: (s) => store().setKernel(s),
@@ -59,7 +63,11 @@ export function useKernel(projectName: string, ready: boolean, backend: BackendC
       const before = sent.current;
       const changed = cells.length !== before.size || cells.some((c) => before.get(c.id)?.source !== c.source || before.get(c.id)?.manual !== c.manual);
       sent.current = new Map(cells.map((c) => [c.id, { source: c.source, manual: c.manual }]));
+      // Distrust reaches the kernel before cells it must not run; trust after the cells it runs.
+      const { trusted } = useNotebookStore.getState().trust;
+      if (!trusted) client.current?.setTrusted(false);
       if (changed) client.current?.setCells(cells);
+      if (trusted) client.current?.setTrusted(true);
       return changed;
     };
     return {

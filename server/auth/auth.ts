@@ -17,13 +17,13 @@ import type { Db } from '../db/client';
 import { accounts, sessions, users, verifications } from '../db/schema';
 import type { KilnConfig } from '../config';
 import { consumeSignInLink } from './links';
-import { applyOidcGroups } from './oidc-roles';
+import { applyOidcGroups, groupsOfClaim, PendingGroups } from './oidc-roles';
 import { sign } from './secrets';
 
 /** The anti-forgery cookie: readable by the page's script (not HttpOnly), never sent cross-site. */
 export const CSRF_COOKIE = 'kiln_csrf';
 export const CSRF_HEADER = 'x-kiln-csrf';
-/** The OIDC provider's id in better-auth (callback: /api/auth/oauth2/callback/oidc). */
+/** The OIDC provider's id in better-auth (callback: /api/auth/callback/oidc). */
 export const OIDC_PROVIDER_ID = 'oidc';
 
 /** The anti-forgery value of a session: an HMAC of its token, so it cannot be planted or guessed. */
@@ -44,6 +44,7 @@ export function createAuth(o: AuthOptions) {
   const { db, secret, settings } = o;
   const secure = settings.publicUrl?.startsWith('https://') ?? false;
   const csrfCookie = { path: '/', sameSite: 'strict' as const, httpOnly: false, secure, maxAge: SESSION_DAYS * 86400 };
+  const signInGroups = new PendingGroups();
 
   /** Kiln's own endpoints under /api/auth: the one-time sign-in link. */
   const kilnLinks = {
@@ -79,6 +80,8 @@ export function createAuth(o: AuthOptions) {
     kilnLinks,
     ...(settings.oidc
       ? [
+          // Started by better-auth's POST /api/auth/sign-in/social {provider: 'oidc', callbackURL};
+          // the identity provider returns to /api/auth/callback/oidc.
           genericOAuth({
             config: [
               {
@@ -86,14 +89,16 @@ export function createAuth(o: AuthOptions) {
                 discoveryUrl: `${settings.oidc.issuer}/.well-known/openid-configuration`,
                 clientId: settings.oidc.clientId,
                 clientSecret: settings.oidc.clientSecret,
-                scopes: ['openid', 'email', 'profile'],
+                // OpenID Connect's default client authentication, which every provider takes.
+                authentication: 'basic',
+                scopes: [...settings.oidc.scopes],
                 pkce: true,
                 // Name and groups follow the identity provider at every sign-in.
                 overrideUserInfo: true,
                 mapProfileToUser: (profile) => {
-                  const raw = (profile as Record<string, unknown>)[settings.oidc!.groupsClaim];
-                  const groups = Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : typeof raw === 'string' ? [raw] : [];
-                  return { name: (profile.name as string | undefined) ?? (profile.email as string | undefined) ?? 'user', groups };
+                  const email = profile.email as string | undefined;
+                  if (email) signInGroups.put(email, groupsOfClaim(profile as Record<string, unknown>, settings.oidc!.groupsClaim));
+                  return { name: (profile.name as string | undefined) ?? email ?? 'user' };
                 },
               },
             ],
@@ -135,7 +140,9 @@ export function createAuth(o: AuthOptions) {
             if (u?.deactivatedAt) throw new APIError('FORBIDDEN', { message: `the account ${u.email} is deactivated`, code: 'ACCOUNT_DEACTIVATED' });
           },
           after: async (session) => {
-            if (settings.oidc) await applyOidcGroups(db, session.userId, settings.oidc.roleMap, o.log);
+            if (!settings.oidc) return;
+            const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, session.userId));
+            await applyOidcGroups(db, session.userId, settings.oidc.roleMap, { groups: u && signInGroups.take(u.email), log: o.log });
           },
         },
       },

@@ -27,9 +27,45 @@ export function parseRoleMap(entries: readonly string[]): RoleMapEntry[] {
   });
 }
 
-export async function applyOidcGroups(db: Db, userId: string, map: readonly string[], log?: (m: string) => void): Promise<void> {
+/** The groups a profile's claim lists: a list of strings, or one string. */
+export function groupsOfClaim(profile: Record<string, unknown>, claim: string): string[] {
+  const raw = profile[claim];
+  return Array.isArray(raw) ? raw.filter((g): g is string => typeof g === 'string') : typeof raw === 'string' ? [raw] : [];
+}
+
+/** How long the groups of a sign-in wait for its session. */
+const PENDING_MS = 120_000;
+
+/**
+ * The groups the identity provider reported at a sign-in, by email, until that sign-in's session
+ * is created. better-auth stores no profile field that users may not set themselves (as
+ * `groups`), so the profile mapping hands them over here.
+ */
+export class PendingGroups {
+  private readonly byEmail = new Map<string, { groups: string[]; at: number }>();
+
+  put(email: string, groups: string[]): void {
+    const now = Date.now();
+    for (const [k, p] of this.byEmail) if (now - p.at > PENDING_MS) this.byEmail.delete(k);
+    this.byEmail.set(email.toLowerCase(), { groups, at: now });
+  }
+
+  take(email: string): string[] | undefined {
+    const p = this.byEmail.get(email.toLowerCase());
+    this.byEmail.delete(email.toLowerCase());
+    return p && Date.now() - p.at <= PENDING_MS ? p.groups : undefined;
+  }
+}
+
+/**
+ * Stores the groups an OIDC sign-in reported (`groups`; none: the stored ones stay) and applies
+ * the role map to them. Does nothing for a user without an OIDC account.
+ */
+export async function applyOidcGroups(db: Db, userId: string, map: readonly string[], o: { groups?: string[]; log?: (m: string) => void } = {}): Promise<void> {
+  const log = o.log;
   const [sso] = await db.select({ id: accounts.id }).from(accounts).where(and(eq(accounts.userId, userId), eq(accounts.providerId, OIDC_PROVIDER_ID)));
   if (!sso) return;
+  if (o.groups) await db.update(users).set({ groups: o.groups }).where(eq(users.id, userId));
   const [u] = await db.select().from(users).where(eq(users.id, userId));
   if (!u) return;
   const groups = new Set(u.groups);

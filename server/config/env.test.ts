@@ -18,6 +18,7 @@ const BAD: Record<EnvName, string | null> = {
   KILN_OIDC_CLIENT_ID: null,
   KILN_OIDC_CLIENT_SECRET: 'has blanks in it',
   KILN_OIDC_GROUPS_CLAIM: null,
+  KILN_OIDC_SCOPES: 'email profile',
   KILN_OIDC_ROLE_MAP: 'admins=superuser',
   KILN_TOKEN: 'kiln_pat_ x',
   DATABASE_URL: 'mysql://kiln:hunter2@db/kiln',
@@ -96,7 +97,8 @@ describe('the environment schema', () => {
   it('turns OIDC on with issuer, client id and secret together, and refuses a partial set naming what is missing', () => {
     expect(loadConfig({}).auth.oidc).toBeNull();
     const on = loadConfig({ ...OIDC, KILN_OIDC_CLIENT_ID: 'kiln', KILN_OIDC_ROLE_MAP: 'ml-admins=admin, forecasting=demand:EDIT' }).auth.oidc;
-    expect(on).toEqual({ issuer: 'https://idp.example.com', clientId: 'kiln', clientSecret: 's3cret', groupsClaim: 'groups', roleMap: ['ml-admins=admin', 'forecasting=demand:EDIT'] });
+    expect(on).toEqual({ issuer: 'https://idp.example.com', clientId: 'kiln', clientSecret: 's3cret', scopes: ['openid', 'email', 'profile'], groupsClaim: 'groups', roleMap: ['ml-admins=admin', 'forecasting=demand:EDIT'] });
+    expect(loadConfig({ ...OIDC, KILN_OIDC_SCOPES: 'openid email, profile  groups' }).auth.oidc?.scopes).toEqual(['openid', 'email', 'profile', 'groups']);
     const e = refusalOf({ KILN_OIDC_CLIENT_ID: 'kiln' });
     expect(e.message).toBe('KILN_OIDC_ISSUER, KILN_OIDC_CLIENT_SECRET: required when KILN_OIDC_CLIENT_ID is set (OIDC single sign-on)');
     expect(e.variable).toBe('KILN_OIDC_ISSUER');

@@ -143,9 +143,19 @@ export const ENV_VARS = {
   }),
   KILN_PROJECT_CREATORS: v({ type: z.enum(['members', 'admins']), expected: 'members or admins' }, { default: '`members`', group: 'auth', meaning: 'who may create projects (the creator gets MANAGE on it)' }),
   KILN_OIDC_ISSUER: v(httpUrl, { default: '—', group: 'auth', meaning: 'OpenID Connect issuer for single sign-on (its `/.well-known/openid-configuration` is read); set with the client id and secret' }),
-  KILN_OIDC_CLIENT_ID: v(text, { default: '—', group: 'auth', meaning: 'OIDC client id registered for Kiln (redirect URI: `<public URL>/api/auth/oauth2/callback/oidc`)' }),
+  KILN_OIDC_CLIENT_ID: v(text, { default: '—', group: 'auth', meaning: 'OIDC client id registered for Kiln (redirect URI: `<public URL>/api/auth/callback/oidc`; it authenticates with `client_secret_basic`)' }),
   KILN_OIDC_CLIENT_SECRET: v(token, { default: '—', group: 'auth', meaning: 'OIDC client secret', secret: true }),
   KILN_OIDC_GROUPS_CLAIM: v(text, { default: '`groups`', group: 'auth', meaning: "the ID-token / userinfo claim that lists the user's groups" }),
+  KILN_OIDC_SCOPES: v(
+    {
+      type: z
+        .string()
+        .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+        .refine((xs) => xs.includes('openid') && xs.every((x) => /^[\x21\x23-\x5B\x5D-\x7E]+$/.test(x))),
+      expected: 'OAuth scopes separated by blanks or commas, openid among them',
+    },
+    { default: '`openid email profile`', group: 'auth', meaning: 'scopes Kiln asks the identity provider for; add the one that releases the groups claim where the provider needs one (e.g. `openid email profile groups`)' },
+  ),
   KILN_OIDC_ROLE_MAP: v(
     {
       type: z
@@ -279,7 +289,7 @@ export interface KilnConfig {
     secret: string | undefined;
     bootstrapToken: string | undefined;
     projectCreators: 'members' | 'admins';
-    oidc: { issuer: string; clientId: string; clientSecret: string; groupsClaim: string; roleMap: readonly string[] } | null;
+    oidc: { issuer: string; clientId: string; clientSecret: string; scopes: readonly string[]; groupsClaim: string; roleMap: readonly string[] } | null;
     /** the CLI's token from the environment */
     cliToken: string | undefined;
   };
@@ -328,7 +338,7 @@ function oidcSettings(e: Parsed): KilnConfig['auth']['oidc'] {
   const missing = Object.entries(parts).filter(([, x]) => !x).map(([k]) => k);
   if (missing.length === 3) return null;
   if (missing.length) throw new ConfigError(missing[0]!, `${missing.join(', ')}: required when ${Object.keys(parts).filter((k) => !missing.includes(k)).join(', ')} is set (OIDC single sign-on)`);
-  return { issuer: e.KILN_OIDC_ISSUER!.replace(/\/+$/, ''), clientId: e.KILN_OIDC_CLIENT_ID!, clientSecret: e.KILN_OIDC_CLIENT_SECRET!, groupsClaim: e.KILN_OIDC_GROUPS_CLAIM ?? 'groups', roleMap: e.KILN_OIDC_ROLE_MAP ?? [] };
+  return { issuer: e.KILN_OIDC_ISSUER!.replace(/\/+$/, ''), clientId: e.KILN_OIDC_CLIENT_ID!, clientSecret: e.KILN_OIDC_CLIENT_SECRET!, scopes: e.KILN_OIDC_SCOPES ?? ['openid', 'email', 'profile'], groupsClaim: e.KILN_OIDC_GROUPS_CLAIM ?? 'groups', roleMap: e.KILN_OIDC_ROLE_MAP ?? [] };
 }
 
 /** Parses `env` once into the typed, frozen configuration; throws one {@link ConfigError} line. */

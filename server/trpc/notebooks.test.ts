@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NotebookDoc } from '../../lib/notebook/schema';
 import { DB_KINDS } from '../db/testing';
+import { createTestUser } from '../auth/testing';
 import { notebookHash } from './notebooks';
-import { openTestCaller, rejectionOf } from './test-utils';
+import { callerAs, openTestCaller, rejectionOf } from './test-utils';
 
 function doc(...sources: string[]): NotebookDoc {
   return { version: 1, cells: sources.map((source, i) => ({ id: `c${i}`, source, manual: false, outputs: [] })) };
@@ -32,13 +33,13 @@ describe.each(DB_KINDS)('notebooks router on %s', (kind) => {
 
   it('appends a version only when the content changes', async () => {
     const a = doc('const a = 2', 'a * 3');
-    expect(await api.notebooks.save({ projectName: 'p1', doc: a })).toEqual({ version: 1, created: true });
+    expect(await api.notebooks.save({ projectName: 'p1', doc: a })).toEqual({ version: 1, created: true, hash: notebookHash(a) });
     // Same content, keys in another order: same hash, no new version.
     const reordered = { cells: a.cells.map((c) => ({ outputs: c.outputs, manual: c.manual, source: c.source, id: c.id })), version: 1 };
-    expect(await api.notebooks.save({ projectName: 'p1', doc: reordered })).toEqual({ version: 1, created: false });
+    expect(await api.notebooks.save({ projectName: 'p1', doc: reordered })).toEqual({ version: 1, created: false, hash: notebookHash(a) });
     const b = doc('const a = 5', 'a * 3');
     b.cells[1]!.outputs = [{ type: 'text', text: '15' }];
-    expect(await api.notebooks.save({ projectName: 'p1', doc: b })).toEqual({ version: 2, created: true });
+    expect(await api.notebooks.save({ projectName: 'p1', doc: b })).toEqual({ version: 2, created: true, hash: notebookHash(b) });
 
     const newest = await api.notebooks.get({ projectName: 'p1' });
     expect(newest?.version).toBe(2);
@@ -75,5 +76,32 @@ describe.each(DB_KINDS)('notebooks router on %s', (kind) => {
     for (const [i, r] of results.entries()) {
       expect((await api.notebooks.get({ projectName: 'p4', version: r.version }))?.doc).toEqual(docs[i]);
     }
+  });
+
+  it('opens untrusted what the caller did not write: an import, or a save by someone else, until they trust that content', async () => {
+    const colleague = callerAs(kdb.db, await createTestUser(kdb.db, { email: 'colleague@kiln.test', orgRole: 'admin' }));
+    const mine = doc('const x = 1');
+    await api.notebooks.save({ projectName: 'p5', doc: mine });
+    expect(await api.notebooks.get({ projectName: 'p5' })).toMatchObject({ trusted: true, untrustedBecause: null, savedBy: 'owner@kiln.test' });
+
+    // The same content imported again is a new version, and it is untrusted even for its importer.
+    const imported = await api.notebooks.save({ projectName: 'p5', doc: mine, imported: true });
+    expect(imported).toMatchObject({ version: 2, created: true });
+    expect(await api.notebooks.get({ projectName: 'p5' })).toMatchObject({ version: 2, trusted: false, untrustedBecause: 'imported' });
+    // The version the owner wrote is still trusted.
+    expect(await api.notebooks.get({ projectName: 'p5', version: 1 })).toMatchObject({ trusted: true });
+
+    const theirs = doc('const x = 2');
+    await colleague.notebooks.save({ projectName: 'p5', doc: theirs });
+    expect(await api.notebooks.get({ projectName: 'p5' })).toMatchObject({ version: 3, trusted: false, untrustedBecause: 'saved-by-other', savedBy: 'colleague@kiln.test' });
+    expect(await colleague.notebooks.get({ projectName: 'p5' })).toMatchObject({ trusted: true, untrustedBecause: null });
+
+    // Trusting is per content: this hash, for this user only.
+    expect(await api.notebooks.trust({ projectName: 'p5', hash: notebookHash(theirs) })).toEqual({ trusted: true });
+    expect(await api.notebooks.get({ projectName: 'p5' })).toMatchObject({ trusted: true, untrustedBecause: null });
+    expect(await api.notebooks.get({ projectName: 'p5', version: 2 })).toMatchObject({ trusted: false, untrustedBecause: 'imported' });
+    await colleague.notebooks.save({ projectName: 'p5', doc: doc('const x = 3') });
+    expect(await api.notebooks.get({ projectName: 'p5' })).toMatchObject({ trusted: false, untrustedBecause: 'saved-by-other' });
+    expect((await rejectionOf(api.notebooks.trust({ projectName: 'p5', hash: notebookHash(doc('never saved')) }))).code).toBe('NOT_FOUND');
   });
 });

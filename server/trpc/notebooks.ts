@@ -9,7 +9,7 @@ import { sha256Hex } from '../../lib/data/hash';
 import { canonicalJson } from '../../lib/graph/canonical';
 import { notebookSchema, type NotebookDoc } from '../../lib/notebook/schema';
 import type { Db } from '../db/client';
-import { notebooks, notebookTrust } from '../db/schema';
+import { notebooks, notebookTrust, users } from '../db/schema';
 import { resolveProject } from '../http/lookup';
 import { projectRefSchema } from './graphs';
 import { access, on, procedure, router } from './trpc';
@@ -35,37 +35,45 @@ async function newest(db: Db, projectId: string) {
   return row ?? null;
 }
 
+/** Why a version does not run for a user without asking (as Jupyter's untrusted notebooks). */
+export type Distrust = 'imported' | 'saved-by-other';
+
 /**
  * Whether `userId` may run this version's code without asking: they saved it themselves (not by
- * importing a file), or they chose to trust exactly this content.
+ * importing a file), or they chose to trust exactly this content. Otherwise, why not.
  */
-export async function isTrusted(db: Db, userId: string, row: { projectId: string; hash: string; savedBy: string | null; imported: boolean }): Promise<boolean> {
-  if (row.savedBy === userId && !row.imported) return true;
+export async function distrustOf(db: Db, userId: string, row: { projectId: string; hash: string; savedBy: string | null; imported: boolean }): Promise<Distrust | null> {
+  if (row.savedBy === userId && !row.imported) return null;
   const [t] = await db
     .select({ hash: notebookTrust.hash })
     .from(notebookTrust)
     .where(and(eq(notebookTrust.userId, userId), eq(notebookTrust.projectId, row.projectId), eq(notebookTrust.hash, row.hash)));
-  return !!t;
+  if (t) return null;
+  return row.imported ? 'imported' : 'saved-by-other';
 }
 
 /** Appends `doc` as the next version unless it equals the newest one; safe under concurrent saves. */
-export async function saveNotebook(db: Db, projectId: string, doc: NotebookDoc, by: { userId: string | null; imported?: boolean } = { userId: null }): Promise<{ version: number; created: boolean }> {
+export async function saveNotebook(db: Db, projectId: string, doc: NotebookDoc, by: { userId: string | null; imported?: boolean } = { userId: null }): Promise<{ version: number; created: boolean; hash: string }> {
   const hash = notebookHash(doc);
   for (let attempt = 0; attempt < SAVE_ATTEMPTS; attempt++) {
     const top = await newest(db, projectId);
     // The same content again is no new version, unless an import brings it (it must open untrusted).
-    if (top && top.hash === hash && !(by.imported && !top.imported)) return { version: top.version, created: false };
+    if (top && top.hash === hash && !(by.imported && !top.imported)) return { version: top.version, created: false, hash };
     const version = (top?.version ?? 0) + 1;
     // The primary key (project, version) arbitrates: a concurrent save that took this number
     // makes the insert a no-op, and the loop reads the new newest version.
     const rows = await db.insert(notebooks).values({ projectId, version, hash, doc, savedBy: by.userId, imported: by.imported ?? false }).onConflictDoNothing().returning({ version: notebooks.version });
-    if (rows.length > 0) return { version, created: true };
+    if (rows.length > 0) return { version, created: true, hash };
   }
   throw new KilnError('NOTEBOOK_CONFLICT', `could not save the notebook: ${SAVE_ATTEMPTS} concurrent saves in a row took the next version; try again`);
 }
 
 export const notebooksRouter = router({
-  /** The newest version (or `version`), or null when the project has no saved notebook. */
+  /**
+   * The newest version (or `version`), or null when the project has no saved notebook. `trusted`:
+   * the caller may run it without asking; else `untrustedBecause` says why (`imported` from a
+   * file, or `saved-by-other`: `savedBy`, the email of who saved it, when known).
+   */
   get: procedure(access.need('READ', on.project())).input(projectRefSchema.extend({ version: z.number().int().positive().optional() })).query(async ({ ctx, input }) => {
     const project = await resolveProject(ctx.db, input, false);
     if (!project) return null;
@@ -78,10 +86,16 @@ export const notebooksRouter = router({
     // Stored documents were validated on save; parsing again applies defaults of newer schemas.
     const doc = notebookSchema.safeParse(row.doc);
     if (!doc.success) throw new KilnError('NOTEBOOK_CORRUPT', `notebook version ${row.version} of "${project.name}" is not a valid document`);
-    return { version: row.version, hash: row.hash, doc: doc.data, createdAt: row.createdAt.toISOString(), trusted: await isTrusted(ctx.db, ctx.user.id, row) };
+    const distrust = await distrustOf(ctx.db, ctx.user.id, row);
+    const [saver] = row.savedBy ? await ctx.db.select({ email: users.email }).from(users).where(eq(users.id, row.savedBy)) : [];
+    return { version: row.version, hash: row.hash, doc: doc.data, createdAt: row.createdAt.toISOString(), savedBy: saver?.email ?? null, trusted: distrust === null, untrustedBecause: distrust };
   }),
 
-  /** Validates and stores the document; a new version only when it differs from the newest. */
+  /**
+   * Validates and stores the document; a new version only when it differs from the newest.
+   * `imported`: the content is not the caller's own work (a file they imported, a notebook they
+   * have not trusted yet), so it opens untrusted, for them too.
+   */
   save: procedure(access.need('EDIT', on.project({ create: true })))
     .input(projectRefSchema.extend({ doc: z.unknown(), imported: z.boolean().default(false) }))
     .mutation(async ({ ctx, input }) => {

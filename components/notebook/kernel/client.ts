@@ -9,13 +9,15 @@ import type { BackendInfo, BackendName } from '../../../lib/backend';
 import type { Graph } from '../../../lib/graph/schema';
 import { useGraphStore } from '../../studio/graph-store';
 import { applyGraphOp } from './graph-ops';
-import { PageApi } from './page-api';
+import { PageApi, type PageReply } from './page-api';
 import type { BackendChoice, CellInput, CellUpdate, FromKernel, KernelStatus, ToKernel } from './protocol';
 
 export type { BackendChoice, CellUpdate, KernelStatus };
 
 export interface KernelClientOptions {
   projectName: string;
+  /** whether the user trusts the notebook's code; until then no cell runs (see `setTrusted`) */
+  trusted: boolean;
   onCell(update: CellUpdate): void;
   onBackend?(info: { name: string; adapter: string; fallbackFrom?: string[] }): void;
   onBackendError?(message: string): void;
@@ -51,8 +53,10 @@ export class KernelClient {
   private readonly api: PageApi;
   /** the current worker's calls the page is performing */
   private calls = new Map<number, AbortController>();
+  private trusted: boolean;
 
   constructor(private readonly opts: KernelClientOptions) {
+    this.trusted = opts.trusted;
     this.api = new PageApi({ projectName: opts.projectName, onNodeDefined: (name) => opts.onNodeDefined?.(name) });
     this.start(false);
     this.unsubscribe = useGraphStore.subscribe((s) => {
@@ -62,15 +66,32 @@ export class KernelClient {
     });
   }
 
-  /** Kernel cells follow this list: changed non-manual cells and their dependents re-run. */
+  /**
+   * Kernel cells follow this list: changed non-manual cells and their dependents re-run (while
+   * the notebook is trusted; else every cell shows stale and nothing runs).
+   */
   setCells(cells: { id: string; source: string; manual: boolean }[]): void {
     this.cells = cells.map((c) => ({ id: c.id, source: c.source, manual: !!c.manual }));
-    this.post({ type: 'set-cells', cells: this.cells, run: true });
+    this.post({ type: 'set-cells', cells: this.cells, run: this.trusted });
   }
 
-  /** Runs this cell (even if manual) and its non-manual dependents. */
+  /**
+   * Untrusted, no cell runs and the kernel's Kiln calls are refused; trusting runs every
+   * non-manual cell (what opening a trusted notebook does). The worker enforces it too.
+   */
+  setTrusted(trusted: boolean): void {
+    if (trusted === this.trusted) return;
+    this.trusted = trusted;
+    this.post({ type: 'trust', trusted });
+    if (trusted) return;
+    // What runs now stops, as on Interrupt (a cell that does not yield gets the worker restarted).
+    this.interrupt();
+    this.abortCalls();
+  }
+
+  /** Runs this cell (even if manual) and its non-manual dependents; nothing while untrusted. */
   run(cellId: string): void {
-    this.post({ type: 'run', id: cellId });
+    if (this.trusted) this.post({ type: 'run', id: cellId });
   }
 
   /** Aborts the running cell; one that does not stop within 1.5 s gets the worker restarted. */
@@ -134,7 +155,7 @@ export class KernelClient {
     };
     this.setStatus(restarted ? 'restarting' : 'starting');
     this.restarts += restarted ? 1 : 0;
-    this.post({ type: 'init', projectName: this.opts.projectName, preferred: preferredOrder(this.choice), versionBase: this.restarts * VERSIONS_PER_KERNEL });
+    this.post({ type: 'init', projectName: this.opts.projectName, preferred: preferredOrder(this.choice), versionBase: this.restarts * VERSIONS_PER_KERNEL, trusted: this.trusted });
     const g = useGraphStore.getState().graph;
     this.lastGraph = g;
     this.post({ type: 'graph', graph: g, ack: this.ack, origin: 'kernel' });
@@ -210,7 +231,7 @@ export class KernelClient {
     const ctl = new AbortController();
     const calls = this.calls;
     calls.set(reqId, ctl);
-    const reply = await this.api.dispatch(call, args, ctl.signal);
+    const reply: PageReply = this.trusted ? await this.api.dispatch(call, args, ctl.signal) : { ok: false, error: 'the notebook is not trusted: its cells may not call Kiln' };
     if (ctl.signal.aborted || this.worker !== w) return;
     calls.delete(reqId);
     const m: ToKernel = reply.ok ? { type: 'api-result', reqId, ok: true, value: reply.value } : { type: 'api-result', reqId, ok: false, error: reply.error };

@@ -21,6 +21,10 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (m: FromKernel) => scope.postMessage(m);
 
 let projectName = '';
+/** Whether the user trusts the notebook's code: until then no cell runs (protocol.ts `trust`). */
+let trusted = false;
+/** the cells' ids, in order, as last sent */
+let cellIds: string[] = [];
 let backend: BackendInfo | null = null;
 let backendReady: Promise<unknown> = Promise.resolve();
 const rpc = new KernelRpc(post);
@@ -93,7 +97,7 @@ function onGraph(graph: Graph, ack: number, origin: 'canvas' | 'kernel'): void {
   const changed = h !== lastHash;
   lastHash = h;
   // Only canvas edits re-run readers: the kernel's own ops must not trigger the cells that made them.
-  if (origin !== 'canvas' || !changed) return;
+  if (origin !== 'canvas' || !changed || !trusted) return;
   if (rerunTimer) clearTimeout(rerunTimer);
   rerunTimer = setTimeout(() => void runtime.rerun(runtime.graphReaders()), GRAPH_RERUN_MS);
 }
@@ -103,17 +107,28 @@ scope.onmessage = (ev: MessageEvent<ToKernel>) => {
   switch (m.type) {
     case 'init':
       projectName = m.projectName;
+      trusted = m.trusted;
       runtime.setVersionBase(m.versionBase);
       void startBackend(m.preferred);
+      break;
+    case 'trust':
+      trusted = m.trusted;
+      if (trusted) {
+        const ids = cellIds;
+        void backendReady.then(() => runtime.rerun(ids));
+      } else if (rerunTimer) clearTimeout(rerunTimer);
       break;
     case 'set-backend':
       void startBackend(m.preferred);
       break;
-    case 'set-cells':
-      void backendReady.then(() => runtime.setCells(m.cells, { run: m.run }));
+    case 'set-cells': {
+      cellIds = m.cells.map((c) => c.id);
+      const run = m.run && trusted;
+      void backendReady.then(() => runtime.setCells(m.cells, { run }));
       break;
+    }
     case 'run':
-      void backendReady.then(() => runtime.run(m.id));
+      if (trusted) void backendReady.then(() => runtime.run(m.id));
       break;
     case 'interrupt':
       runtime.interrupt();

@@ -76,7 +76,7 @@ export class PageApi {
       datasetFile: async (ref, signal) => {
         if (ref.source === 'uploaded' && !this.datasetIds.has(ref.id)) throw new Refused(`dataset "${ref.name}": version ${ref.id} is not a dataset of project "${projectName}" that this notebook looked up`);
         const url = ref.source === 'builtin' ? builtinUrl(ref.name) : uploadedUrl(ref.id);
-        return fetchDatasetFile(url, ref.name, { signal, fetch: opts.fetch });
+        return fetchDatasetFile(url, ref.name, { signal, ...(opts.fetch ? { fetch: opts.fetch } : {}) });
       },
       submit: async ({ graph }, signal) => {
         const datasets = await resolveInputDatasets(projectName, graph, { list: this.client.listDatasets, signal });

@@ -69,8 +69,16 @@ export type ApiRequest = { [C in ApiCall]: { type: 'api'; reqId: number; call: C
 export type ApiResult = { type: 'api-result'; reqId: number; ok: true; value: unknown } | { type: 'api-result'; reqId: number; ok: false; error: string };
 
 export type ToKernel =
-  /** `versionBase`: cell versions start above it (above all versions of a kernel it replaces) */
-  | { type: 'init'; projectName: string; preferred: BackendName[]; versionBase: number }
+  /**
+   * `versionBase`: cell versions start above it (above all versions of a kernel it replaces);
+   * `trusted`: whether the user trusts the notebook's code (else see `trust`)
+   */
+  | { type: 'init'; projectName: string; preferred: BackendName[]; versionBase: number; trusted: boolean }
+  /**
+   * Until the user trusts the notebook (Jupyter's trust) no cell runs: not on open, not
+   * reactively, not on request. Trusting runs every non-manual cell, as opening a trusted one does.
+   */
+  | { type: 'trust'; trusted: boolean }
   | { type: 'set-backend'; preferred: BackendName[] }
   /** `run: false` after a restart: every cell shows stale and nothing runs by itself */
   | { type: 'set-cells'; cells: CellInput[]; run: boolean }

@@ -29,8 +29,8 @@ export function ChartOutput({ spec }: { spec: Record<string, unknown> }) {
         const result = await embed(box.current, { width: 'container', ...spec } as never, {
           actions: false,
           renderer: 'svg',
-          // Expressions are interpreted from their AST: compiling them would need eval, which the
-          // page's Content-Security-Policy (server/http/csp.ts) does not allow.
+          // Expressions are interpreted from their AST, never compiled: a saved or imported chart
+          // cannot run code, and compiling would need eval, which the page's CSP does not allow.
           ast: true,
           // A loader that refuses every request: no chart reaches the network.
           loader: { load: refuse, sanitize: refuse, http: refuse, file: refuse } as never,
