@@ -61,6 +61,9 @@ describe('kiln login', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/sign in, or send a token/);
+    const wrong = await cli(['endpoint', 'key', 'nope', '--server', server.url], { KILN_TOKEN: 'kiln_pat_revoked-or-made-up' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr.trim()).toBe('kiln: error: the personal access token is unknown, expired or revoked');
   }, 60_000);
 
   it('checks and stores a token (0600); whoami and later commands use it; logout forgets it', async () => {

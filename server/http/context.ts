@@ -27,6 +27,8 @@ export interface ApiContext {
 export interface RouteContext extends ApiContext {
   principal: Principal | null;
   grant: Grant;
+  /** why the credentials sent were refused (tRPC answers it per procedure, in its own format) */
+  authError?: unknown;
 }
 
 export type { Access };

@@ -121,9 +121,16 @@ export function createApi(ctx: ApiContext): Api {
           // A public REST route answers whatever credentials come with it (a stale cookie must not
           // break a health check); tRPC's procedures need the caller's credentials checked.
           const lenient = a.kind === 'public' && r.handler !== trpcRoute;
-          const principal = lenient ? await ctx.authn.authenticate(req).catch(() => null) : await ctx.authn.authenticate(req);
+          let authError: unknown;
+          const principal =
+            lenient || r.handler === trpcRoute
+              ? await ctx.authn.authenticate(req).catch((e: unknown) => {
+                  authError = e;
+                  return null;
+                })
+              : await ctx.authn.authenticate(req);
           const grant = await authorize(ctx.db, principal, a, undefined, ctx.authOptions);
-          return await r.handler({ ...ctx, principal, grant }, req, ...params);
+          return await r.handler({ ...ctx, principal, grant, ...(lenient ? {} : { authError }) }, req, ...params);
         } catch (e) {
           return errorResponse(e, log);
         }

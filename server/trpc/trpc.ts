@@ -19,6 +19,8 @@ export interface TrpcContext {
   config: ApiConfig;
   /** who calls (null: no credentials); resolved once per HTTP request by server/http/router.ts */
   principal: Principal | null;
+  /** the refusal of the credentials sent (a bad token, a cookie without the anti-forgery header) */
+  authError?: unknown;
   authOptions: AuthorizeOptions;
   /** signs share links */
   authSecret: string;
@@ -113,6 +115,8 @@ const kilnErrors = t.middleware(async ({ next }) => {
  */
 const enforce = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
   if (!meta?.access) throw new KilnError('INTERNAL', `procedure ${path} declares no access`);
+  // Bad credentials are answered as such (not as "no credentials") by every non-public procedure.
+  if (ctx.authError && meta.access.kind !== 'public') throw ctx.authError;
   const grant = await authorize(ctx.db, ctx.principal, meta.access, await getRawInput().catch(() => undefined), ctx.authOptions);
   return next({ ctx: { user: grant.user as UserPrincipal, grant } });
 });
