@@ -126,7 +126,8 @@ test('the session cookie without the anti-forgery header is refused', async ({ p
     const csrf = /(?:^|;\s*)kiln_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '';
     const without = await fetch('/api/trpc/projects.list');
     const withHeader = await fetch('/api/trpc/projects.list', { headers: { 'x-kiln-csrf': decodeURIComponent(csrf) } });
-    return { without: without.status, code: ((await without.json()) as { code?: string }).code, withHeader: withHeader.status };
+    // tRPC answers in its own format: the catalog code is in error.data.kilnCode.
+    return { without: without.status, code: ((await without.json()) as { error?: { data?: { kilnCode?: string } } }).error?.data?.kilnCode, withHeader: withHeader.status };
   });
   expect(answers).toEqual({ without: 403, code: 'CSRF_REQUIRED', withHeader: 200 });
 });
