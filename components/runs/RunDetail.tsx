@@ -1,12 +1,13 @@
 'use client';
+import { MetricsAndGates } from './MetricsAndGates';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useMemo, useState } from 'react';
 import { LineChart, type LineSeries } from '../charts/LineChart';
 import { ShareButton } from '../share/ShareButton';
 import { errorMessage, trpc } from '../studio/trpc';
-import { ACTIVE_RUN, fmtBytes, fmtDate, fmtDuration, fmtNum, runDuration, shortId } from './format';
-import { GateList, recordedGates } from './GateList';
+import { ACTIVE_RUN, fmtBytes, fmtDate, fmtDuration, runDuration, shortId } from './format';
+import { recordedGates } from './GateList';
 import { epochSeries, logLines, type RunEventLike } from './run-events';
 import { RunParity } from './RunParity';
 import { RunRegister } from './RunRegister';
@@ -203,26 +204,7 @@ export function RunDetail({ project, runId }: { project: string; runId: string }
                 {r.verdict.evaluations > 1 ? ` · 1 of ${r.verdict.evaluations} evaluate nodes` : ''}
               </p>
             )}
-            {metrics.length === 0 ? (
-              <p className="muted small">{active ? 'Metrics appear when the run finishes.' : 'No metrics (the graph has no evaluate node).'}</p>
-            ) : (
-              <table className="grid" data-testid="run-metrics">
-                <tbody>
-                  {metrics.map(([k, v]) => (
-                    <tr key={k}>
-                      <th scope="row">{k}</th>
-                      <td className="num">{fmtNum(v)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-            {gates.length > 0 && (
-              <>
-                <h3>Gates</h3>
-                <GateList gates={gates} className="small" style={{ margin: 0, paddingLeft: 18 }} />
-              </>
-            )}
+            <MetricsAndGates metrics={metrics} gates={gates} empty={active ? 'Metrics appear when the run finishes.' : 'No metrics (the graph has no evaluate node).'} testId="run-metrics" />
           </section>
           <section className="panel">
             <h2>Artifacts</h2>

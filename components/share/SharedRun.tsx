@@ -1,8 +1,9 @@
 'use client';
+import { MetricsAndGates } from '../runs/MetricsAndGates';
 import { useMemo } from 'react';
 import { LineChart, type LineSeries } from '../charts/LineChart';
-import { fmtDate, fmtNum, shortId } from '../runs/format';
-import { GateList, recordedGates } from '../runs/GateList';
+import { fmtDate, shortId } from '../runs/format';
+import { recordedGates } from '../runs/GateList';
 import { epochSeries } from '../runs/run-events';
 import '../runs/runs.css';
 import { epochEvents } from './shared-epochs';
@@ -58,26 +59,7 @@ export function SharedRun({ run }: { run: SharedRunView }) {
         </section>
         <section className="panel">
           <h2>Metrics</h2>
-          {metrics.length === 0 ? (
-            <p className="muted small">No metrics recorded.</p>
-          ) : (
-            <table className="grid" data-testid="shared-metrics">
-              <tbody>
-                {metrics.map(([k, v]) => (
-                  <tr key={k}>
-                    <th scope="row">{k}</th>
-                    <td className="num">{fmtNum(v)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          {gates.length > 0 && (
-            <>
-              <h3>Gates</h3>
-              <GateList gates={gates} className="small" style={{ margin: 0, paddingLeft: 18 }} />
-            </>
-          )}
+          <MetricsAndGates metrics={metrics} gates={gates} empty="No metrics recorded." testId="shared-metrics" />
         </section>
       </div>
     </>

@@ -98,12 +98,28 @@ export async function projectRoleOf(db: Db, user: UserPrincipal, projectId: stri
   return user.scope ? minRole(role, user.scope) : role;
 }
 
+/**
+ * The user's role in every project they can read, in one query: `'all'` for an admin without a
+ * project-limited token (MANAGE everywhere, capped by the token's scope), else project id → role.
+ */
+export async function projectRoles(db: Db, user: UserPrincipal): Promise<'all' | Map<string, ProjectRole>> {
+  if (isOrgAdmin(user.orgRole) && !user.tokenProjectId) return 'all';
+  const rows = isOrgAdmin(user.orgRole)
+    ? [{ projectId: user.tokenProjectId!, role: 'MANAGE' as ProjectRole }]
+    : await db.select({ projectId: projectMembers.projectId, role: projectMembers.role }).from(projectMembers).where(eq(projectMembers.userId, user.id));
+  const out = new Map<string, ProjectRole>();
+  for (const r of rows) {
+    if (user.tokenProjectId && r.projectId !== user.tokenProjectId) continue;
+    const role = user.scope ? minRole(r.role, user.scope) : r.role;
+    if (role) out.set(r.projectId, role);
+  }
+  return out;
+}
+
 /** Projects the user can read: `'all'` for an unlimited admin, else their ids. */
 export async function readableProjectIds(db: Db, user: UserPrincipal): Promise<'all' | string[]> {
-  if (isOrgAdmin(user.orgRole)) return user.tokenProjectId ? [user.tokenProjectId] : 'all';
-  const rows = await db.select({ id: projectMembers.projectId }).from(projectMembers).where(eq(projectMembers.userId, user.id));
-  const ids = rows.map((r) => r.id);
-  return user.tokenProjectId ? ids.filter((id) => id === user.tokenProjectId) : ids;
+  const roles = await projectRoles(db, user);
+  return roles === 'all' ? 'all' : [...roles.keys()];
 }
 
 /** Whether the user may create projects (`KILN_PROJECT_CREATORS`); a project-limited token never may. */
@@ -173,6 +189,7 @@ export async function authorize(db: Db, principal: Principal | null, a: Access, 
   }
   const found: Grant['projects'] = [];
   const need = typeof a.need === 'function' ? a.need(input) : a.need;
+  const roles = new Map<string, ProjectRole | null>();
   for (const ref of a.on) {
     const raw = ref.key(input);
     let targets: { id: string | null; name: string; key: string }[];
@@ -209,12 +226,14 @@ export async function authorize(db: Db, principal: Principal | null, a: Access, 
         }
         targets.push({ ...t, key: k });
       }
-      // Unknown and unreadable answer alike.
-      for (const t of targets) if ((await projectRoleOf(db, user, t.id)) === null) throw notFound(ref.kind, t.key);
     }
     for (const t of targets) {
-      const role = await projectRoleOf(db, user, t.id);
-      if (role === null) throw notFound('project', t.name);
+      // One lookup per project, however many of its runs a call names (runs.compare).
+      const key = t.id ?? '';
+      if (!roles.has(key)) roles.set(key, await projectRoleOf(db, user, t.id));
+      const role = roles.get(key)!;
+      // Unknown and unreadable answer alike.
+      if (role === null) throw notFound(ref.kind, t.key);
       if (!roleAllows(role, need)) throw new KilnError('PERMISSION_DENIED', `needs ${need} on project "${t.name}" (you have ${role}${user.scope ? `, token scope ${user.scope}` : ''})`);
       if (t.id && !found.some((f) => f.id === t.id)) found.push({ id: t.id, name: t.name, role });
     }

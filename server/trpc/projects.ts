@@ -10,7 +10,7 @@ import { createSampleProject, SAMPLES } from '../db/samples';
 import { projectMembers, projects } from '../db/schema';
 import { findProjectByName, projectNameSchema } from '../http/lookup';
 import { access, on, procedure, router } from './trpc';
-import { authorize, createProjectFor, mayCreateProjects, projectRoleOf, readableProjectIds, type AuthorizeOptions } from '../auth/access';
+import { authorize, createProjectFor, mayCreateProjects, projectRoles, type AuthorizeOptions } from '../auth/access';
 import type { UserPrincipal } from '../auth/principal';
 
 export { projectNameSchema };
@@ -26,10 +26,11 @@ async function assertNewName(db: Parameters<typeof findProjectByName>[0], name: 
 export const projectsRouter = router({
   /** The projects the caller can read, with their role there. */
   list: procedure(access.signedIn()).query(async ({ ctx }) => {
-    const readable = await readableProjectIds(ctx.db, ctx.user);
-    const all = await listProjects(ctx.db);
-    const mine = readable === 'all' ? all : all.filter((p) => readable.includes(p.id));
-    return Promise.all(mine.map(async (p) => ({ ...p, role: (await projectRoleOf(ctx.db, ctx.user, p.id))! })));
+    const roles = await projectRoles(ctx.db, ctx.user);
+    return (await listProjects(ctx.db)).flatMap((p) => {
+      const role = roles === 'all' ? (ctx.user.scope ?? 'MANAGE') : roles.get(p.id);
+      return role ? [{ ...p, role }] : [];
+    });
   }),
 
   /** A new project; its creator gets MANAGE on it (`KILN_PROJECT_CREATORS` says who may). */
