@@ -96,6 +96,12 @@ export const ERROR_CATALOG = {
   NOTEBOOK_FORMAT: { status: 400, message: '{file}: {problem}', field: 'path' },
   BAD_STORAGE_KEY: { status: 400, message: 'storage key {key} {problem}', field: 'path' },
 
+  // ── Sketches, data schemas and drift (lib/sketch) ─────────────────────────────────────
+  SKETCH_INVALID: { status: 400, message: '{what} at {path}: {problem}', field: 'path' },
+  SKETCH_MISMATCH: { status: 400, message: '{what}: {problem}' },
+  DATA_SCHEMA_INVALID: { status: 400, message: 'schema at {path}: {problem}', field: 'path' },
+  DRIFT_METHOD: { status: 400, message: 'column "{column}": {problem}', field: 'column' },
+
   // ── Columns, params and nodes ──────────────────────────────────────────────────────────
   MISSING_COLUMN: { status: 400, message: 'column "{column}" not found (columns: {columns})', field: 'column' },
   UNKNOWN_COLUMN: { status: 400, message: 'node "{nodeId}" param "{param}": "{column}" is not a feature column', field: 'param' },
