@@ -30,7 +30,8 @@ function relClose(a: number, b: number, tol = 1e-12): void {
 function expectSameNumeric(merged: NumericSketch, whole: NumericSketch): void {
   const { mean: ma, m2: sa, ...a } = merged.toJSON();
   const { mean: mb, m2: sb, ...b } = whole.toJSON();
-  expect(a).toEqual(b);
+  // Strings: a deep toEqual over tens of thousands of bucket counts takes seconds.
+  expect(JSON.stringify(a)).toBe(JSON.stringify(b));
   relClose(ma, mb);
   relClose(sa, sb);
 }
@@ -107,7 +108,7 @@ describe('NumericSketch', () => {
     const sorted = Float64Array.from(x).sort();
     for (const q of [0.01, 0.25, 0.5, 0.75, 0.99]) {
       const truth = sorted[Math.floor(q * (x.length - 1))]!;
-      expect(Math.abs(s.quantile(q) - truth) / truth).toBeLessThanOrEqual(1e-3 + 1e-12);
+      expect(Math.abs(s.quantile(q) - truth) / truth).toBeLessThanOrEqual(s.relativeAccuracy + 1e-12);
     }
   });
 
@@ -116,7 +117,7 @@ describe('NumericSketch', () => {
     const s = new NumericSketch();
     s.add(1);
     expect(() => NumericSketch.fromJSON({ ...s.toJSON(), count: 2 })).toThrow(/buckets hold 1 values but count is 2/);
-    expect(() => new NumericSketch({ relativeAccuracy: 0.01 }).merge(new NumericSketch())).toThrow(/relativeAccuracy 0.01 vs 0.001/);
+    expect(() => new NumericSketch({ relativeAccuracy: 0.01 }).merge(new NumericSketch())).toThrow(/relativeAccuracy 0.01 vs 0.0002/);
   });
 
   it('sketches a million values well under a second', () => {
