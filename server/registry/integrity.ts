@@ -10,6 +10,7 @@ import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { modelVersions, type ModelVersion } from '../db/schema';
 import type { ArtifactStore } from '../storage/types';
+import { bumpServingRevision } from './serving-revision';
 
 /** Lowercase hex SHA-256 of bytes in memory. */
 export function sha256Hex(bytes: Uint8Array): string {
@@ -44,10 +45,13 @@ export async function verifyVersionPackage(db: Db, store: ArtifactStore, v: Mode
   if (v.status !== 'READY') return { ok: true };
   const reason = await mismatch(store, v);
   if (reason) {
-    await db
+    const failed = await db
       .update(modelVersions)
       .set({ status: 'FAILED', statusReason: reason })
-      .where(and(eq(modelVersions.id, v.id), eq(modelVersions.status, 'READY')));
+      .where(and(eq(modelVersions.id, v.id), eq(modelVersions.status, 'READY')))
+      .returning({ id: modelVersions.id });
+    // Serving configs list READY versions only: tell the replicas this one is out.
+    if (failed.length) await bumpServingRevision(db);
     return { ok: false, reason };
   }
   await db.update(modelVersions).set({ verifiedAt: sql`now()` }).where(eq(modelVersions.id, v.id));

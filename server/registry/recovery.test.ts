@@ -21,6 +21,7 @@ import type { ArtifactStore } from '../storage/types';
 import { sha256Hex } from './integrity';
 import { moveAlias, registerVersion, versionKey } from './registry';
 import { completeRegistration } from './registration';
+import { readServingRevision } from './serving-revision';
 import { packageZip, seedRun } from './test-fixtures';
 
 const actor = 'test:recovery';
@@ -129,12 +130,15 @@ describe.each(DB_KINDS)('registry crash recovery on %s', (kind) => {
     tampered[mid] = tampered[mid]! ^ 0xff;
     await writeFile(join(dir, ...v.storageKey.split('/')), tampered);
 
+    const revision = (await readServingRevision(kdb.db)).revision;
     const r = await moveAlias(kdb.db, store, { modelName: 'tamper', alias: 'production', version: v.version, actor, force: true });
     expect(r.moved).toBe(false);
     expect(r.gates[0]).toMatchObject({ gate: 'serveable', passed: false });
     const reason = `artifact sha256 mismatch: stored ${sha256Hex(tampered).slice(0, 12)}…, expected ${v.sha256.slice(0, 12)}…`;
     expect(r.gates[0]!.detail).toContain(reason);
     expect(await statusOf(kdb.db, v.id)).toMatchObject({ status: 'FAILED', statusReason: reason });
+    // Serving replicas are told (their config lists READY versions only).
+    expect((await readServingRevision(kdb.db)).revision).toBeGreaterThan(revision);
 
     // The periodic pass: an intact version is marked verified, a tampered one FAILED.
     const ok = await registerVersion(kdb.db, store, { modelName: 'tamper', runId: await seedRun(kdb.db, store), actor });
