@@ -79,7 +79,7 @@ export function openDbFromConfig(c: Pick<KilnConfig, 'databaseUrl' | 'dataDir'>)
 }
 
 async function openPglite(dataDir: string, migrationsFolder: string): Promise<KilnDb> {
-  const lock = lockDataDir(dataDir);
+  const lock = await lockDataDir(dataDir);
   const dir = path.join(dataDir, 'db');
   let client: PGlite | undefined;
   try {

@@ -24,21 +24,16 @@ afterAll(async () => {
 describe('lockDataDir', () => {
   it('refuses a second holder, naming the directory and the pid, and is free again once released', async () => {
     const dir = await tempDir();
-    const first = lockDataDir(dir);
+    const first = await lockDataDir(dir);
     expect(first.tookOverFrom).toBeNull();
     expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, host: hostname() });
-    let refused: unknown;
-    try {
-      lockDataDir(dir);
-    } catch (e) {
-      refused = e;
-    }
+    const refused = await lockDataDir(dir).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(DataDirLockedError);
     expect((refused as Error).message).toContain(`data directory ${dir} is in use by pid ${process.pid}`);
     first.release();
     first.release();
     expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe('');
-    const again = lockDataDir(dir);
+    const again = await lockDataDir(dir);
     expect(again.tookOverFrom).toBeNull();
     again.release();
   });

@@ -14,7 +14,6 @@
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { flockSync } from 'fs-ext-extra-prebuilt';
 import { KilnError } from '../../lib/errors';
 
 /** The lock file inside the data directory. */
@@ -62,6 +61,24 @@ function holderIn(fd: number): LockHolder | null {
   return readHolder(readFileSync(fd, 'utf8'));
 }
 
+type Flock = (fd: number, flags: 'exnb') => unknown;
+let flockPromise: Promise<Flock> | undefined;
+
+/**
+ * The native flock, loaded on first use: a platform without a prebuilt binary then fails only
+ * when it opens PGlite (with a line saying so), not every command that imports the database.
+ */
+function loadFlock(): Promise<Flock> {
+  flockPromise ??= import('fs-ext-extra-prebuilt').then(
+    (m) => m.flockSync as Flock,
+    (e: unknown) => {
+      flockPromise = undefined;
+      throw new Error(`cannot lock the data directory: no flock for ${process.platform}-${process.arch} on Node ${process.versions.node} (${(e as Error).message.split('\n')[0]}); use PostgreSQL (DATABASE_URL) here`);
+    },
+  );
+  return flockPromise;
+}
+
 function isBusy(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
   return code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EACCES';
@@ -71,7 +88,8 @@ function isBusy(e: unknown): boolean {
  * Takes the exclusive lock of `dataDir` (created if missing) without waiting.
  * @throws DataDirLockedError when a live process holds it
  */
-export function lockDataDir(dataDir: string): DataDirLock {
+export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+  const flockSync = await loadFlock();
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, LOCK_FILE);
