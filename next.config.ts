@@ -16,6 +16,7 @@ const nextConfig: NextConfig = {
     'webgpu',
     '@electric-sql/pglite',
     'drizzle-orm',
+    'fs-ext-extra-prebuilt',
   ],
   typescript: {
     // `npm test` runs `tsc --noEmit` over the whole repo before the e2e build, so a second

@@ -230,6 +230,8 @@ export const ERROR_CATALOG = {
   BAD_OPTION: { status: 400, message: '{option} must be {expected}, got {value}', field: 'param' },
   // A setting (environment variable or its flag) the operator gave a bad value: the process stops at start.
   BAD_CONFIG: { status: 500, message: '{variable}="{value}": expected {expected}', field: 'param' },
+  // A second process on a PGlite data directory (server/db/data-dir-lock): it stops at start.
+  DATA_DIR_LOCKED: { status: 503, message: 'data directory {dir} is in use by pid {pid}', field: 'path' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** Every code a Kiln error can carry. A code not in the catalog is a type error. */

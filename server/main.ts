@@ -30,6 +30,7 @@ import { bootstrapOwner } from './auth/bootstrap';
 import { signInUrl } from './auth/links';
 import type { KilnAuth } from './auth/auth';
 import { seedSampleProject } from './db/samples';
+import { DataDirLockedError } from './db/data-dir-lock';
 import { SERVING_NODE_FLAGS } from './serving/node-flags';
 import { childEnv, DEFAULT_SERVING_URL, getConfig, parseSetting, type KilnConfig } from './config';
 
@@ -168,7 +169,12 @@ async function main(): Promise<void> {
   const shownHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
   // Endpoint URLs and snippets the studio shows point at the local serving process, if any.
   const servingUrl = config.serving.url ?? (flags.localRunner ? `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${flags.servingPort}` : DEFAULT_SERVING_URL);
-  const runtime = await openApiRuntime({ config, dataDir: flags.dataDir, servingUrl, log }).catch((e: unknown) => fail(`cannot open the database: ${(e as Error).message}`));
+  const runtime = await openApiRuntime({ config, dataDir: flags.dataDir, servingUrl, log }).catch((e: unknown) =>
+    // A second server on one PGlite directory: one line naming the directory and its holder.
+    fail(e instanceof DataDirLockedError ? e.message : `cannot open the database: ${(e as Error).message}`),
+  );
+  const took = runtime.db.lock?.tookOverFrom;
+  if (took) log(`kiln server: took over data directory ${runtime.dataDir} from pid ${took.pid} on ${took.host}, which ended without releasing it`);
   const seeded = await seedSampleProject(runtime.db.db).catch((e: unknown) => log(`kiln server: sample project not created: ${(e as Error).message}`));
   if (seeded) log(`kiln server: created the sample project "${seeded}"`);
   const apiListener = nodeHandler((req) => runtime.api.handleApi(req));

@@ -32,6 +32,7 @@ const BAD: Record<EnvName, string | null> = {
   KILN_MAX_ZIP_ENTRIES: '0x10',
   KILN_SERVEABILITY_BUDGET_MS: '0',
   KILN_S3_BUCKET: 'My_Bucket',
+  KILN_TEMP_MAX_AGE_SECONDS: '59',
   KILN_S3_PREFIX: null,
   KILN_S3_ENDPOINT: 'minio:9000',
   KILN_S3_REGION: 'EU West',

@@ -186,6 +186,12 @@ export const ENV_VARS = {
   AWS_ENDPOINT_URL: v(httpUrl, { default: '—', group: 'storage', meaning: "the AWS SDK's endpoint, used when neither `KILN_S3_ENDPOINT` nor `AWS_ENDPOINT_URL_S3` is set" }),
   AWS_REGION: v(region, { default: '—', group: 'storage', meaning: "the AWS SDK's region, used when `KILN_S3_REGION` is unset (credentials come from the SDK's usual chain)" }),
   AWS_DEFAULT_REGION: v(region, { default: '—', group: 'storage', meaning: "the AWS SDK's region, used when neither `KILN_S3_REGION` nor `AWS_REGION` is set" }),
+  KILN_TEMP_MAX_AGE_SECONDS: v(number({ min: 60, unit: 'seconds' }), {
+    default: '21600 (6 h)',
+    group: 'storage',
+    meaning:
+      'uploads in progress live in `<data dir>/tmp`; a temp file not written for this long (a process killed mid-upload left it) is removed at start and every minute, and so are S3 multipart uploads started this long ago; keep it above the longest upload',
+  }),
   // Runners (kiln runner) and the custom-node sandbox.
   KILN_RUNNER_TOKEN: v(token, { default: '—', group: 'runner', meaning: 'machine token of `kiln runner` (`--token`)', secret: true }),
   KILN_RUNNER_BACKEND: v({ type: z.enum(NODE_BACKENDS), expected: NODE_BACKENDS.join(', ') }, { default: '`auto`', group: 'runner', meaning: 'default `--backend` of `kiln runner` (and so of the local runner)' }),
@@ -306,6 +312,8 @@ export interface KilnConfig {
   serveabilityBudgetMs: number;
   /** null: artifacts in `<dataDir>/artifacts` */
   s3: S3Settings | null;
+  /** temp files (and S3 multipart uploads) older than this are abandoned uploads */
+  tempMaxAgeSeconds: number;
   runner: { token: string | undefined; backend: (typeof NODE_BACKENDS)[number]; cacheDir: string; claimLog: string | undefined };
   /** limits of the custom-node sandbox */
   sandbox: { memoryMiB: number; timeoutMs: number };
@@ -385,6 +393,7 @@ export function loadConfig(env: Env): KilnConfig {
           ...(forcePathStyle !== undefined ? { forcePathStyle } : {}),
         }
       : null,
+    tempMaxAgeSeconds: e.KILN_TEMP_MAX_AGE_SECONDS ?? 6 * 3600,
     runner: {
       token: e.KILN_RUNNER_TOKEN,
       backend: e.KILN_RUNNER_BACKEND ?? 'auto',

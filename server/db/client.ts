@@ -15,6 +15,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { DEFAULT_DATA_DIR, type KilnConfig } from '../config';
+import { lockDataDir, type DataDirLock } from './data-dir-lock';
 import * as schema from './schema';
 
 /** A drizzle Postgres database over either driver; all queries in server/ take this type. */
@@ -24,8 +25,10 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface KilnDb {
   db: Db;
   kind: 'pglite' | 'postgres';
-  /** Closes the pool / the embedded database; the `db` must not be used afterwards. */
+  /** Closes the pool / the embedded database (releasing its data directory); the `db` must not be used afterwards. */
   close(): Promise<void>;
+  /** PGlite only: the data directory's lock, held until `close` (a dead holder is taken over) */
+  lock?: DataDirLock;
 }
 
 export interface OpenDbOptions {
@@ -50,12 +53,15 @@ const MIGRATION_LOCK_KEY = 0x6b696c6e; // "kiln"
 
 /**
  * Opens the database and applies pending migrations (a no-op when the schema is current).
- * PGlite allows one process per data directory; only the server should call this for PGlite.
+ * PGlite allows one process per data directory: the data directory is locked first
+ * (./data-dir-lock), so a second opener anywhere on the host fails at once.
+ *
+ * @throws DataDirLockedError (PGlite) when another live process holds the data directory
  */
 export async function openDb(opts: OpenDbOptions = {}): Promise<KilnDb> {
   const migrationsFolder = opts.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, migrationsFolder, opts.poolMax ?? 10);
-  return openPglite(path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR, 'db'), migrationsFolder);
+  return openPglite(path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR), migrationsFolder);
 }
 
 /**
@@ -72,16 +78,32 @@ export function openDbFromConfig(c: Pick<KilnConfig, 'databaseUrl' | 'dataDir'>)
   return openDb({ ...(c.databaseUrl ? { databaseUrl: c.databaseUrl } : {}), dataDir: c.dataDir });
 }
 
-async function openPglite(dir: string, migrationsFolder: string): Promise<KilnDb> {
-  await mkdir(dir, { recursive: true });
-  const client = new PGlite(dir);
+async function openPglite(dataDir: string, migrationsFolder: string): Promise<KilnDb> {
+  const lock = await lockDataDir(dataDir);
+  const dir = path.join(dataDir, 'db');
+  let client: PGlite | undefined;
   try {
+    await mkdir(dir, { recursive: true });
+    client = new PGlite(dir);
     await client.waitReady;
     const db = drizzlePglite({ client, schema });
     await migratePglite(db, { migrationsFolder });
-    return { db, kind: 'pglite', close: () => client.close() };
+    const c = client;
+    return {
+      db,
+      kind: 'pglite',
+      lock,
+      async close() {
+        try {
+          await c.close();
+        } finally {
+          lock.release();
+        }
+      },
+    };
   } catch (err) {
-    await client.close().catch(() => undefined);
+    await client?.close().catch(() => undefined);
+    lock.release();
     throw err;
   }
 }

@@ -219,8 +219,25 @@ export const modelVersions = pgTable(
     /** who registered it */
     createdBy: text('created_by'),
     createdAt: createdAt(),
+    /**
+     * While PENDING: the process doing the registration (server/registry/recovery) and until when
+     * it holds it; it renews the lease while it works. A PENDING version whose lease ran out (its
+     * process died) is claimed by the reaper and resumed, or FAILED with the reason.
+     */
+    ownerId: text('owner_id'),
+    leaseExpiresAt: timestamp('lease_expires_at', { withTimezone: true, mode: 'date' }),
+    /** registration attempts (1 for the first; each resume by the reaper adds one) */
+    attempts: integer('attempts').notNull().default(1),
+    /** when the stored package last matched `sha256` (null: not checked since it was stored) */
+    verifiedAt: timestamp('verified_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [uniqueIndex('model_versions_number').on(t.modelId, t.version), index('model_versions_run').on(t.runId)],
+  (t) => [
+    uniqueIndex('model_versions_number').on(t.modelId, t.version),
+    index('model_versions_run').on(t.runId),
+    // The reaper's two sweeps: stalled registrations, and the READY version verified longest ago.
+    index('model_versions_pending').on(t.status, t.leaseExpiresAt),
+    index('model_versions_verified').on(t.status, t.verifiedAt),
+  ],
 );
 
 /** Where each alias (staging, production, champion …) of a model points now. */

@@ -1,12 +1,13 @@
 /**
  * Opening everything the API needs in one place: the database (PGlite or PostgreSQL), the
- * artifact store (local or S3), the configuration, and the lease reaper that puts runs of dead
- * runners back in the queue.
+ * artifact store (local or S3), the configuration, and the reaper (server/jobs/maintenance): runs
+ * of dead runners back in the queue, registrations of dead processes resumed, stored packages
+ * re-verified, temp files of killed uploads swept.
  */
 import { resolve } from 'node:path';
 import { openAuth, type AuthRuntime } from '../auth';
 import { openDb, type KilnDb } from '../db/client';
-import { reapExpiredLeases } from '../jobs/queue';
+import { createMaintenance } from '../jobs/maintenance';
 import { getConfig, type KilnConfig } from '../config';
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/types';
@@ -34,8 +35,10 @@ export interface OpenRuntimeOptions {
   databaseUrl?: string;
   /** base URL of endpoint snippets (default `KILN_SERVING_URL` or http://127.0.0.1:8501) */
   servingUrl?: string;
-  /** how often expired leases are reaped (default 1000 ms; 0 disables the reaper) */
+  /** how often the reaper runs (default 1000 ms; 0 disables it and the start-up recovery) */
   reapIntervalMs?: number;
+  /** how often each READY version's stored package is re-hashed at most (default 10 min) */
+  integrityIntervalMs?: number;
   log?: (message: string) => void;
 }
 
@@ -56,18 +59,26 @@ export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRun
   let timer: NodeJS.Timeout | undefined;
   let reaping: Promise<unknown> | undefined;
   if (interval > 0) {
+    const maintenance = createMaintenance({
+      db: db.db,
+      kind: db.kind,
+      store,
+      lease: { seconds: config.leaseSeconds, heartbeatSeconds: config.heartbeatSeconds },
+      serveability: { budgetMs: config.serveabilityBudgetMs },
+      tempMaxAgeMs: settings.tempMaxAgeSeconds * 1000,
+      ...(o.integrityIntervalMs !== undefined ? { integrityIntervalMs: o.integrityIntervalMs } : {}),
+      log,
+    });
+    // Start-up recovery runs in the background; ticks wait for it (one pass at a time).
+    reaping = maintenance.startup().finally(() => {
+      reaping = undefined;
+    });
     timer = setInterval(() => {
       // One pass at a time: a slow database must not pile up overlapping sweeps.
       if (reaping) return;
-      reaping = reapExpiredLeases(db.db)
-        .then((r) => {
-          for (const id of r.requeued) log(`kiln server: run ${id}: lease expired, back in the queue`);
-          for (const id of r.failed) log(`kiln server: run ${id}: lease expired on its last attempt, failed`);
-        })
-        .catch((e: unknown) => log(`kiln server: lease reaper: ${(e as Error).message}`))
-        .finally(() => {
-          reaping = undefined;
-        });
+      reaping = maintenance.tick().finally(() => {
+        reaping = undefined;
+      });
     }, interval);
     timer.unref();
   }

@@ -90,7 +90,7 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
     const notZip = await registerVersion(kdb.db, store, { modelName: 'broken', runId: await seedRun(kdb.db, store, { zip: new Uint8Array([1, 2, 3, 4]) }), actor });
     expect(notZip.status).toBe('FAILED');
     expect(notZip.statusReason).toMatch(/not a readable zip/);
-    const r = await moveAlias(kdb.db, { modelName: 'broken', alias: 'production', version: v.version, actor, reason: 'try', force: true });
+    const r = await moveAlias(kdb.db, store, { modelName: 'broken', alias: 'production', version: v.version, actor, reason: 'try', force: true });
     expect(r.moved).toBe(false);
     expect(r.gates[0]).toMatchObject({ gate: 'serveable', passed: false });
     expect(r.gates[0]!.detail).toMatch(/FAILED its serveability check/);
@@ -117,7 +117,7 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
         metrics: { rmse: 5.61 },
         gates: [{ expr: 'rmse <= 5', metric: 'rmse', op: '<=', threshold: 5, value: 5.61, passed: false, margin: 0.61 }],
       });
-      const r = await moveAlias(kdb.db, { modelName: 'gated', alias: 'production', version: v, actor, reason: 'ship it' });
+      const r = await moveAlias(kdb.db, store, { modelName: 'gated', alias: 'production', version: v, actor, reason: 'ship it' });
       expect(r.moved).toBe(false);
       const g = r.gates.find((x) => x.gate === 'metric_gates')!;
       expect(g.passed).toBe(false);
@@ -126,7 +126,7 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
       expect(h).toHaveLength(1);
       expect(h[0]).toMatchObject({ alias: 'production', fromVersion: null, toVersion: v, outcome: 'blocked', actor, reason: 'ship it' });
       // --force moves it and is recorded as forced.
-      const f = await moveAlias(kdb.db, { modelName: 'gated', alias: 'production', version: v, actor, reason: 'hotfix', force: true });
+      const f = await moveAlias(kdb.db, store, { modelName: 'gated', alias: 'production', version: v, actor, reason: 'hotfix', force: true });
       expect(f.moved).toBe(true);
       expect(f.gates.find((x) => x.gate === 'metric_gates')).toMatchObject({ passed: false, forced: true });
       const h2 = await aliasHistory(kdb.db, 'gated');
@@ -136,12 +136,12 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
 
     it('must beat the current holder on the same test data, with min_absolute_change', async () => {
       const v1 = await reg('cars', { metrics: { rmse: 3.4, r2: 0.8 }, graph: testGraph({ epochs: 10 }) });
-      const first = await moveAlias(kdb.db, { modelName: 'cars', alias: 'production', version: v1, actor, reason: 'initial' });
+      const first = await moveAlias(kdb.db, store, { modelName: 'cars', alias: 'production', version: v1, actor, reason: 'initial' });
       expect(first).toMatchObject({ moved: true, from: null, to: v1 });
 
       // Worse on rmse, same test data (only the training epochs differ): blocked with the numbers.
       const worse = await reg('cars', { metrics: { rmse: 3.61, r2: 0.79 }, graph: testGraph({ epochs: 20 }) });
-      const b = await moveAlias(kdb.db, { modelName: 'cars', alias: 'production', version: worse, actor, reason: 'retrain' });
+      const b = await moveAlias(kdb.db, store, { modelName: 'cars', alias: 'production', version: worse, actor, reason: 'retrain' });
       expect(b.moved).toBe(false);
       const beat = b.gates.find((g) => g.gate === 'beats_current')!;
       expect(beat).toMatchObject({ passed: false, metric: 'rmse', candidate: 3.61, baseline: 3.4, required: 3.4 });
@@ -150,17 +150,17 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
 
       // Better by 0.1: passes plainly, but not with min_absolute_change 0.2.
       const better = await reg('cars', { metrics: { rmse: 3.3, r2: 0.81 }, graph: testGraph({ epochs: 30 }) });
-      const dry = await moveAlias(kdb.db, { modelName: 'cars', alias: 'production', version: better, actor, minAbsoluteChange: 0.2, dryRun: true });
+      const dry = await moveAlias(kdb.db, store, { modelName: 'cars', alias: 'production', version: better, actor, minAbsoluteChange: 0.2, dryRun: true });
       expect(dry.moved).toBe(false);
       expect(dry.gates.find((g) => g.gate === 'beats_current')!.detail).toMatch(/needs ≤ 3\.4 − 0\.2 \(short by 0\.1\)/);
       expect(await aliasHistory(kdb.db, 'cars')).toHaveLength(2); // the dry run is not recorded
-      const rel = await moveAlias(kdb.db, { modelName: 'cars', alias: 'production', version: better, actor, minRelativeChange: 0.05, reason: 'rel' });
+      const rel = await moveAlias(kdb.db, store, { modelName: 'cars', alias: 'production', version: better, actor, minRelativeChange: 0.05, reason: 'rel' });
       expect(rel.moved).toBe(false); // 3.3 > 3.4 × 0.95 = 3.23
-      const ok = await moveAlias(kdb.db, { modelName: 'cars', alias: 'production', version: better, actor, minAbsoluteChange: 0.05, reason: 'better' });
+      const ok = await moveAlias(kdb.db, store, { modelName: 'cars', alias: 'production', version: better, actor, minAbsoluteChange: 0.05, reason: 'better' });
       expect(ok).toMatchObject({ moved: true, from: v1, to: better });
       expect(ok.gates.every((g) => g.passed)).toBe(true);
       // A higher-is-better metric compares the other way.
-      const r2 = await moveAlias(kdb.db, { modelName: 'cars', alias: 'production', version: worse, actor, metric: 'r2', dryRun: true });
+      const r2 = await moveAlias(kdb.db, store, { modelName: 'cars', alias: 'production', version: worse, actor, metric: 'r2', dryRun: true });
       expect(r2.gates.find((g) => g.gate === 'beats_current')!.detail).toMatch(/on r2: 0\.79 vs 0\.81, needs ≥ 0\.81 \+ 0/);
 
       const h = await aliasHistory(kdb.db, 'cars', { alias: 'production' });
@@ -174,15 +174,15 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
 
     it('different test data is not comparable and blocks unless forced', async () => {
       const v1 = await reg('split', { metrics: { rmse: 3.4 } });
-      await moveAlias(kdb.db, { modelName: 'split', alias: 'production', version: v1, actor });
+      await moveAlias(kdb.db, store, { modelName: 'split', alias: 'production', version: v1, actor });
       for (const o of [{ graph: testGraph({ splitSeed: 4 }) }, { datasets: { cars: 'ds-cars-2' } }, { graph: testGraph({ filter: 'Horsepower > 50' }) }]) {
         const v = await reg('split', { metrics: { rmse: 2.0 }, ...o });
-        const r = await moveAlias(kdb.db, { modelName: 'split', alias: 'production', version: v, actor });
+        const r = await moveAlias(kdb.db, store, { modelName: 'split', alias: 'production', version: v, actor });
         expect(r.moved).toBe(false);
         expect(r.gates.find((g) => g.gate === 'beats_current')!.detail).toMatch(/not comparable/);
-        const f = await moveAlias(kdb.db, { modelName: 'split', alias: 'production', version: v, actor, force: true });
+        const f = await moveAlias(kdb.db, store, { modelName: 'split', alias: 'production', version: v, actor, force: true });
         expect(f.moved).toBe(true);
-        await moveAlias(kdb.db, { modelName: 'split', alias: 'production', version: v1, actor, force: true });
+        await moveAlias(kdb.db, store, { modelName: 'split', alias: 'production', version: v1, actor, force: true });
       }
     });
   });
@@ -239,7 +239,7 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
       expect(cfg.endpoints.find((e) => e.name === 'pinned')).toMatchObject({ default: 2, traffic: [] });
       expect((await servingConfig(kdb.db)).revision).toBe(cfg.revision); // stable when nothing changes
 
-      await moveAlias(kdb.db, { modelName: 'cars', alias: 'staging', version: 2, actor });
+      await moveAlias(kdb.db, store, { modelName: 'cars', alias: 'staging', version: 2, actor });
       const after = await servingConfig(kdb.db);
       expect(after.revision).toBe(cfg.revision + 1);
       expect(after.endpoints.find((e) => e.name === 'cars')!.versions.map((v) => [v.version, v.aliases])).toEqual([

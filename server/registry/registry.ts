@@ -5,7 +5,7 @@
  * model's row lock (`SELECT … FOR UPDATE`), so concurrent callers on one PostgreSQL never get the
  * same number or lose a move.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
 import type { Graph } from '../../lib/graph/schema';
@@ -15,14 +15,15 @@ import { aliasEvents, artifacts, modelAliases, modelVersions, projects, register
 import type { ArtifactStore } from '../storage/types';
 import { checkMetricGates, compareMetric, defaultComparisonMetric, testDataFingerprint, type GateCheck } from './gates';
 import { bumpServingRevision } from './serving-revision';
-import { checkServeability, type ServeabilityOptions } from './serveability';
+import type { ServeabilityOptions } from './serveability';
+import { sha256Hex, verifyVersionPackage } from './integrity';
+import { completeRegistration, DEFAULT_REGISTRATION_LEASE, leaseUntil, MODEL_ARTIFACT_KIND, PROCESS_OWNER, type RegistrationLease } from './registration';
+
+export { MODEL_ARTIFACT_KIND } from './registration';
 
 /** Model, endpoint and alias names: what URLs and CLI arguments can carry without quoting. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 export const ALIAS_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
-
-/** The run artifact kind that holds the model package zip (server/http/artifact-routes). */
-export const MODEL_ARTIFACT_KIND = 'model';
 
 export function assertName(what: string, name: string): void {
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
@@ -158,16 +159,18 @@ export interface RegisterVersionInput {
   actor: string;
   /** serveability check settings (budget, backend) */
   serveability?: ServeabilityOptions;
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  /** the lease this process holds on the PENDING version while it works (default 30 s) */
+  lease?: RegistrationLease;
+  /** who runs it (default this process; tests stand in for another) */
+  owner?: string;
 }
 
 /**
  * Registers a succeeded run's model package as the model's next version (creating the model on
  * first use): PENDING while the package is copied to the registry's own storage key and checked
- * for serveability, then READY, or FAILED with the reason. Returns the version as it ends.
+ * for serveability, then READY, or FAILED with the reason. Returns the version as it ends. This
+ * process owns the PENDING version under a lease it renews (./registration): if it dies midway,
+ * the reaper resumes the version.
  *
  * @throws KilnError `REGISTRY_RUN_NOT_FOUND`, `REGISTRY_RUN_NOT_SUCCEEDED`, `REGISTRY_NO_PACKAGE`
  *   (no model artifact, or its bytes are missing or altered in the store), `REGISTRY_BAD_NAME`.
@@ -219,25 +222,20 @@ export async function registerVersion(db: Db, store: ArtifactStore, input: Regis
         sha256,
         description: input.description ?? '',
         createdBy: input.actor,
+        ownerId: input.owner ?? PROCESS_OWNER,
+        leaseExpiresAt: leaseUntil((input.lease ?? DEFAULT_REGISTRATION_LEASE).seconds),
+        attempts: 1,
       })
       .returning();
     if (!v) throw new Error('inserting a model version returned no row');
     return v;
   });
 
-  const finish = async (status: 'READY' | 'FAILED', reason: string | null) => {
-    const [done] = await db.update(modelVersions).set({ status, statusReason: reason }).where(eq(modelVersions.id, row.id)).returning();
-    return done ?? row;
-  };
-  try {
-    // The registry keeps its own copy: a version outlives the run's artifact being replaced.
-    await store.put(row.storageKey, zip);
-  } catch (e) {
-    return finish('FAILED', `could not store the package (${(e as Error).message.split('\n')[0]})`);
-  }
-  const check = await checkServeability(zip, input.serveability);
-  if (!check.ok) return finish('FAILED', check.reason);
-  return finish('READY', `serveable: answered a sample request in ${check.latencyMs.toFixed(0)} ms`);
+  return completeRegistration(db, store, row, zip, {
+    ...(input.owner ? { owner: input.owner } : {}),
+    ...(input.lease ? { lease: input.lease } : {}),
+    ...(input.serveability ? { serveability: input.serveability } : {}),
+  });
 }
 
 export interface MoveAliasInput {
@@ -305,7 +303,8 @@ async function beatsCurrent(tx: Tx, cand: ModelVersion, current: ModelVersion | 
 
 /**
  * Moves an alias to a version if it passes every gate: (a/d) the version is READY (loaded and
- * answered a sample request), (b) every metric gate of its evaluate node passed, (c) it beats the
+ * answered a sample request, and its stored package still has the registered sha256 — checked
+ * now, a mismatch fails the version), (b) every metric gate of its evaluate node passed, (c) it beats the
  * version holding the alias now on the same test data by the given margins. `force` lets (b) and
  * (c) fail (never a not-READY version). Every attempt, moved or blocked, is appended to the alias
  * history with the actor, reason and gate results; a dry run evaluates the gates only.
@@ -313,7 +312,7 @@ async function beatsCurrent(tx: Tx, cand: ModelVersion, current: ModelVersion | 
  * @throws KilnError `REGISTRY_MODEL_NOT_FOUND`, `REGISTRY_VERSION_NOT_FOUND`, `REGISTRY_BAD_ALIAS`,
  *   `REGISTRY_BAD_OPTION`
  */
-export async function moveAlias(db: Db, input: MoveAliasInput): Promise<MoveAliasResult> {
+export async function moveAlias(db: Db, store: ArtifactStore, input: MoveAliasInput): Promise<MoveAliasResult> {
   assertAlias(input.alias);
   for (const k of ['minAbsoluteChange', 'minRelativeChange'] as const) {
     const v = input[k];
@@ -321,6 +320,13 @@ export async function moveAlias(db: Db, input: MoveAliasInput): Promise<MoveAlia
   }
   if (!input.actor?.trim()) throw new KilnError('REGISTRY_BAD_OPTION', 'actor must not be empty', { param: 'actor' });
   const model = await requireModel(db, input.modelName);
+  // The bytes serving would load must be the bytes that were checked: a tampered or missing
+  // package turns the version FAILED here, and the serveable gate below then blocks the move.
+  const [target] = await db
+    .select()
+    .from(modelVersions)
+    .where(and(eq(modelVersions.modelId, model.id), eq(modelVersions.version, input.version)));
+  if (target) await verifyVersionPackage(db, store, target);
   const result = await db.transaction(async (tx) => {
     // One move at a time per model, so "the current holder" cannot change under the gates.
     await tx.select({ id: registeredModels.id }).from(registeredModels).where(eq(registeredModels.id, model.id)).for('update');

@@ -72,7 +72,7 @@ describe.each(DB_KINDS)('serving revision on %s', (kind) => {
     const store = createLocalStore(dir);
     const runId = await seedRun(kdb.db, store);
     await registerVersion(kdb.db, store, { modelName: 'cars', runId, actor });
-    await moveAlias(kdb.db, { modelName: 'cars', alias: 'production', version: 1, actor });
+    await moveAlias(kdb.db, store, { modelName: 'cars', alias: 'production', version: 1, actor });
     api = createApi({ db: kdb.db, store, config: apiConfig(loadConfig({})), log: () => undefined, ...(await openAuth(kdb.db, loadConfig({}).auth)) });
     token = (await createRunnerToken(kdb.db, 'serving', 'serving')).token;
   }, 60_000);

@@ -45,7 +45,7 @@ describe.each(DB_KINDS)('revoking a key under load (%s)', (kind) => {
     const store = createLocalStore(dir);
     const runId = await seedRun(kdb.db, store);
     await registerVersion(kdb.db, store, { modelName: 'cars', runId, actor });
-    await moveAlias(kdb.db, { modelName: 'cars', alias: 'production', version: 1, actor });
+    await moveAlias(kdb.db, store, { modelName: 'cars', alias: 'production', version: 1, actor });
     await createOrBindEndpoint(kdb.db, { name: 'cars', modelName: 'cars', target: { alias: 'production' } });
     await bootstrapOwner(kdb.db, { bootstrapToken: TEST_OWNER_TOKEN });
     const api = createApi({ db: kdb.db, store, config, log: () => undefined, ...(await openAuth(kdb.db, loadConfig({}).auth)) });

@@ -1,18 +1,46 @@
 /**
- * Artifact store on the local file system. Every write goes to a dot-named temp file in the
- * target directory, is fsynced, then renamed over the key: rename within one directory is atomic
- * on POSIX file systems, so a crash or a failed upload never leaves a half-written artifact
- * visible under its key.
+ * Artifact store on the local file system. Every write goes to a temp file in the store's temp
+ * folder (./temp-dir: `<dataDir>/tmp`, swept of what killed processes left), is fsynced, then
+ * renamed over the key: rename is atomic on POSIX file systems, so a crash or a failed upload
+ * never leaves a half-written artifact visible under its key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
+import { sweepTempDir, tempPath } from './temp-dir';
 import { assertValidKey, chunksOf, type ArtifactStore, type PutResult } from './types';
 
+export interface LocalStoreOptions {
+  /** where writes in progress live (default `<root>/.tmp`; keys never start with a dot) */
+  tmpDir?: string;
+}
+
+/**
+ * Moves the finished temp file onto `target`. Across file systems (the temp folder and the
+ * store on different mounts) rename fails with EXDEV: copy next to the target, then rename there.
+ */
+async function moveInto(tmp: string, target: string): Promise<void> {
+  try {
+    await rename(tmp, target);
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+  }
+  const near = join(dirname(target), `.tmp-${randomBytes(8).toString('hex')}`);
+  try {
+    await copyFile(tmp, near);
+    await rename(near, target);
+  } finally {
+    await unlink(near).catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
 /** Creates a store whose objects are files under `root` (created on first write). */
-export function createLocalStore(root: string): ArtifactStore {
+export function createLocalStore(root: string, o: LocalStoreOptions = {}): ArtifactStore {
   const base = resolve(root);
+  const tmpDir = resolve(o.tmpDir ?? join(base, '.tmp'));
 
   const pathOf = (key: string): string => {
     assertValidKey(key);
@@ -34,7 +62,7 @@ export function createLocalStore(root: string): ArtifactStore {
       const target = pathOf(key);
       const dir = dirname(target);
       await mkdir(dir, { recursive: true });
-      const tmp = join(dir, `.tmp-${randomBytes(8).toString('hex')}`);
+      const tmp = await tempPath(tmpDir, 'put');
       const fh = await open(tmp, 'wx', 0o644);
       const hash = createHash('sha256');
       let bytes = 0;
@@ -48,7 +76,7 @@ export function createLocalStore(root: string): ArtifactStore {
         }
         await fh.sync();
         await fh.close();
-        await rename(tmp, target);
+        await moveInto(tmp, target);
       } catch (e) {
         await fh.close().catch(() => undefined);
         await unlink(tmp).catch(() => undefined);
@@ -99,6 +127,9 @@ export function createLocalStore(root: string): ArtifactStore {
 
     async delete(key) {
       await rm(pathOf(key), { force: true });
+    },
+    sweep(o) {
+      return sweepTempDir(tmpDir, o);
     },
   };
 }

@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { assertValidKey, createLocalStore, createS3Store, normalizePrefix, openStore, s3ObjectKey, type ArtifactStore } from './index';
+import { abortStaleMultipartUploads, assertValidKey, createLocalStore, createS3Store, normalizePrefix, openStore, s3ObjectKey, tempDirOf, type ArtifactStore } from './index';
 import { loadConfig } from '../config';
 
 async function listAll(dir: string): Promise<string[]> {
@@ -140,5 +140,102 @@ describe('s3 store (key mapping only)', () => {
     expect(sent[0]!.body).toBe('zipbytes');
     await expect(store.put('../../etc/passwd', new Uint8Array([1]))).rejects.toThrow(/storage key/);
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe('temp files of interrupted uploads', () => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'kiln-tmp-'));
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('the local store writes an upload in progress only under <dataDir>/tmp, never beside the artifacts', async () => {
+    const store = openStore(dataDir, null);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    async function* slow() {
+      yield new Uint8Array(1024).fill(7);
+      await gate;
+      yield new Uint8Array(1024).fill(8);
+    }
+    const put = store.put('datasets/p/d.csv', slow());
+    let inTmp: string[] = [];
+    for (let i = 0; i < 100 && inTmp.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      inTmp = await readdir(tempDirOf(dataDir)).catch(() => []);
+    }
+    expect(inTmp).toHaveLength(1);
+    expect(await listAll(join(dataDir, 'artifacts')).catch(() => [])).toEqual([]);
+    release();
+    expect((await put).bytes).toBe(2048);
+    expect(await readdir(tempDirOf(dataDir))).toEqual([]);
+    expect(await listAll(join(dataDir, 'artifacts'))).toEqual(['datasets/p/d.csv']);
+  });
+
+  it('sweep removes temp files not written for maxAgeMs (all of them with `all`) and keeps young ones', async () => {
+    const store = openStore(dataDir, null);
+    const tmp = tempDirOf(dataDir);
+    await mkdir(tmp, { recursive: true });
+    // As a process killed mid-upload leaves them: a partial file two hours old, and one just written.
+    await writeFile(join(tmp, 'put-123-abandoned'), new Uint8Array(3 * 1024 * 1024));
+    const old = new Date(Date.now() - 2 * 3600_000);
+    await utimes(join(tmp, 'put-123-abandoned'), old, old);
+    await writeFile(join(tmp, 'put-456-in-progress'), new Uint8Array(10));
+    expect(await store.sweep({ maxAgeMs: 3600_000 })).toEqual({ files: 1, bytes: 3 * 1024 * 1024, uploads: 0 });
+    expect(await readdir(tmp)).toEqual(['put-456-in-progress']);
+    expect(await store.sweep({ maxAgeMs: 3600_000, all: true })).toEqual({ files: 1, bytes: 10, uploads: 0 });
+    expect(await readdir(tmp)).toEqual([]);
+    // No temp folder yet is nothing to sweep, not an error.
+    expect(await openStore(join(dataDir, 'fresh'), null).sweep({ maxAgeMs: 1 })).toEqual({ files: 0, bytes: 0, uploads: 0 });
+  });
+
+  it('the S3 store spools under <dataDir>/tmp and removes the spool file when done', async () => {
+    const seen: string[] = [];
+    const client = {
+      async send(cmd: { input: Record<string, unknown> }) {
+        seen.push(...(await readdir(tempDirOf(dataDir))));
+        const body = cmd.input.Body as AsyncIterable<Buffer>;
+        for await (const _ of body) void _;
+        return {};
+      },
+    } as unknown as S3Client;
+    const store = createS3Store({ bucket: 'bk', client, tmpDir: tempDirOf(dataDir) });
+    async function* gen() {
+      yield new TextEncoder().encode('abc');
+    }
+    await store.put('runs/r/model.zip', gen());
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^s3-spool-/);
+    expect(await readdir(tempDirOf(dataDir))).toEqual([]);
+  });
+});
+
+describe('abortStaleMultipartUploads', () => {
+  it('aborts uploads under the prefix initiated before the cutoff, across pages, and keeps younger ones', async () => {
+    const now = Date.parse('2026-01-01T12:00:00Z');
+    const hoursAgo = (h: number) => new Date(now - h * 3600_000);
+    const pages = [
+      { Uploads: [{ Key: 'kiln/a', UploadId: 'u1', Initiated: hoursAgo(30) }, { Key: 'kiln/b', UploadId: 'u2', Initiated: hoursAgo(1) }], IsTruncated: true, NextKeyMarker: 'kiln/b', NextUploadIdMarker: 'u2' },
+      { Uploads: [{ Key: 'kiln/c', UploadId: 'u3', Initiated: hoursAgo(7) }], IsTruncated: false },
+    ];
+    const sent: { name: string; input: Record<string, unknown> }[] = [];
+    const client = {
+      async send(cmd: { constructor: { name: string }; input: Record<string, unknown> }) {
+        sent.push({ name: cmd.constructor.name, input: cmd.input });
+        if (cmd.constructor.name === ListMultipartUploadsCommand.name) return pages[sent.filter((s) => s.name === ListMultipartUploadsCommand.name).length - 1];
+        return {};
+      },
+    } as unknown as S3Client;
+    const n = await abortStaleMultipartUploads(client, { bucket: 'bk', prefix: 'kiln/', maxAgeMs: 6 * 3600_000, now });
+    expect(n).toBe(2);
+    expect(sent.map((s) => [s.name, s.input])).toEqual([
+      [ListMultipartUploadsCommand.name, { Bucket: 'bk', Prefix: 'kiln/' }],
+      [AbortMultipartUploadCommand.name, { Bucket: 'bk', Key: 'kiln/a', UploadId: 'u1' }],
+      [ListMultipartUploadsCommand.name, { Bucket: 'bk', Prefix: 'kiln/', KeyMarker: 'kiln/b', UploadIdMarker: 'u2' }],
+      [AbortMultipartUploadCommand.name, { Bucket: 'bk', Key: 'kiln/c', UploadId: 'u3' }],
+    ]);
   });
 });

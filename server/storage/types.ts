@@ -27,6 +27,20 @@ export interface ArtifactStore {
   exists(key: string): Promise<boolean>;
   /** Removes the object; removing one that is not there is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes what interrupted writes left behind (a process killed mid-upload runs no cleanup):
+   * temp files not written for `maxAgeMs` (all of them with `all`, when no other process can be
+   * writing), and on S3 the multipart uploads started more than `maxAgeMs` ago.
+   */
+  sweep(o: { maxAgeMs: number; all?: boolean }): Promise<SweepResult>;
+}
+
+export interface SweepResult {
+  /** temp files (or folders) removed */
+  files: number;
+  bytes: number;
+  /** S3 multipart uploads aborted */
+  uploads: number;
 }
 
 const SEGMENT = /^[a-z0-9_][a-z0-9_.-]*$/;

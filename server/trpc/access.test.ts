@@ -22,6 +22,8 @@ import { ROUTES } from '../http/router';
 import { openApiRuntime, type ApiRuntime } from '../http/runtime';
 import { appRouter } from './root';
 import { callerAs } from './test-utils';
+import { createLocalStore } from '../storage/local';
+import type { ArtifactStore } from '../storage/types';
 
 /** Procedures anyone may call: what a share link shows. */
 const PUBLIC_PROCEDURES = ['shares.view'];
@@ -124,6 +126,8 @@ describe('every procedure and route declares its access', () => {
 
 describe('role × action', () => {
   let tdb: Awaited<ReturnType<typeof openTestDb>>;
+  let store: ArtifactStore;
+  let storeDir = '';
   let projectId: string;
   let runId: string;
   const users: Record<string, UserPrincipal> = {};
@@ -142,16 +146,23 @@ describe('role × action', () => {
     const modelId = randomUUID();
     await db.insert(registeredModels).values({ id: modelId, name: 'demand-model', projectId });
     const versionId = randomUUID();
-    await db.insert(modelVersions).values({ id: versionId, modelId, version: 1, graphHash: 'f'.repeat(64), status: 'READY', storageKey: 'x', sha256: 'y', metrics: { mape: 0.3 } });
+    // Alias moves hash the stored package first (registry/integrity): it must be there, intact.
+    storeDir = await mkdtemp(join(tmpdir(), 'kiln-access-store-'));
+    store = createLocalStore(storeDir);
+    const put = await store.put('models/demand/1/model.zip', new TextEncoder().encode('package bytes'));
+    await db.insert(modelVersions).values({ id: versionId, modelId, version: 1, graphHash: 'f'.repeat(64), status: 'READY', storageKey: 'models/demand/1/model.zip', sha256: put.sha256, metrics: { mape: 0.3 } });
     await db.insert(modelAliases).values({ modelId, alias: 'staging', versionId });
     await db.insert(endpoints).values({ id: randomUUID(), name: 'demand', modelId, target: { alias: 'staging' } });
   });
-  afterAll(async () => tdb?.dispose());
+  afterAll(async () => {
+    await tdb?.dispose();
+    if (storeDir) await rm(storeDir, { recursive: true, force: true });
+  });
 
   /** 'ok' when the permission check let the call through (whatever the action then answered). */
   async function outcome(who: string, call: (api: ReturnType<typeof callerAs>) => Promise<unknown>): Promise<'ok' | 403 | 404> {
     try {
-      await call(callerAs(tdb.db, users[who]!));
+      await call(callerAs(tdb.db, users[who]!, store));
       return 'ok';
     } catch (e) {
       const err = e as { code?: string; cause?: { code?: string } };
@@ -184,16 +195,16 @@ describe('role × action', () => {
   });
 
   it('a denied call names the permission it needed', async () => {
-    const e = await callerAs(tdb.db, users.edit!).registry.moveAlias({ model: 'demand-model', alias: 'production', version: 1, dryRun: true }).catch((x: Error) => x);
+    const e = await callerAs(tdb.db, users.edit!, store).registry.moveAlias({ model: 'demand-model', alias: 'production', version: 1, dryRun: true }).catch((x: Error) => x);
     expect((e as Error).message).toBe('needs MANAGE on project "demand" (you have EDIT)');
   });
 
   it('histories record the real user, not "studio"', async () => {
-    const edit = callerAs(tdb.db, users.edit!);
+    const edit = callerAs(tdb.db, users.edit!, store);
     await edit.registry.moveAlias({ model: 'demand-model', alias: 'candidate', version: 1, force: true, reason: 'try it' });
     const [event] = await edit.registry.aliasHistory({ model: 'demand-model', alias: 'candidate' });
     expect(event!.actor).toBe(users.edit!.email);
-    const manage = callerAs(tdb.db, users.manage!);
+    const manage = callerAs(tdb.db, users.manage!, store);
     await manage.endpoints.bind({ name: 'demand', model: 'demand-model', target: { alias: 'staging' } });
     await manage.endpoints.createKey({ name: 'demand', keyName: 'app' });
     const ep = await manage.endpoints.get({ name: 'demand' });
@@ -202,20 +213,20 @@ describe('role × action', () => {
   });
 
   it('lists show only what the caller can read', async () => {
-    expect((await callerAs(tdb.db, users.outsider!).projects.list()).map((p) => p.name)).toEqual([]);
-    expect((await callerAs(tdb.db, users.read!).projects.list()).map((p) => [p.name, p.role])).toEqual([['demand', 'READ']]);
-    expect((await callerAs(tdb.db, users.admin!).projects.list()).map((p) => p.name).sort()).toEqual(['demand', 'other']);
-    expect(await callerAs(tdb.db, users.outsider!).runs.list({})).toEqual([]);
-    expect((await callerAs(tdb.db, users.read!).runs.list({})).map((r) => r.id)).toEqual([runId]);
-    expect(await callerAs(tdb.db, users.outsider!).registry.models.list()).toEqual([]);
-    expect(await callerAs(tdb.db, users.outsider!).endpoints.list()).toEqual([]);
+    expect((await callerAs(tdb.db, users.outsider!, store).projects.list()).map((p) => p.name)).toEqual([]);
+    expect((await callerAs(tdb.db, users.read!, store).projects.list()).map((p) => [p.name, p.role])).toEqual([['demand', 'READ']]);
+    expect((await callerAs(tdb.db, users.admin!, store).projects.list()).map((p) => p.name).sort()).toEqual(['demand', 'other']);
+    expect(await callerAs(tdb.db, users.outsider!, store).runs.list({})).toEqual([]);
+    expect((await callerAs(tdb.db, users.read!, store).runs.list({})).map((r) => r.id)).toEqual([runId]);
+    expect(await callerAs(tdb.db, users.outsider!, store).registry.models.list()).toEqual([]);
+    expect(await callerAs(tdb.db, users.outsider!, store).endpoints.list()).toEqual([]);
   });
 
   it('a token scope caps the role, and a project-limited token sees one project', async () => {
     const scoped = { ...users.manage!, via: 'token' as const, scope: 'READ' as const };
     const e = await callerAs(tdb.db, scoped).runs.cancel({ id: runId }).catch((x: Error) => x);
     expect((e as Error).message).toBe('needs EDIT on project "demand" (you have READ, token scope READ)');
-    const other = (await callerAs(tdb.db, users.admin!).projects.list()).find((p) => p.name === 'other')!;
+    const other = (await callerAs(tdb.db, users.admin!, store).projects.list()).find((p) => p.name === 'other')!;
     const limited = { ...users.admin!, via: 'token' as const, scope: 'MANAGE' as const, tokenProjectId: other.id };
     expect((await callerAs(tdb.db, limited).projects.list()).map((p) => p.name)).toEqual(['other']);
     expect((await callerAs(tdb.db, limited).runs.get({ id: runId }).catch((x: Error) => x)) as Error).toHaveProperty('message', `no run "${runId}"`);

@@ -60,6 +60,7 @@ export const registryRouter = router({
         actor: actorName(ctx.user, input.actor),
         ...(input.description !== undefined ? { description: input.description } : {}),
         serveability: { budgetMs: ctx.config.serveabilityBudgetMs },
+        lease: { seconds: ctx.config.leaseSeconds, heartbeatSeconds: ctx.config.heartbeatSeconds },
       }),
     ),
   /** Moves an alias if every gate passes (`dryRun`: only evaluate the gates). Gate results either way. */
@@ -79,7 +80,7 @@ export const registryRouter = router({
       }),
     )
     .mutation(({ ctx, input }) =>
-      moveAlias(ctx.db, {
+      moveAlias(ctx.db, ctx.store, {
         modelName: input.model,
         alias: input.alias,
         version: input.version,
