@@ -79,12 +79,21 @@ interface Utf8State {
 function utf8Step(u: Utf8State, b: number): boolean {
   if (u.need === 0) {
     if (b >= 0xc2 && b <= 0xdf) u.need = 1;
-    else if (b === 0xe0) (u.need = 2), (u.lo = 0xa0);
-    else if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) u.need = 2;
-    else if (b === 0xed) (u.need = 2), (u.hi = 0x9f);
-    else if (b === 0xf0) (u.need = 3), (u.lo = 0x90);
-    else if (b >= 0xf1 && b <= 0xf3) u.need = 3;
-    else if (b === 0xf4) (u.need = 3), (u.hi = 0x8f);
+    else if (b === 0xe0) {
+      u.need = 2;
+      u.lo = 0xa0;
+    } else if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) u.need = 2;
+    else if (b === 0xed) {
+      u.need = 2;
+      u.hi = 0x9f;
+    } else if (b === 0xf0) {
+      u.need = 3;
+      u.lo = 0x90;
+    } else if (b >= 0xf1 && b <= 0xf3) u.need = 3;
+    else if (b === 0xf4) {
+      u.need = 3;
+      u.hi = 0x8f;
+    }
     else return false;
     return true;
   }
