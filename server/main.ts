@@ -31,6 +31,7 @@ import { signInUrl } from './auth/links';
 import type { KilnAuth } from './auth/auth';
 import { seedSampleProject } from './db/samples';
 import { SERVING_NODE_FLAGS } from './serving/node-flags';
+import { cappedLog } from '../lib/log-line';
 import { childEnv, DEFAULT_SERVING_URL, getConfig, parseSetting, type KilnConfig } from './config';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -164,7 +165,8 @@ async function firstStart(runtime: ApiRuntime, settings: KilnConfig['auth'], bas
 async function main(): Promise<void> {
   const config = settings();
   const flags = parseFlags(process.argv.slice(2), config);
-  const log = (m: string) => process.stderr.write(`${m}\n`);
+  // Every line the server logs is capped (lib/log-line.ts): messages may carry what users sent.
+  const log = cappedLog((m: string) => process.stderr.write(`${m}\n`));
   const shownHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
   // Endpoint URLs and snippets the studio shows point at the local serving process, if any.
   const servingUrl = config.serving.url ?? (flags.localRunner ? `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${flags.servingPort}` : DEFAULT_SERVING_URL);

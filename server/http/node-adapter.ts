@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorStack } from '../../lib/errors';
+import { capLogLine } from '../../lib/log-line';
 import { errorResponse } from './errors';
 
 /** Where the adapter reports what no client will see: a handler that threw, a body that failed. */
@@ -138,7 +139,8 @@ export async function sendWebResponse(req: IncomingMessage, res: ServerResponse,
     // The body failed midway: the status line is already out, so all that is left is to cut
     // the connection so the client sees an incomplete response rather than a truncated success.
     // The client learns nothing of why, so the server log must.
-    log(`kiln api: response body of ${req.method ?? 'GET'} ${req.url ?? '/'} failed after ${res.statusCode}: ${errorStack(e)}`);
+    // The URL may carry a whole tRPC input in its query: capped like every logged line.
+    log(capLogLine(`kiln api: response body of ${req.method ?? 'GET'} ${req.url ?? '/'} failed after ${res.statusCode}: ${errorStack(e)}`));
     res.destroy();
   } finally {
     res.off('close', onClose);
