@@ -25,6 +25,7 @@ import { nodeHandler } from './http/node-adapter';
 import { allowedHosts, hostName, refuseBrowserRequest, SECURITY_HEADERS } from './http/browser-guard';
 import { studioOrigins } from './http/config';
 import { withCsp } from './http/csp';
+import { controlPlaneServerOptions } from './http/server-options';
 import { openApiRuntime, type ApiRuntime } from './http/runtime';
 import { bootstrapOwner } from './auth/bootstrap';
 import { signInUrl } from './auth/links';
@@ -189,7 +190,9 @@ async function main(): Promise<void> {
   }
 
   const hosts = allowedHosts(flags.host, config.allowedHosts);
-  const server = createServer((req, res) => {
+  // Slow clients are cut off (KILN_HEADERS_TIMEOUT_SECONDS, KILN_REQUEST_TIMEOUT_SECONDS): with no
+  // request timeout, a client trickling an upload held its connection and memory forever.
+  const server = createServer(controlPlaneServerOptions(config.http), (req, res) => {
     for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     // Before anything reads the request: a foreign Host (DNS rebinding) or a cross-origin write is refused here.
     const refused = refuseBrowserRequest(req.method, req.headers, hosts);
@@ -221,9 +224,6 @@ async function main(): Promise<void> {
       res.end('internal server error');
     });
   });
-  // Uploads and live-event streams may last long; the per-request timeout would cut them off.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
