@@ -177,6 +177,20 @@ describe('dataset uploads are bounded while they stream', () => {
     expect(await datasetFiles()).toEqual([]);
   });
 
+  it('answers the refusal to a streaming fetch client too (as `kiln submit --data` uploads)', async () => {
+    const gen = repeated('id,note\n1,"', 'x', 50 * 1024 * 1024);
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        const n = gen.next();
+        if (n.done) c.close();
+        else c.enqueue(n.value);
+      },
+    });
+    const r = await fetch(`${base}${uploadUrl('cli.csv')}`, { method: 'PUT', headers: owner, body, duplex: 'half' } as RequestInit);
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as Json).error).toMatch(/^cli\.csv row 2 column "note": a cell over 1048576 bytes/);
+  });
+
   it('refuses JSON nested a million levels deep (413, not a stack overflow 500)', async () => {
     const r = await streamUpload(uploadUrl('deep.json', 'json'), repeated('[{"a":', '[', 1_000_000));
     expect(r.status).toBe(413);

@@ -103,6 +103,16 @@ export async function sendWebResponse(req: IncomingMessage, res: ServerResponse,
     // on its way), then drop the connection whatever the client still sends. The socket is
     // taken now: Node detaches it from the request when the response finishes.
     const socket = req.socket as typeof req.socket | null;
+    if (socket) {
+      // Node's server ends a `connection: close` answer with socket.destroySoon(), which closes
+      // the socket as soon as the answer is written: the client's next chunk then meets a reset,
+      // and a client still sending (fetch, `kiln submit --data`) saw "fetch failed" instead of the
+      // 413 that names the row. Half-close instead, keep discarding what arrives, destroy later.
+      socket.destroySoon = function lingeringClose(this: typeof socket) {
+        this.end();
+        setTimeout(() => this.destroy(), 2000).unref();
+      };
+    }
     res.once('finish', () => {
       if (!socket || socket.destroyed) return;
       socket.end();
