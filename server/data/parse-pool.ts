@@ -10,6 +10,8 @@ import { Worker } from 'node:worker_threads';
 import { isErrorCode, KilnError } from '../../lib/errors';
 import { previewDataset, summarizeDataset, type DatasetPreview, type DatasetSummary } from './dataset-summary';
 
+const WORKER_FILE = './parse-worker.mjs';
+
 type Job =
   | { op: 'summary'; name: string; format: 'csv' | 'json'; bytes: Uint8Array }
   | { op: 'preview'; name: string; format: 'csv' | 'json'; bytes: Uint8Array; rows: number; maxCellChars: number };
@@ -69,7 +71,9 @@ export class ParsePool {
   private start(): Promise<boolean> {
     let w: Worker;
     try {
-      w = new Worker(new URL('./parse-worker.mjs', import.meta.url));
+      // Not a literal: bundlers (Next's route files import this module) must not try to bundle the
+      // worker; where they moved this module, the worker fails to start and jobs run in-thread.
+      w = new Worker(new URL(/* turbopackIgnore: true */ WORKER_FILE, import.meta.url));
     } catch (e) {
       return Promise.resolve(this.giveUp((e as Error).message));
     }
