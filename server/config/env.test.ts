@@ -36,6 +36,7 @@ const BAD: Record<EnvName, string | null> = {
   KILN_MAX_ROW_BYTES: '-5',
   KILN_MAX_ROWS: 'many',
   KILN_MAX_JSON_DEPTH: '1',
+  KILN_PARSE_MEMORY_MB: '16',
   KILN_HEADERS_TIMEOUT_SECONDS: '0',
   KILN_MIN_UPLOAD_RATE: '64k',
   KILN_REQUEST_TIMEOUT_SECONDS: '1.5',
@@ -145,7 +146,7 @@ describe('the environment schema', () => {
       databaseUrl: undefined,
       nextDistDir: '.next',
       api: { leaseSeconds: 30, heartbeatSeconds: 10, maxAttempts: 3, maxUploadBytes: 256 * 2 ** 20, maxArtifactBytes: 256 * 2 ** 20, maxUnzippedBytes: 2 ** 30, maxZipEntries: 1000 },
-      data: { maxColumns: 10_000, maxCellBytes: 2 ** 20, maxRowBytes: 16 * 2 ** 20, maxRows: 10_000_000, maxJsonDepth: 64 },
+      data: { maxColumns: 10_000, maxCellBytes: 2 ** 20, maxRowBytes: 16 * 2 ** 20, maxRows: 10_000_000, maxJsonDepth: 64, parseMemoryMiB: undefined },
       // 60 s for the headers, then 256 MiB at 64 KiB/s
       http: { headersTimeoutMs: 60_000, requestTimeoutMs: (60 + 4096) * 1000 },
       serveabilityBudgetMs: 500,

@@ -182,6 +182,7 @@ export const ENV_VARS = {
   KILN_MAX_ROW_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '16 MiB', group: 'queue', meaning: 'largest single row of a dataset (a CSV record, a JSON record)' }),
   KILN_MAX_ROWS: v(number({ min: 1 }), { default: '10000000', group: 'queue', meaning: 'most data rows in a dataset' }),
   KILN_MAX_JSON_DEPTH: v(number({ min: 2, max: 10000 }), { default: '64', group: 'queue', meaning: 'deepest `[`/`{` nesting in a JSON dataset (records are depth 2)' }),
+  KILN_PARSE_MEMORY_MB: v(number({ min: 32, unit: 'MiB' }), { default: "V8's default heap", group: 'queue', meaning: 'heap of the worker thread that parses uploaded datasets; a file that needs more is refused (413), the server is unaffected' }),
   // Slow clients (server/http/server-options.ts).
   KILN_HEADERS_TIMEOUT_SECONDS: v(number({ min: 1, unit: 'seconds' }), { default: '60', group: 'queue', meaning: "time a client has to send a request's headers; then the connection is closed" }),
   KILN_MIN_UPLOAD_RATE: v(number({ min: 1, unit: 'bytes per second' }), { default: '65536', group: 'queue', meaning: 'slowest upload rate the server waits for: the request timeout is the headers timeout plus the largest upload at this rate' }),
@@ -288,6 +289,8 @@ export interface DataLimitSettings {
   maxRowBytes: number;
   maxRows: number;
   maxJsonDepth: number;
+  /** heap of the dataset parse worker in MiB; undefined: V8's default */
+  parseMemoryMiB: number | undefined;
 }
 
 export interface S3Settings {
@@ -412,6 +415,7 @@ export function loadConfig(env: Env): KilnConfig {
       maxRowBytes: e.KILN_MAX_ROW_BYTES ?? 16 * MiB,
       maxRows: e.KILN_MAX_ROWS ?? 10_000_000,
       maxJsonDepth: e.KILN_MAX_JSON_DEPTH ?? 64,
+      parseMemoryMiB: e.KILN_PARSE_MEMORY_MB,
     },
     // Node wants the headers timeout no longer than the request timeout.
     http: { headersTimeoutMs: Math.min(headersTimeoutSeconds, requestTimeoutSeconds) * 1000, requestTimeoutMs: requestTimeoutSeconds * 1000 },

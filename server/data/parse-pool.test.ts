@@ -34,4 +34,18 @@ describe('ParsePool', () => {
     expect(p.truncated).toBe(true);
     expect(JSON.parse(JSON.stringify(p.rows))).toEqual(JSON.parse(`[{"__proto__": "${'v'.repeat(19)}…", "n": 1}]`));
   });
+
+  it('refuses a file that needs more memory than the worker has, and starts a new worker for the next job', async () => {
+    const small = new ParsePool(() => undefined, { maxHeapMiB: 48 });
+    try {
+      // 4 million one-byte cells: a few MB on disk, hundreds of MB as parsed strings
+      const csv = enc.encode('a,b,c,d\n' + '1,2,3,4\n'.repeat(1_000_000));
+      const e = await small.summary('cells.csv', 'csv', csv).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(KilnError);
+      expect(e).toMatchObject({ code: 'DATA_LIMIT', message: expect.stringMatching(/^cells\.csv: parsing this file needs more memory than the parse worker has/) });
+      expect((await small.summary('ok.csv', 'csv', enc.encode('a\n1\n'))).rows).toBe(1);
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
 });

@@ -26,8 +26,19 @@ interface WorkerError {
 }
 
 interface Pending {
+  /** the file, for the message when the worker dies on it */
+  name: string;
   resolve(v: unknown): void;
   reject(e: unknown): void;
+}
+
+export interface ParsePoolOptions {
+  /**
+   * Heap of the worker in MiB (V8's default where unset). A file that needs more (many small
+   * cells) ends that worker, not the server: its upload is refused and the next job starts a
+   * new worker.
+   */
+  maxHeapMiB?: number | undefined;
 }
 
 function revive(e: WorkerError): Error {
@@ -48,7 +59,10 @@ export class ParsePool {
   private nextId = 1;
   private unavailable: string | undefined;
 
-  constructor(private readonly log: (m: string) => void = (m) => console.error(m)) {}
+  constructor(
+    private readonly log: (m: string) => void = (m) => console.error(m),
+    private readonly options: ParsePoolOptions = {},
+  ) {}
 
   /** Schema, statistics and rows of a file (its bytes are handed to the worker: do not reuse them). */
   summary(name: string, format: 'csv' | 'json', bytes: Uint8Array): Promise<DatasetSummary> {
@@ -73,7 +87,7 @@ export class ParsePool {
     try {
       // Not a literal: bundlers (Next's route files import this module) must not try to bundle the
       // worker; where they moved this module, the worker fails to start and jobs run in-thread.
-      w = new Worker(new URL(/* turbopackIgnore: true */ WORKER_FILE, import.meta.url));
+      w = new Worker(new URL(/* turbopackIgnore: true */ WORKER_FILE, import.meta.url), this.options.maxHeapMiB ? { resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMiB } } : {});
     } catch (e) {
       return Promise.resolve(this.giveUp((e as Error).message));
     }
@@ -95,7 +109,7 @@ export class ParsePool {
         if (m.error) p.reject(revive(m.error));
         else p.resolve(m.result);
       });
-      const down = (why: string) => {
+      const down = (why: string, outOfMemory = false) => {
         if (this.worker === w) {
           this.worker = undefined;
           this.ready = undefined;
@@ -107,10 +121,14 @@ export class ParsePool {
         // A worker that died mid-job (out of memory on a huge file): its jobs fail, the next starts a new one.
         for (const [id, p] of this.pending) {
           this.pending.delete(id);
-          p.reject(new Error(`the dataset parse worker stopped (${why})`));
+          p.reject(
+            outOfMemory
+              ? new KilnError('DATA_LIMIT', `${p.name}: parsing this file needs more memory than the parse worker has (too many cells); split it into smaller files`, { file: p.name })
+              : new Error(`the dataset parse worker stopped (${why})`),
+          );
         }
       };
-      w.on('error', (e) => down(e.message));
+      w.on('error', (e) => down(e.message, (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'));
       w.on('exit', (code) => down(`exit code ${code}`));
     });
   }
@@ -132,7 +150,7 @@ export class ParsePool {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) w.ref();
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { name: job.name, resolve, reject });
       w.postMessage({ ...job, bytes, id }, [bytes.buffer as ArrayBuffer]);
     });
   }
@@ -140,8 +158,8 @@ export class ParsePool {
 
 let shared: ParsePool | undefined;
 
-/** The process's parse pool (one worker, started on first use). */
-export function parsePool(log?: (m: string) => void): ParsePool {
-  shared ??= new ParsePool(log);
+/** The process's parse pool (one worker, started on first use; the first caller's options hold). */
+export function parsePool(log?: (m: string) => void, options?: ParsePoolOptions): ParsePool {
+  shared ??= new ParsePool(log, options);
   return shared;
 }

@@ -14,6 +14,8 @@ export interface ApiConfig {
   maxZipEntries: number;
   /** limits of a dataset file, checked while an upload streams in (`KILN_MAX_COLUMNS` …) */
   data: DataLimits;
+  /** heap of the dataset parse worker in MiB (`KILN_PARSE_MEMORY_MB`; undefined: V8's default) */
+  parseMemoryMiB: number | undefined;
   /** longest cell text a preview or listing carries; longer text is cut and ends with "…" */
   maxShownCellChars: number;
   /** largest JSON body of a runner protocol call */
@@ -55,7 +57,8 @@ export function studioOrigins(names: Iterable<string>, port: number): string[] {
 export function apiConfig(c: Pick<KilnConfig, 'api' | 'data' | 'serving' | 'serveabilityBudgetMs' | 'port' | 'host' | 'allowedHosts'>, servingUrl: string = c.serving.url ?? DEFAULT_SERVING_URL): ApiConfig {
   return {
     ...c.api,
-    data: { ...c.data },
+    data: { maxColumns: c.data.maxColumns, maxCellBytes: c.data.maxCellBytes, maxRowBytes: c.data.maxRowBytes, maxRows: c.data.maxRows, maxJsonDepth: c.data.maxJsonDepth },
+    parseMemoryMiB: c.data.parseMemoryMiB,
     maxShownCellChars: 1000,
     serveabilityBudgetMs: c.serveabilityBudgetMs,
     maxJsonBytes: 1 * MiB,

@@ -83,7 +83,7 @@ export async function uploadDatasetHandler(ctx: RouteContext, req: Request): Pro
     if (!bytes) throw new Error(`stored upload ${key} vanished`);
     // Parsed in the worker, off this event loop. A file that does not parse throws a KilnError,
     // answered with its catalog status; one with no rows or columns is EMPTY_DATASET.
-    const summary = await parsePool(ctx.log).summary(name, format, bytes);
+    const summary = await parsePool(ctx.log, { maxHeapMiB: ctx.config.parseMemoryMiB }).summary(name, format, bytes);
     // Only a file that parses makes the project exist: a bad upload leaves nothing behind.
     const project = known ?? (await createProjectFor(ctx.db, ctx.grant.user!, projectName));
     const row = await insertDatasetVersion(ctx.db, {

@@ -40,6 +40,6 @@ export const datasetsRouter = router({
     if (!d) throw new KilnError('NOT_FOUND', `no dataset version ${input.id}`);
     const bytes = await ctx.store.getBytes(d.storageKey);
     if (!bytes) throw new KilnError('NOT_FOUND', `the file of dataset version ${input.id} is missing from the artifact store`);
-    return parsePool().preview(d.name, d.format, bytes, input.rows, ctx.config.maxShownCellChars);
+    return parsePool(undefined, { maxHeapMiB: ctx.config.parseMemoryMiB }).preview(d.name, d.format, bytes, input.rows, ctx.config.maxShownCellChars);
   }),
 });
