@@ -25,6 +25,7 @@ import { nodeHandler } from './http/node-adapter';
 import { allowedHosts, hostName, refuseBrowserRequest, SECURITY_HEADERS } from './http/browser-guard';
 import { studioOrigins } from './http/config';
 import { withCsp } from './http/csp';
+import { controlPlaneServerOptions } from './http/server-options';
 import { openApiRuntime, type ApiRuntime } from './http/runtime';
 import { bootstrapOwner } from './auth/bootstrap';
 import { signInUrl } from './auth/links';
@@ -32,6 +33,7 @@ import type { KilnAuth } from './auth/auth';
 import { seedSampleProject } from './db/samples';
 import { DataDirLockedError } from './db/data-dir-lock';
 import { SERVING_NODE_FLAGS } from './serving/node-flags';
+import { cappedLog } from '../lib/log-line';
 import { childEnv, DEFAULT_SERVING_URL, getConfig, parseSetting, type KilnConfig } from './config';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -165,7 +167,8 @@ async function firstStart(runtime: ApiRuntime, settings: KilnConfig['auth'], bas
 async function main(): Promise<void> {
   const config = settings();
   const flags = parseFlags(process.argv.slice(2), config);
-  const log = (m: string) => process.stderr.write(`${m}\n`);
+  // Every line the server logs is capped (lib/log-line.ts): messages may carry what users sent.
+  const log = cappedLog((m: string) => process.stderr.write(`${m}\n`));
   const shownHost = flags.host === '0.0.0.0' || flags.host === '::' ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host;
   // Endpoint URLs and snippets the studio shows point at the local serving process, if any.
   const servingUrl = config.serving.url ?? (flags.localRunner ? `http://${shownHost === '127.0.0.1' ? 'localhost' : shownHost}:${flags.servingPort}` : DEFAULT_SERVING_URL);
@@ -193,7 +196,9 @@ async function main(): Promise<void> {
   }
 
   const hosts = allowedHosts(flags.host, config.allowedHosts);
-  const server = createServer((req, res) => {
+  // Slow clients are cut off (KILN_HEADERS_TIMEOUT_SECONDS, KILN_REQUEST_TIMEOUT_SECONDS): with no
+  // request timeout, a client trickling an upload held its connection and memory forever.
+  const server = createServer(controlPlaneServerOptions(config.http), (req, res) => {
     for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
     // Before anything reads the request: a foreign Host (DNS rebinding) or a cross-origin write is refused here.
     const refused = refuseBrowserRequest(req.method, req.headers, hosts);
@@ -225,9 +230,6 @@ async function main(): Promise<void> {
       res.end('internal server error');
     });
   });
-  // Uploads and live-event streams may last long; the per-request timeout would cut them off.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);

@@ -11,6 +11,7 @@ import { createMaintenance } from '../jobs/maintenance';
 import { getConfig, type KilnConfig } from '../config';
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/types';
+import { cappedLog } from '../../lib/log-line';
 import { apiConfig, type ApiConfig } from './config';
 import { createApi, type Api } from './router';
 
@@ -51,7 +52,7 @@ export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRun
   const config = apiConfig(settings, o.servingUrl);
   const db = await openDb({ ...(databaseUrl ? { databaseUrl } : {}), dataDir });
   const store = openStore(dataDir, settings.s3);
-  const log = o.log ?? ((m: string) => console.error(m));
+  const log = cappedLog(o.log ?? ((m: string) => console.error(m)));
   const authRuntime = await openAuth(db.db, settings.auth, log);
   const api = createApi({ db: db.db, store, config, log, ...authRuntime });
 

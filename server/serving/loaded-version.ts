@@ -160,7 +160,8 @@ export function exampleRecord(manifest: Manifest): Record<string, unknown> {
       }
     }
   }
-  const rec: Record<string, unknown> = {};
+  // Keyed by input names (data): no prototype, so an input named `__proto__` gets its value.
+  const rec = Object.create(null) as Record<string, unknown>;
   for (const f of manifest.inputSchema) {
     const h = hints.get(f.name);
     if (f.type === 'categorical') rec[f.name] = typeof h === 'string' ? h : (f.categories?.[0] ?? 'a');

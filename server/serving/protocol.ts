@@ -31,7 +31,8 @@ function rowToRecord(row: unknown[], schema: readonly ColumnSchema[], where: str
   if (row.length !== schema.length) {
     throw bad(`${where}: has ${row.length} values; expected ${schema.length} in input schema order (${schema.map((c) => c.name).join(', ')})`);
   }
-  const rec: Record<string, unknown> = {};
+  // Records are keyed by input names, which are data: no prototype, so `__proto__` is a field.
+  const rec = Object.create(null) as Record<string, unknown>;
   for (let j = 0; j < schema.length; j++) rec[schema[j]!.name] = row[j];
   return rec;
 }
@@ -69,7 +70,7 @@ function columnsToRecords(cols: Record<string, unknown>, schema: readonly Column
   if (n > maxInstances) throw tooMany('inputs', n, maxInstances);
   const records: Record<string, unknown>[] = new Array(Math.max(0, n));
   for (let i = 0; i < n; i++) {
-    const rec: Record<string, unknown> = {};
+    const rec = Object.create(null) as Record<string, unknown>;
     for (const c of schema) rec[c.name] = (cols[c.name] as unknown[])[i];
     records[i] = rec;
   }
@@ -177,7 +178,7 @@ export function v2RequestRecords(body: unknown, schema: readonly ColumnSchema[],
   if (n > maxInstances) throw tooMany('inputs', n, maxInstances);
   const records: Record<string, unknown>[] = new Array(Math.max(0, n));
   for (let r = 0; r < n; r++) {
-    const rec: Record<string, unknown> = {};
+    const rec = Object.create(null) as Record<string, unknown>;
     for (const c of schema) rec[c.name] = byName.get(c.name)!.data[r];
     records[r] = rec;
   }
