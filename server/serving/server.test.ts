@@ -185,7 +185,7 @@ describe('KServe V2 datatypes are enforced', () => {
   }
 
   it('refuses a non-bool as BOOL (a boolean field) with the input and the index', () => {
-    const schema = [{ name: 'on', type: 'boolean' as const }];
+    const schema = [{ name: 'on', type: 'boolean' as const, nullable: true }];
     for (const bad of [1, 'true', 0]) {
       expect(() => v2RequestRecords({ inputs: [{ name: 'on', datatype: 'BOOL', shape: [2], data: [true, bad] }] }, schema, 10)).toThrow(`inputs[0] "on".data[1]: expected true or false for BOOL, got ${typeof bad}`);
     }
