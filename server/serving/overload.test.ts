@@ -63,7 +63,7 @@ afterAll(async () => {
 });
 
 describe('overload with 1,000-instance bodies', () => {
-  it('answers what does not fit with fast 429s and Retry-After, keeps admitted requests within 10× their unloaded p99, and health within 50 ms', async () => {
+  it('answers what does not fit with fast 429s and Retry-After, keeps admitted requests within 10× their unloaded p99, and health within 50 ms', { timeout: 30_000, retry: 2 }, async () => {
     const url = `${server.url}/v1/models/cars:predict`;
     const unloaded = await load({ url, body, connections: 1, durationMs: 1000 });
     expect(Object.keys(unloaded.statuses)).toEqual(['200']);
@@ -94,5 +94,5 @@ describe('overload with 1,000-instance bodies', () => {
     expect(probe.probe.count).toBeGreaterThan(20);
     expect(probe.probe.p90 - probe.control.p90).toBeLessThan(50);
     expect(probe.probe.p99 - probe.control.p99).toBeLessThan(50);
-  }, { timeout: 30_000, retry: 2 });
+  });
 });
