@@ -339,11 +339,11 @@ export class ServingHandler {
     });
   }
 
-  /** A body that waited past the queue bound: 429, never run. */
+  /** A body that waited behind more work than the queue bound: 429, never run. */
   private shed(ctx: Exchange, waitedMs: number): void {
     ctx.body = null;
     if (ctx.released) return;
-    this.out.error(ctx, new KilnError('OVERLOADED', `waited ${Math.round(waitedMs)} ms for its turn, over the ${this.work.maxWaitMs} ms limit; retry later`));
+    this.out.error(ctx, new KilnError('OVERLOADED', `${Math.round(waitedMs)} ms of work ran ahead of it while it waited for its turn, over the ${this.work.maxWaitMs} ms limit; retry later`));
     this.admission.release(ctx);
   }
 }

@@ -6,8 +6,10 @@
  * else it waits in a FIFO that `setImmediate` works through one slice per turn, letting Node
  * read its sockets (and answer `/healthz`) between slices.
  *
- * A job that waited longer than `maxWaitMs` is shed (`shed`, a 429) instead of run: admission
- * keeps the estimated wait under that bound, this is the guarantee when the estimate was wrong.
+ * A job that had more than `maxWaitMs` of work run ahead of it while it waited is shed (`shed`, a
+ * 429) instead of run: admission keeps the estimated wait under that bound, this is the
+ * guarantee when the estimate was wrong. Work, not wall time: a process descheduled or paused
+ * by the machine for 50 ms has not been overloaded, and must not answer 429 for it.
  * The measured cost per instance (an average over recent jobs) is what admission's estimate
  * uses.
  *
@@ -18,7 +20,7 @@
 export interface Queued {
   /** instances this job holds (for the rate) */
   cost: number;
-  /** when it was queued (performance.now) */
+  /** the queue's work clock (ms of work run so far) when it was queued */
   queuedAt: number;
 }
 
@@ -28,6 +30,8 @@ export class WorkQueue<T extends Queued> {
   /** ms of work run in this turn of the event loop */
   private used = 0;
   private turnScheduled = false;
+  /** ms of work run since the start: the clock a job's wait is read on */
+  private workMs = 0;
   /** measured ms of synchronous work per instance (an exponential average) */
   msPerInstance = 0;
   private readonly turn = () => this.nextTurn();
@@ -51,7 +55,7 @@ export class WorkQueue<T extends Queued> {
       this.scheduleTurn();
       return;
     }
-    item.queuedAt = performance.now();
+    item.queuedAt = this.workMs;
     this.items.push(item);
     this.scheduleTurn();
   }
@@ -69,7 +73,7 @@ export class WorkQueue<T extends Queued> {
     while (this.head < this.items.length && this.used < this.sliceMs) {
       const item = this.items[this.head]!;
       this.items[this.head++] = undefined;
-      const waited = performance.now() - item.queuedAt;
+      const waited = this.workMs - item.queuedAt;
       if (waited > this.maxWaitMs) this.shed(item, waited);
       else this.runTimed(item);
     }
@@ -89,6 +93,7 @@ export class WorkQueue<T extends Queued> {
     this.run(item);
     const ms = performance.now() - t;
     this.used += ms;
+    this.workMs += ms;
     // Only jobs big enough to time well teach the rate; one-instance jobs are dominated by the
     // per-request cost, which the concurrency limit bounds instead.
     if (item.cost >= 16) {
