@@ -27,7 +27,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -462,18 +462,18 @@ async function wrk(url: string, connections: number, seconds: number, bodyFile: 
   return parseWrkOutput(stdout);
 }
 
-async function machine(peers = true): Promise<string> {
+/** The machine, Node, wrk and (when they ran) the Python peers' versions, for the docs. */
+async function machine(peers: boolean, tool: 'wrk' | 'load-client' = 'wrk'): Promise<string> {
   const c = cpus();
-  const load = (await import('node:os')).loadavg()[0]!.toFixed(1);
-  if (!peers) return `${c.length} vCPUs (\`${c[0]?.model.trim() ?? 'unknown'}\`), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load} when it ended; the load client shares the cores with the server. Node ${process.version}.`;
-  const py = await run(PYTHON, ['-c', 'import json,sklearn,pandas,fastapi,uvicorn,flask,gunicorn;print(json.dumps({m.__name__:m.__version__ for m in (sklearn,pandas,fastapi,uvicorn,flask,gunicorn)}))']).then((r) => JSON.parse(r.stdout) as Record<string, string>);
-  const pyVersion = (await run(PYTHON, ['--version'])).stdout.trim();
+  const load = loadavg()[0]!.toFixed(1);
+  const first = `${c.length} vCPUs (\`${c[0]?.model.trim() ?? 'unknown'}\`), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load} when it ended; ${tool} shares the cores with the server under test.`;
+  if (tool === 'load-client') return `${first}\nNode ${process.version}.`;
   // `wrk -v` prints its version and exits non-zero.
   const wrkVersion = await run('wrk', ['-v']).then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? '');
-  return [
-    `${c.length} vCPUs (\`${c[0]?.model.trim() ?? 'unknown'}\`), ${Math.round(totalmem() / 2 ** 30)} GiB; wrk shares the cores with the server under test.`,
-    `Node ${process.version}; ${wrkVersion.split('\n')[0]!.trim()}; ${pyVersion} with scikit-learn ${py.sklearn}, pandas ${py.pandas}, FastAPI ${py.fastapi}, uvicorn ${py.uvicorn} (h11, asyncio loop), Flask ${py.flask}, gunicorn ${py.gunicorn} — Debian packages.`,
-  ].join('\n');
+  if (!peers) return `${first}\nNode ${process.version}; ${wrkVersion.split('\n')[0]!.trim()}.`;
+  const py = await run(PYTHON, ['-c', 'import json,sklearn,pandas,fastapi,uvicorn,flask,gunicorn;print(json.dumps({m.__name__:m.__version__ for m in (sklearn,pandas,fastapi,uvicorn,flask,gunicorn)}))']).then((r) => JSON.parse(r.stdout) as Record<string, string>);
+  const pyVersion = (await run(PYTHON, ['--version'])).stdout.trim();
+  return [first, `Node ${process.version}; ${wrkVersion.split('\n')[0]!.trim()}; ${pyVersion} with scikit-learn ${py.sklearn}, pandas ${py.pandas}, FastAPI ${py.fastapi}, uvicorn ${py.uvicorn} (h11, asyncio loop), Flask ${py.flask}, gunicorn ${py.gunicorn} — Debian packages.`].join('\n');
 }
 
 const LOAD_CLIENT = new URL('./load-client.mjs', import.meta.url);
@@ -516,7 +516,7 @@ async function runOverload(o: Options, dir: string, records: Record<string, unkn
       '',
       `**Load.** \`kiln serve\` (default limits: 1,000 instances per request, ${4 * N} in flight, 20 ms of queued work, 2 ms slices) on the cars MLP; every request is \`POST /v1/models/cars:predict\` with ${N} raw cars records (${body.length} bytes). ${o.warmupS} s warm-up with 4 connections, then ${o.durationS} s with 1 connection (unloaded), then ${o.durationS} s with ${o.connections} keep-alive connections in a closed loop (each sends again as soon as it is answered, 429 or not) while another thread GETs \`/healthz\` every 20 ms, alternating with an idle bare Node server of its own.`,
       '',
-      `**Machine.** ${await machine(false)}`,
+      `**Machine.** ${await machine(false, 'load-client')}`,
       '',
       overloadMarkdown(report),
     ].join('\n');
@@ -619,7 +619,7 @@ async function main(argv: string[]): Promise<void> {
       '',
       pipelineNote,
       '',
-      `**Machine.** ${await machine()}`,
+      `**Machine.** ${await machine(needPy)}`,
       '',
       markdownTable(rows),
       '',
