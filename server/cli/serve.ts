@@ -97,7 +97,7 @@ function serverOptions(o: ServingFlags, source: PackageSource, io: IO, config: K
     ...(config.serving.maxInstancesInFlight !== undefined ? { maxInstancesInFlight: config.serving.maxInstancesInFlight } : {}),
     maxQueueWaitMs: config.serving.maxQueueWaitMs,
     sliceMs: config.serving.sliceMs,
-    drainGraceMs: config.serving.drainGraceMs,
+    ...(config.serving.drainGraceMs !== undefined ? { drainGraceMs: config.serving.drainGraceMs } : {}),
     ...(config.serving.metricsToken ? { metricsToken: config.serving.metricsToken } : {}),
     ...(config.serving.adminPort !== undefined ? { adminPort: config.serving.adminPort, adminHost: config.serving.adminHost } : {}),
     log: (line) => io.err(`${line}\n`),

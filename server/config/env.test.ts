@@ -145,7 +145,7 @@ describe('the environment schema', () => {
       s3: null,
       runner: { token: undefined, backend: 'auto', claimLog: undefined },
       sandbox: { memoryMiB: 512, timeoutMs: 10_000 },
-      serving: { port: 8501, url: undefined, token: undefined, logSample: 0.01, metricsToken: undefined, adminPort: undefined, adminHost: '127.0.0.1', noReexec: false, maxInstancesInFlight: undefined, maxQueueWaitMs: 20, sliceMs: 2, drainGraceMs: 5000 },
+      serving: { port: 8501, url: undefined, token: undefined, logSample: 0.01, metricsToken: undefined, adminPort: undefined, adminHost: '127.0.0.1', noReexec: false, maxInstancesInFlight: undefined, maxQueueWaitMs: 20, sliceMs: 2, drainGraceMs: undefined },
       vulkanIcdFiles: undefined,
     });
     expect(c.runner.cacheDir).toMatch(/kiln-runner-cache$/);

@@ -226,7 +226,7 @@ export const ENV_VARS = {
     meaning: 'synchronous prediction work per event-loop turn before health, readiness, metrics and new requests are read again',
   }),
   KILN_SERVING_DRAIN_GRACE_MS: v(number({ min: 0, unit: 'ms' }), {
-    default: '5000',
+    default: '5000 for `kiln serving`, 0 for the local serving process of `npm start`',
     group: 'serving',
     meaning: 'on SIGTERM, how long the serving process keeps accepting (answering with `Connection: close`) after `/readyz` turned 503, so load balancers notice, before it finishes the requests in flight and exits',
   }),
@@ -345,7 +345,8 @@ export interface KilnConfig {
     maxInstancesInFlight: number | undefined;
     maxQueueWaitMs: number;
     sliceMs: number;
-    drainGraceMs: number;
+    /** undefined: unset (5 s in `kiln serving`; none for the server's local serving process) */
+    drainGraceMs: number | undefined;
   };
   /** `VK_ICD_FILENAMES`, else `VK_DRIVER_FILES`: the Vulkan drivers Dawn will load */
   vulkanIcdFiles: string | undefined;
@@ -429,7 +430,7 @@ export function loadConfig(env: Env): KilnConfig {
       maxInstancesInFlight: e.KILN_SERVING_MAX_INSTANCES_IN_FLIGHT,
       maxQueueWaitMs: e.KILN_SERVING_MAX_QUEUE_WAIT_MS ?? 20,
       sliceMs: e.KILN_SERVING_SLICE_MS ?? 2,
-      drainGraceMs: e.KILN_SERVING_DRAIN_GRACE_MS ?? 5000,
+      drainGraceMs: e.KILN_SERVING_DRAIN_GRACE_MS,
     },
     vulkanIcdFiles: e.VK_ICD_FILENAMES ?? e.VK_DRIVER_FILES,
     system: { path: e.PATH ?? '/usr/bin:/bin', user: e.USER ?? e.USERNAME, nodeOptions: e.NODE_OPTIONS ?? '', xdgConfigHome: e.XDG_CONFIG_HOME },
