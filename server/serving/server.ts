@@ -83,8 +83,6 @@ export interface ServingServer {
   readonly requestLog: RequestLog;
   /** the model routes in flight */
   readonly inFlight: number;
-  /** true from the moment `drain()` or `close()` is called */
-  readonly draining: boolean;
   /**
    * `/readyz` → 503 at once, keep accepting for `graceMs` (default: the `drainGraceMs` option)
    * with `Connection: close` on every answer, then stop accepting and finish the requests in
@@ -206,9 +204,6 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     requestLog,
     get inFlight() {
       return admission.inFlight;
-    },
-    get draining() {
-      return state.draining;
     },
     drain: (ms = 30_000, graceMs = defaultGraceMs) => shutdown(ms, graceMs),
     close: () => shutdown(0, 0),
