@@ -5,7 +5,10 @@
 //
 // Run it in a worker thread (`new Worker(URL, { workerData })`, it posts one result message)
 // or on its own: `node bench/load-client.mjs '<json options>'` prints the result as JSON.
-// Options: { url, body, connections, durationMs, probeUrl?, probeEveryMs?, control? }.
+// Options: { url, body, connections, durationMs, rate?, probeUrl?, probeEveryMs?, control? }.
+// `rate` (requests/s over all connections) paces the load: each connection sends at most every
+// connections/rate seconds, so the offered load is `rate` (a client honouring nothing, but not
+// re-sending faster than that); without it each connection sends again as soon as it is answered.
 // `control: true` also probes, alternately, an idle bare server in this same thread: what the
 // machine itself adds to a probe's latency (a shared, busy machine deschedules threads for tens
 // of ms), so the target's own share can be told apart.
@@ -42,8 +45,17 @@ export async function runLoad(o) {
   const byStatus = new Map();
   const errors = {};
   let noRetryAfter = 0;
-  const worker = async () => {
+  const interval = o.rate ? (1000 * o.connections) / o.rate : 0;
+  const worker = async (_, i) => {
+    // Paced connections start spread over one interval, so the load is even from the start.
+    let next = performance.now() + (interval * i) / Math.max(1, o.connections);
     while (performance.now() < end) {
+      if (interval) {
+        const wait = next - performance.now();
+        if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+        next = Math.max(next + interval, performance.now());
+        if (performance.now() >= end) break;
+      }
       const r = await once(agent, 'POST', o.url, body);
       if (r.error) {
         errors[r.error] = (errors[r.error] ?? 0) + 1;

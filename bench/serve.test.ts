@@ -156,11 +156,14 @@ describe('overloadMarkdown', () => {
   it('reports admitted p99 against 10× the unloaded p99, the 429 share, Retry-After, errors and health', () => {
     const text = overloadMarkdown({
       connections: 512,
+      capacityRps: 100,
+      offeredRps: 1000,
       instances: 1000,
       unloaded: sum(100, 2, 4),
       load: { seconds: 10, statuses: { '200': sum(300, 10, 30), '429': sum(700, 1, 3), '503': sum(2, 5, 5) }, errors: { ECONNRESET: 1 }, noRetryAfter: 0, probe: none, probeErrors: [], control: none },
       health: { seconds: 10, statuses: {}, errors: {}, noRetryAfter: 0, probe: sum(400, 3, 20, 45), probeErrors: [], control: sum(400, 1, 5) },
     });
+    expect(text).toContain('Capacity 100 req/s of 1000 instances; load: 1000 req/s offered (10× capacity).');
     expect(text).toContain('| 512 connections: admitted (200) | 300 | 10.00 |');
     expect(text).toContain('Admitted p99 / unloaded p99: **7.5×** (target < 10×: met)');
     expect(text).toContain('429 share: **69.9%** of 1002 answers; 429s without Retry-After: 0; other statuses: 503 ×2; socket errors: ECONNRESET ×1');
@@ -170,12 +173,15 @@ describe('overloadMarkdown', () => {
   it('says not met when admitted requests waited, nothing was refused, or health was slow', () => {
     const text = overloadMarkdown({
       connections: 512,
+      capacityRps: 100,
+      offeredRps: null,
       instances: 1000,
       unloaded: sum(100, 2, 4),
       load: { seconds: 10, statuses: { '200': sum(1000, 2500, 5200) }, errors: {}, noRetryAfter: 0, probe: none, probeErrors: [], control: none },
       health: { seconds: 10, statuses: {}, errors: {}, noRetryAfter: 0, probe: sum(5, 6000, 12000), probeErrors: [], control: sum(5, 1, 5) },
     });
     expect(text).toContain('**1300.0×** (target < 10×: **not met**)');
+    expect(text).toContain('load: closed loop (100 req/s offered, 1× capacity)');
     expect(text).toContain('429 share: **0.0%** of 1000 answers');
     expect(text).toContain('(target ≤ 50 ms: **not met**)');
   });

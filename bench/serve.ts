@@ -16,9 +16,11 @@
  * it replaces the bench:serve section of docs/benchmarks.md, and writes nothing in the repo
  * otherwise (scratch files go to a temporary directory).
  *
- * `--overload [--connections N]` instead puts `kiln serve` alone under overload, as issue 12
- * found it: N (default 512) keep-alive connections each POSTing 1,000-instance bodies in a
- * closed loop (bench/load-client.mjs in a worker thread, which keeps latency per status), with
+ * `--overload [--connections N] [--times X]` instead puts `kiln serve` alone under overload, as
+ * issue 12 found it: N (default 512) keep-alive connections each POSTing 1,000-instance bodies,
+ * paced to X (default 10) times the capacity measured just before (`--times 0`: a closed loop,
+ * each connection re-sending as soon as it is answered; bench/load-client.mjs in a worker
+ * thread, which keeps latency per status), with
  * `/healthz` probed every 20 ms from another thread beside an idle bare server (what the
  * machine itself adds). Reports the admitted requests' p99 against 10× the unloaded p99 (one
  * connection, same body), the 429 share, Retry-After, and health latency; `--write-docs` writes
@@ -225,6 +227,10 @@ export interface LoadResult {
 /** The overload run's figures, as the docs show them. */
 export interface OverloadReport {
   connections: number;
+  /** admitted requests/s the server sustains (4 connections, closed loop) */
+  capacityRps: number;
+  /** the offered load, requests/s (null: closed loop, each connection re-sending at once) */
+  offeredRps: number | null;
   instances: number;
   unloaded: LatencySummary;
   load: LoadResult;
@@ -242,7 +248,10 @@ export function overloadMarkdown(r: OverloadReport): string {
   const f = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(2));
   const admittedOk = ok !== undefined && ok.p99 < 10 * r.unloaded.p99;
   const h = r.health.probe;
+  const offered = r.offeredRps === null ? `closed loop (${Math.round(total / r.load.seconds)} req/s offered, ${(total / r.load.seconds / r.capacityRps).toFixed(0)}× capacity)` : `${Math.round(r.offeredRps)} req/s offered (${(r.offeredRps / r.capacityRps).toFixed(0)}× capacity)`;
   return [
+    `Capacity ${Math.round(r.capacityRps)} req/s of ${r.instances} instances; load: ${offered}.`,
+    '',
     '| measure | count | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |',
     '|---|---:|---:|---:|---:|---:|',
     `| unloaded, 1 connection | ${r.unloaded.count} | ${f(r.unloaded.p50)} | ${f(r.unloaded.p90)} | ${f(r.unloaded.p99)} | ${f(r.unloaded.max)} |`,
@@ -275,6 +284,8 @@ const RUNS = 2;
 interface Options {
   overload: boolean;
   connections: number;
+  /** offered load as a multiple of the measured capacity; 0: closed loop */
+  times: number;
   writeDocs: boolean;
   durationS: number;
   warmupS: number;
@@ -283,7 +294,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { overload: false, connections: 512, writeDocs: false, durationS: 10, warmupS: 3, targets: ['kiln', 'fastapi', 'flask', 'bare'], keep: false };
+  const o: Options = { overload: false, connections: 512, times: 10, writeDocs: false, durationS: 10, warmupS: 3, targets: ['kiln', 'fastapi', 'flask', 'bare'], keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => {
@@ -293,7 +304,11 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === '--write-docs') o.writeDocs = true;
     else if (a === '--overload') o.overload = true;
-    else if (a === '--connections') {
+    else if (a === '--times') {
+      const n = Number(val());
+      if (!Number.isFinite(n) || n < 0) throw new Error('--times must be a number ≥ 0 (0: closed loop)');
+      o.times = n;
+    } else if (a === '--connections') {
       const n = Number(val());
       if (!Number.isInteger(n) || n < 1) throw new Error('--connections must be a whole number ≥ 1');
       o.connections = n;
@@ -308,7 +323,7 @@ function parseArgs(argv: string[]): Options {
       const ts = val().split(',').map((s) => s.trim());
       for (const t of ts) if (!(t in TARGET_LABELS)) throw new Error(`--targets: unknown target "${t}" (kiln, fastapi, flask, bare)`);
       o.targets = ts as TargetId[];
-    } else throw new Error(`unknown option "${a}" (--write-docs, --duration S, --warmup S, --targets kiln,fastapi,flask,bare, --overload, --connections N, --keep)`);
+    } else throw new Error(`unknown option "${a}" (--write-docs, --duration S, --warmup S, --targets kiln,fastapi,flask,bare, --overload, --connections N, --times X, --keep)`);
   }
   if (o.writeDocs && !o.overload && (o.targets.length < 4 || o.durationS !== 10)) throw new Error('--write-docs records the full bench only: all four targets, --duration 10');
   return o;
@@ -479,7 +494,7 @@ async function machine(peers: boolean, tool: 'wrk' | 'load-client' = 'wrk'): Pro
 const LOAD_CLIENT = new URL('./load-client.mjs', import.meta.url);
 
 /** bench/load-client.mjs's runLoad in a worker thread, so its work is not on this event loop. */
-function load(opts: { url: string; body?: string; connections: number; durationMs: number; probeUrl?: string; probeEveryMs?: number; control?: boolean }): Promise<LoadResult> {
+function load(opts: { url: string; body?: string; connections: number; durationMs: number; rate?: number; probeUrl?: string; probeEveryMs?: number; control?: boolean }): Promise<LoadResult> {
   return new Promise((res, rej) => {
     const w = new Worker(LOAD_CLIENT, { workerData: opts });
     w.once('message', (m: LoadResult) => {
@@ -504,17 +519,20 @@ async function runOverload(o: Options, dir: string, records: Record<string, unkn
     const unloaded = await load({ url: s.url, body, connections: 1, durationMs });
     const only200 = Object.keys(unloaded.statuses).join() === '200';
     if (!only200) throw new Error(`unloaded run answered ${JSON.stringify(unloaded.statuses)} ${JSON.stringify(unloaded.errors)}`);
-    console.error(`  unloaded: p50 ${fmtMs(unloaded.statuses['200']!.p50)} ms, p99 ${fmtMs(unloaded.statuses['200']!.p99)} ms; now ${o.connections} connections for ${o.durationS} s`);
+    const cap = await load({ url: s.url, body, connections: 4, durationMs });
+    const capacityRps = (cap.statuses['200']?.count ?? 0) / cap.seconds;
+    const offeredRps = o.times > 0 ? o.times * capacityRps : null;
+    console.error(`  unloaded: p50 ${fmtMs(unloaded.statuses['200']!.p50)} ms, p99 ${fmtMs(unloaded.statuses['200']!.p99)} ms; capacity ${Math.round(capacityRps)} req/s; now ${o.connections} connections${offeredRps ? ` at ${Math.round(offeredRps)} req/s` : ', closed loop'} for ${o.durationS} s`);
     const [loadRes, health] = await Promise.all([
-      load({ url: s.url, body, connections: o.connections, durationMs }),
+      load({ url: s.url, body, connections: o.connections, durationMs, ...(offeredRps ? { rate: offeredRps } : {}) }),
       load({ url: s.url, connections: 0, durationMs, probeUrl: s.url.replace(/\/v1\/models\/.*$/, '/healthz'), probeEveryMs: 20, control: true }),
     ]);
-    const report: OverloadReport = { connections: o.connections, instances: N, unloaded: unloaded.statuses['200']!, load: loadRes, health };
+    const report: OverloadReport = { connections: o.connections, capacityRps, offeredRps, instances: N, unloaded: unloaded.statuses['200']!, load: loadRes, health };
     const date = new Date().toISOString().slice(0, 10);
     return [
-      `\`npm run bench:serve -- --overload --connections ${o.connections}\` (\`bench/serve.ts\`, load from \`bench/load-client.mjs\`), ${date}.`,
+      `\`npm run bench:serve -- --overload --connections ${o.connections} --times ${o.times}\` (\`bench/serve.ts\`, load from \`bench/load-client.mjs\`), ${date}.`,
       '',
-      `**Load.** \`kiln serve\` (default limits: 1,000 instances per request, ${4 * N} in flight, 20 ms of queued work, 2 ms slices) on the cars MLP; every request is \`POST /v1/models/cars:predict\` with ${N} raw cars records (${body.length} bytes). ${o.warmupS} s warm-up with 4 connections, then ${o.durationS} s with 1 connection (unloaded), then ${o.durationS} s with ${o.connections} keep-alive connections in a closed loop (each sends again as soon as it is answered, 429 or not) while another thread GETs \`/healthz\` every 20 ms, alternating with an idle bare Node server of its own.`,
+      `**Load.** \`kiln serve\` (default limits: 1,000 instances per request, ${4 * N} in flight, 20 ms of queued work, 2 ms slices) on the cars MLP; every request is \`POST /v1/models/cars:predict\` with ${N} raw cars records (${body.length} bytes). ${o.warmupS} s warm-up with 4 connections, then ${o.durationS} s with 1 connection (unloaded), then ${o.durationS} s with 4 (capacity: admitted requests/s), then ${o.durationS} s with ${o.connections} keep-alive connections ${offeredRps ? `paced to ${o.times}× that capacity (429s not retried sooner than the pace)` : 'in a closed loop (each sends again as soon as it is answered, 429 or not)'} while another thread GETs \`/healthz\` every 20 ms, alternating with an idle bare Node server of its own.`,
       '',
       `**Machine.** ${await machine(false, 'load-client')}`,
       '',
