@@ -97,7 +97,7 @@ function parseFlags(argv: string[], config: KilnConfig) {
  * Starts (and keeps alive) one `kiln` child with a freshly minted token: the local runner
  * (`kiln runner`) or the local serving process (`kiln serving`).
  */
-function superviseLocalChild(what: 'runner' | 'serving', args: string[], tokenEnv: string, token: string, log: (m: string) => void, nodeArgs: readonly string[] = []) {
+function superviseLocalChild(what: 'runner' | 'serving', args: string[], tokenEnv: string, token: string, log: (m: string) => void, nodeArgs: readonly string[] = [], env: Record<string, string> = {}) {
   let child: ChildProcess | undefined;
   let stopping = false;
   let restarts = 0;
@@ -107,7 +107,7 @@ function superviseLocalChild(what: 'runner' | 'serving', args: string[], tokenEn
     // The token goes through the environment, not argv, so `ps` does not show it.
     child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'server/cli/kiln.mjs'), ...args], {
       cwd: ROOT,
-      env: childEnv({ [tokenEnv]: token }),
+      env: childEnv({ ...env, [tokenEnv]: token }),
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.on('error', (e) => log(`kiln server: local ${what} could not start: ${e.message}`));
@@ -251,8 +251,10 @@ async function main(): Promise<void> {
     runner = superviseLocalChild('runner', ['runner', '--server', url], 'KILN_RUNNER_TOKEN', token, log);
     // The serving data plane beside it (docs/serving.md), with its own machine token of the same kind.
     const servingToken = (await createRunnerToken(db, LOCAL_SERVING_NAME, 'serving')).token;
-    // Started with the serving V8 flags directly, so `kiln serving` need not re-exec itself.
-    serving = superviseLocalChild('serving', ['serving', '--server', url, '--port', String(flags.servingPort)], 'KILN_SERVING_TOKEN', servingToken, log, SERVING_NODE_FLAGS);
+    // Started with the serving V8 flags directly, so `kiln serving` need not re-exec itself. No
+    // load balancer routes to it, so its drain needs no grace period (unless one is set).
+    const grace: Record<string, string> = config.serving.drainGraceMs === undefined ? { KILN_SERVING_DRAIN_GRACE_MS: '0' } : {};
+    serving = superviseLocalChild('serving', ['serving', '--server', url, '--port', String(flags.servingPort)], 'KILN_SERVING_TOKEN', servingToken, log, SERVING_NODE_FLAGS, grace);
   }
 
   const dbDir = join(runtime.dataDir, 'db');

@@ -63,6 +63,10 @@ const BAD: Record<EnvName, string | null> = {
   KILN_SERVING_METRICS_TOKEN: 'two words',
   KILN_SERVING_ADMIN_PORT: '95o1',
   KILN_SERVING_ADMIN_HOST: 'not a host!',
+  KILN_SERVING_MAX_INSTANCES_IN_FLIGHT: '0',
+  KILN_SERVING_MAX_QUEUE_WAIT_MS: '20ms',
+  KILN_SERVING_SLICE_MS: '5000',
+  KILN_SERVING_DRAIN_GRACE_MS: '-1',
   KILN_SERVE_NO_REEXEC: 'please',
   VK_ICD_FILENAMES: null,
   VK_DRIVER_FILES: null,
@@ -154,7 +158,7 @@ describe('the environment schema', () => {
       s3: null,
       runner: { token: undefined, backend: 'auto', claimLog: undefined },
       sandbox: { memoryMiB: 512, timeoutMs: 10_000 },
-      serving: { port: 8501, url: undefined, token: undefined, logSample: 0.01, metricsToken: undefined, adminPort: undefined, adminHost: '127.0.0.1', noReexec: false },
+      serving: { port: 8501, url: undefined, token: undefined, logSample: 0.01, metricsToken: undefined, adminPort: undefined, adminHost: '127.0.0.1', noReexec: false, maxInstancesInFlight: undefined, maxQueueWaitMs: 20, sliceMs: 2, drainGraceMs: undefined },
       vulkanIcdFiles: undefined,
     });
     expect(c.runner.cacheDir).toMatch(/kiln-runner-cache$/);

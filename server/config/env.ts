@@ -231,6 +231,26 @@ export const ENV_VARS = {
   }),
   KILN_SERVING_ADMIN_PORT: v(port, { default: '—', group: 'serving', meaning: 'port of a second serving listener that answers only `/metrics` and `/v1/requests/recent` (the token too, when set)' }),
   KILN_SERVING_ADMIN_HOST: v(host, { default: '`127.0.0.1`', group: 'serving', meaning: 'interface of the admin listener; loopback by default (without a token it refuses `Host` names other than `localhost` and IP addresses)' }),
+  KILN_SERVING_MAX_INSTANCES_IN_FLIGHT: v(number({ min: 1 }), {
+    default: '4 × `--max-instances`',
+    group: 'serving',
+    meaning: 'instances the serving process predicts or queues at once, each request counted from its `Content-Length` before its body is read; past it → 429 with `Retry-After`',
+  }),
+  KILN_SERVING_MAX_QUEUE_WAIT_MS: v(number({ min: 1, unit: 'ms' }), {
+    default: '20',
+    group: 'serving',
+    meaning: 'longest a prediction may wait for the work ahead of it (estimated at admission from the measured cost per instance, enforced at its turn); past it → 429 with `Retry-After`',
+  }),
+  KILN_SERVING_SLICE_MS: v(number({ min: 1, max: 1000, unit: 'ms' }), {
+    default: '2',
+    group: 'serving',
+    meaning: 'synchronous prediction work per event-loop turn before health, readiness, metrics and new requests are read again',
+  }),
+  KILN_SERVING_DRAIN_GRACE_MS: v(number({ min: 0, unit: 'ms' }), {
+    default: '5000 for `kiln serving`, 0 for the local serving process of `npm start`',
+    group: 'serving',
+    meaning: 'on SIGTERM, how long the serving process keeps accepting (answering with `Connection: close`) after `/readyz` turned 503, so load balancers notice, before it finishes the requests in flight and exits',
+  }),
   KILN_SERVE_NO_REEXEC: v(flag, { default: '0', group: 'serving', meaning: '1: `kiln serve` / `kiln serving` serve in their own process instead of re-running Node with the serving V8 flags' }),
   // Devices (lib/backend/node.ts takes these as an argument).
   VK_ICD_FILENAMES: v({ ...path, expected: 'a list of paths' }, { default: '—', group: 'device', meaning: '`/usr/lib/chromium/vk_swiftshader_icd.json` lets Dawn use SwiftShader on machines without a GPU' }),
@@ -359,6 +379,12 @@ export interface KilnConfig {
     adminPort: number | undefined;
     adminHost: string;
     noReexec: boolean;
+    /** undefined: 4 × the per-request instance cap */
+    maxInstancesInFlight: number | undefined;
+    maxQueueWaitMs: number;
+    sliceMs: number;
+    /** undefined: unset (5 s in `kiln serving`; none for the server's local serving process) */
+    drainGraceMs: number | undefined;
   };
   /** `VK_ICD_FILENAMES`, else `VK_DRIVER_FILES`: the Vulkan drivers Dawn will load */
   vulkanIcdFiles: string | undefined;
@@ -454,6 +480,10 @@ export function loadConfig(env: Env): KilnConfig {
       adminPort: e.KILN_SERVING_ADMIN_PORT,
       adminHost: e.KILN_SERVING_ADMIN_HOST ?? '127.0.0.1',
       noReexec: e.KILN_SERVE_NO_REEXEC ?? false,
+      maxInstancesInFlight: e.KILN_SERVING_MAX_INSTANCES_IN_FLIGHT,
+      maxQueueWaitMs: e.KILN_SERVING_MAX_QUEUE_WAIT_MS ?? 20,
+      sliceMs: e.KILN_SERVING_SLICE_MS ?? 2,
+      drainGraceMs: e.KILN_SERVING_DRAIN_GRACE_MS,
     },
     vulkanIcdFiles: e.VK_ICD_FILENAMES ?? e.VK_DRIVER_FILES,
     system: { path: e.PATH ?? '/usr/bin:/bin', user: e.USER ?? e.USERNAME, nodeOptions: e.NODE_OPTIONS ?? '', xdgConfigHome: e.XDG_CONFIG_HOME },
