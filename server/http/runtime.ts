@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { openAuth, type AuthRuntime } from '../auth';
 import { openDb, type KilnDb } from '../db/client';
+import type { DataDirLock } from '../db/data-dir-lock';
 import { createMaintenance } from '../jobs/maintenance';
 import { getConfig, type KilnConfig } from '../config';
 import { openStore } from '../storage';
@@ -41,6 +42,8 @@ export interface OpenRuntimeOptions {
   /** how often each READY version's stored package is re-hashed at most (default 10 min) */
   integrityIntervalMs?: number;
   log?: (message: string) => void;
+  /** PGlite: the data directory's lock, when the caller took it already (server/main.ts) */
+  lock?: DataDirLock;
 }
 
 /** Opens the database (running migrations), the store, and starts the lease reaper. */
@@ -50,7 +53,7 @@ export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRun
   const dataDir = resolve(/*turbopackIgnore: true*/ o.dataDir ?? settings.dataDir);
   const databaseUrl = o.databaseUrl ?? settings.databaseUrl;
   const config = apiConfig(settings, o.servingUrl);
-  const db = await openDb({ ...(databaseUrl ? { databaseUrl } : {}), dataDir });
+  const db = await openDb({ ...(databaseUrl ? { databaseUrl } : {}), dataDir, ...(o.lock ? { lock: o.lock } : {}) });
   const store = openStore(dataDir, settings.s3);
   const log = cappedLog(o.log ?? ((m: string) => console.error(m)));
   const authRuntime = await openAuth(db.db, settings.auth, log);
