@@ -6,26 +6,24 @@
  * relax a range or add a category and keep the result as a versioned artifact.
  */
 import { z } from 'zod';
-import { columnTypeSchema, type ColumnType } from '../data/column-schema';
+import { columnSchemaSchema, columnTypeSchema, type ColumnType } from '../data/column-schema';
 import { KilnError } from '../errors';
 import type { TableSketch } from './table-sketch';
 
 export const DATA_SCHEMA_VERSION = 1;
 
-export const dataColumnSchema = z.object({
-  name: z.string().min(1),
-  type: columnTypeSchema,
+/**
+ * The column schema (lib/data/column-schema: name, type, nullable, categories — here the allowed
+ * domain, absent = any value) with what validation adds.
+ */
+export const dataColumnSchema = columnSchemaSchema.extend({
   /** the column must be present in the data (a record without the field is missing it) */
   required: z.boolean(),
-  /** values may be missing */
-  nullable: z.boolean(),
   /** the largest share of missing values that is not an anomaly (0..1) */
   maxMissingRate: z.number().min(0).max(1),
   /** inclusive range of numeric, boolean and date (epoch ms) values */
   min: z.number().optional(),
   max: z.number().optional(),
-  /** allowed categories (categorical only); absent = any value */
-  categories: z.array(z.string()).optional(),
 });
 export type DataColumn = z.infer<typeof dataColumnSchema>;
 

@@ -4,7 +4,7 @@
  * carry, computed by the same code in the browser, the runner and serving.
  */
 import { z } from 'zod';
-import type { ColumnSchema, ColumnType } from '../data/column-schema';
+import { columnTypeSchema, type ColumnSchema, type ColumnType } from '../data/column-schema';
 import { isMissingValue, parseBooleanValue, parseDateValue, parseNumberValue } from '../data/infer';
 import type { RawValue } from '../data/raw';
 import type { Column, Table } from '../data/table';
@@ -52,7 +52,7 @@ const kindsSchema = z.object({
 
 const columnSketchJsonSchema = z.object({
   name: z.string().min(1),
-  type: z.enum(['numeric', 'categorical', 'boolean', 'date']),
+  type: columnTypeSchema,
   rows: z.number().int().nonnegative(),
   missing: z.number().int().nonnegative(),
   invalid: z.number().int().nonnegative(),
