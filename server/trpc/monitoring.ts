@@ -1,0 +1,19 @@
+/**
+ * Monitoring for the studio and `kiln monitor`: an endpoint's report over a window (live
+ * metrics from feedback, drift against the training data or an earlier window, anomalies).
+ */
+import { z } from 'zod';
+import { monitoringReport } from '../monitoring/report';
+import { parseWindow } from '../monitoring/window';
+import { access, on, procedure, router } from './trpc';
+
+export const monitoringRouter = router({
+  /** `window` like `24h` (default); `reference` `training` (default) or a window length such as `7d` (the span just before `window`). */
+  report: procedure(access.need('READ', on.endpoint()))
+    .input(z.object({ name: z.string().min(1).max(64), window: z.string().max(20).default('24h'), reference: z.string().max(20).default('training') }))
+    .query(({ ctx, input }) => {
+      const windowMs = parseWindow(input.window, 'window');
+      const reference = input.reference === 'training' ? 'training' : { windowMs: parseWindow(input.reference, 'reference') };
+      return monitoringReport(ctx.db, ctx.store, { endpoint: input.name, windowMs, reference });
+    }),
+});
