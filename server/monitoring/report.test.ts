@@ -99,7 +99,7 @@ describe('monitoring report', () => {
   it('inputs like the training data drift nowhere', async () => {
     const r = await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now: new Date(now.getTime() - 24 * HOUR) });
     expect(r.requests).toBe(300);
-    expect(r.reference).toBe('training');
+    expect(r.drift.reference).toBe('training');
     expect(r.drift.features.map((f) => [f.name, f.method, f.drifted])).toEqual([
       ['hp', 'ks', false],
       ['weight', 'ks', false],
@@ -120,7 +120,7 @@ describe('monitoring report', () => {
     expect(r.drift.prediction).toMatchObject({ name: 'mpg', method: 'ks' });
     // Against the window before (A) rather than training: the same two drift.
     const w = await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now, reference: { windowMs: 24 * HOUR } });
-    expect(w.reference).toEqual({ start: new Date(now.getTime() - 48 * HOUR).toISOString(), end: new Date(now.getTime() - 24 * HOUR).toISOString() });
+    expect(w.drift.reference).toEqual({ start: new Date(now.getTime() - 48 * HOUR).toISOString(), end: new Date(now.getTime() - 24 * HOUR).toISOString() });
     expect(w.drift.features.filter((f) => f.drifted).map((f) => f.name)).toEqual(['hp', 'origin']);
   });
 

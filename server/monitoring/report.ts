@@ -41,7 +41,6 @@ export type Metrics = Record<string, number>;
 export interface MonitoringReport {
   endpoint: string;
   window: { start: string; end: string };
-  reference: 'training' | { start: string; end: string };
   /** logged predictions in the window */
   requests: number;
   versions: { version: number; requests: number; labelled: number; live: Metrics | null; training: Metrics }[];
@@ -56,6 +55,8 @@ export interface MonitoringReport {
     labelled: number;
   };
   drift: {
+    /** what the window is compared with: the training data, or the window just before */
+    reference: 'training' | { start: string; end: string };
     share: number;
     shareThreshold: number;
     drifted: boolean;
@@ -107,7 +108,7 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
 
   let refInputs: TableSketch = ref.inputs;
   let refPrediction: ColumnSketch | null = ref.target?.columns[0] ?? null;
-  let reference: MonitoringReport['reference'] = 'training';
+  let reference: MonitoringReport['drift']['reference'] = 'training';
   if (o.reference && o.reference !== 'training') {
     const rEnd = start;
     const rStart = new Date(rEnd.getTime() - o.reference.windowMs);
@@ -140,7 +141,6 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
   return {
     endpoint: ep.name,
     window: { start: start.toISOString(), end: end.toISOString() },
-    reference,
     requests: cur.requests,
     versions,
     metrics: {
@@ -149,7 +149,7 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
       baseline: m.task === 'regression' && targetMean !== null ? liveMetrics(m, { actual: all.actual, output: all.actual.map(() => ({ prediction: targetMean })) }) : null,
       labelled: all.actual.length,
     },
-    drift: { share: drift.share, shareThreshold: drift.shareThreshold, drifted: drift.drifted, features: drift.columns.map(featureDrift), prediction, skipped: drift.skipped },
+    drift: { reference, share: drift.share, shareThreshold: drift.shareThreshold, drifted: drift.drifted, features: drift.columns.map(featureDrift), prediction, skipped: drift.skipped },
     anomalies: cur.anomalies,
     alerts: [],
   };

@@ -3,6 +3,8 @@
  * metrics from feedback, drift against the training data or an earlier window, anomalies).
  */
 import { z } from 'zod';
+import { feedbackBodySchema } from '../monitoring/log-protocol';
+import { recordFeedback } from '../monitoring/prediction-log';
 import { monitoringReport } from '../monitoring/report';
 import { parseWindow } from '../monitoring/window';
 import { access, on, procedure, router } from './trpc';
@@ -16,4 +18,8 @@ export const monitoringRouter = router({
       const reference = input.reference === 'training' ? 'training' : { windowMs: parseWindow(input.reference, 'reference') };
       return monitoringReport(ctx.db, ctx.store, { endpoint: input.name, windowMs, reference });
     }),
+  /** Actual outcomes for logged prediction ids (`kiln feedback`); unknown ids are counted and the first few listed. */
+  feedback: procedure(access.need('EDIT', on.endpoint()))
+    .input(feedbackBodySchema.extend({ name: z.string().min(1).max(64) }))
+    .mutation(({ ctx, input }) => recordFeedback(ctx.db, input.name, input.feedback)),
 });
