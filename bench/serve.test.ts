@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DOCS_END, DOCS_HEADING, DOCS_START, computeRatios, formatRatios, markdownTable, parseWrkOutput, replaceDocsSection, type BenchRow, type TargetId, type WrkResult } from './serve';
+import { DOCS_END, DOCS_HEADING, DOCS_START, OVERLOAD_MARKERS, computeRatios, formatRatios, markdownTable, overloadMarkdown, parseWrkOutput, replaceDocsSection, type BenchRow, type LatencySummary, type TargetId, type WrkResult } from './serve';
 
 const run = promisify(execFile);
 
@@ -146,5 +146,51 @@ describe('replaceDocsSection', () => {
     expect(() => replaceDocsSection(`a\n${DOCS_START}\nb`, 'x')).toThrow('found 1 and 0');
     expect(() => replaceDocsSection(`${DOCS_START}${DOCS_END}${DOCS_START}${DOCS_END}`, 'x')).toThrow('found 2 and 2');
     expect(() => replaceDocsSection(`${DOCS_END}\n${DOCS_START}`, 'x')).toThrow('comes before');
+  });
+});
+
+describe('overloadMarkdown', () => {
+  const sum = (count: number, p50: number, p99: number, max = p99): LatencySummary => ({ count, p50, p90: (p50 + p99) / 2, p99, max });
+  const none = sum(0, 0, 0);
+
+  it('reports admitted p99 against 10× the unloaded p99, the 429 share, Retry-After, errors and health', () => {
+    const text = overloadMarkdown({
+      connections: 512,
+      capacityRps: 100,
+      offeredRps: 1000,
+      instances: 1000,
+      unloaded: sum(100, 2, 4),
+      load: { seconds: 10, statuses: { '200': sum(300, 10, 30), '429': sum(700, 1, 3), '503': sum(2, 5, 5) }, errors: { ECONNRESET: 1 }, noRetryAfter: 0, probe: none, probeErrors: [], control: none },
+      health: { seconds: 10, statuses: {}, errors: {}, noRetryAfter: 0, probe: sum(400, 3, 20, 45), probeErrors: [], control: sum(400, 1, 5) },
+    });
+    expect(text).toContain('Capacity 100 req/s of 1000 instances; load: 1000 req/s offered (10× capacity).');
+    expect(text).toContain('| 512 connections: admitted (200) | 300 | 10.00 |');
+    expect(text).toContain('Admitted p99 / unloaded p99: **7.5×** (target < 10×: met)');
+    expect(text).toContain('429 share: **69.9%** of 1002 answers; 429s without Retry-After: 0; other statuses: 503 ×2; socket errors: ECONNRESET ×1');
+    expect(text).toContain('`/healthz` p99 under overload: **20.00 ms**, max 45.00 ms (target ≤ 50 ms: met)');
+  });
+
+  it('says not met when admitted requests waited, nothing was refused, or health was slow', () => {
+    const text = overloadMarkdown({
+      connections: 512,
+      capacityRps: 100,
+      offeredRps: null,
+      instances: 1000,
+      unloaded: sum(100, 2, 4),
+      load: { seconds: 10, statuses: { '200': sum(1000, 2500, 5200) }, errors: {}, noRetryAfter: 0, probe: none, probeErrors: [], control: none },
+      health: { seconds: 10, statuses: {}, errors: {}, noRetryAfter: 0, probe: sum(5, 6000, 12000), probeErrors: [], control: sum(5, 1, 5) },
+    });
+    expect(text).toContain('**1300.0×** (target < 10×: **not met**)');
+    expect(text).toContain('load: closed loop (100 req/s offered, 1× capacity)');
+    expect(text).toContain('429 share: **0.0%** of 1000 answers');
+    expect(text).toContain('(target ≤ 50 ms: **not met**)');
+  });
+
+  it('has its own docs section beside the bench:serve one', () => {
+    const doc = replaceDocsSection(replaceDocsSection('# B\n', 'table'), 'overload v1', OVERLOAD_MARKERS);
+    const again = replaceDocsSection(doc, 'overload v2', OVERLOAD_MARKERS);
+    expect(again).toContain(`${DOCS_START}\ntable\n${DOCS_END}`);
+    expect(again).toContain(`${OVERLOAD_MARKERS.start}\noverload v2\n${OVERLOAD_MARKERS.end}`);
+    expect(again).not.toContain('overload v1');
   });
 });

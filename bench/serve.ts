@@ -15,13 +15,24 @@
  * count. Prints a markdown table and the ratios the issue sets targets for; with `--write-docs`
  * it replaces the bench:serve section of docs/benchmarks.md, and writes nothing in the repo
  * otherwise (scratch files go to a temporary directory).
+ *
+ * `--overload [--connections N] [--times X]` instead puts `kiln serve` alone under overload, as
+ * issue 12 found it: N (default 512) keep-alive connections each POSTing 1,000-instance bodies,
+ * paced to X (default 10) times the capacity measured just before (`--times 0`: a closed loop,
+ * each connection re-sending as soon as it is answered; bench/load-client.mjs in a worker
+ * thread, which keeps latency per status), with
+ * `/healthz` probed every 20 ms from another thread beside an idle bare server (what the
+ * machine itself adds). Reports the admitted requests' p99 against 10× the unloaded p99 (one
+ * connection, same body), the 429 share, Retry-After, and health latency; `--write-docs` writes
+ * the bench:serve-overload section.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -163,21 +174,96 @@ export const DOCS_START = '<!-- bench:serve start -->';
 export const DOCS_END = '<!-- bench:serve end -->';
 export const DOCS_HEADING = '## Serving throughput (bench:serve)';
 
+/** Where a generated section goes in docs/benchmarks.md. */
+export interface DocsMarkers {
+  start: string;
+  end: string;
+  heading: string;
+}
+const SERVE_MARKERS: DocsMarkers = { start: DOCS_START, end: DOCS_END, heading: DOCS_HEADING };
+export const OVERLOAD_MARKERS: DocsMarkers = {
+  start: '<!-- bench:serve-overload start -->',
+  end: '<!-- bench:serve-overload end -->',
+  heading: '## Serving under overload (bench:serve --overload)',
+};
+
 /**
  * Replaces the text between the bench:serve markers of a markdown document with `section`;
  * appends the heading and the markers at the end when the document has none.
  * @throws Error when only one marker is present, a marker appears twice, or end precedes start.
  */
-export function replaceDocsSection(doc: string, section: string): string {
+export function replaceDocsSection(doc: string, section: string, m: DocsMarkers = SERVE_MARKERS): string {
   const count = (s: string) => doc.split(s).length - 1;
-  const [ns, ne] = [count(DOCS_START), count(DOCS_END)];
-  const body = `${DOCS_START}\n${section.trim()}\n${DOCS_END}`;
-  if (ns === 0 && ne === 0) return `${doc.replace(/\s*$/, '')}\n\n${DOCS_HEADING}\n\n${body}\n`;
-  if (ns !== 1 || ne !== 1) throw new Error(`docs: expected one "${DOCS_START}" and one "${DOCS_END}", found ${ns} and ${ne}`);
-  const i = doc.indexOf(DOCS_START);
-  const j = doc.indexOf(DOCS_END);
-  if (j < i) throw new Error(`docs: "${DOCS_END}" comes before "${DOCS_START}"`);
-  return doc.slice(0, i) + body + doc.slice(j + DOCS_END.length);
+  const [ns, ne] = [count(m.start), count(m.end)];
+  const body = `${m.start}\n${section.trim()}\n${m.end}`;
+  if (ns === 0 && ne === 0) return `${doc.replace(/\s*$/, '')}\n\n${m.heading}\n\n${body}\n`;
+  if (ns !== 1 || ne !== 1) throw new Error(`docs: expected one "${m.start}" and one "${m.end}", found ${ns} and ${ne}`);
+  const i = doc.indexOf(m.start);
+  const j = doc.indexOf(m.end);
+  if (j < i) throw new Error(`docs: "${m.end}" comes before "${m.start}"`);
+  return doc.slice(0, i) + body + doc.slice(j + m.end.length);
+}
+
+/** p50/p90/p99/max of a list of latencies, ms (what bench/load-client.mjs reports). */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** What bench/load-client.mjs's runLoad resolves to. */
+export interface LoadResult {
+  seconds: number;
+  statuses: Record<string, LatencySummary>;
+  errors: Record<string, number>;
+  noRetryAfter: number;
+  probe: LatencySummary;
+  probeErrors: unknown[];
+  control: LatencySummary;
+}
+
+/** The overload run's figures, as the docs show them. */
+export interface OverloadReport {
+  connections: number;
+  /** admitted requests/s the server sustains (4 connections, closed loop) */
+  capacityRps: number;
+  /** the offered load, requests/s (null: closed loop, each connection re-sending at once) */
+  offeredRps: number | null;
+  instances: number;
+  unloaded: LatencySummary;
+  load: LoadResult;
+  health: LoadResult;
+}
+
+/** The overload run as markdown: admitted p99 against 10× the unloaded p99, the 429 share, health latency. */
+export function overloadMarkdown(r: OverloadReport): string {
+  const ok = r.load.statuses['200'];
+  const refused = r.load.statuses['429'];
+  const total = Object.values(r.load.statuses).reduce((a, s) => a + s.count, 0);
+  const others = Object.entries(r.load.statuses).filter(([k]) => k !== '200' && k !== '429');
+  const errors = Object.entries(r.load.errors);
+  const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
+  const f = (x: number | undefined) => (x === undefined ? 'n/a' : x.toFixed(2));
+  const admittedOk = ok !== undefined && ok.p99 < 10 * r.unloaded.p99;
+  const h = r.health.probe;
+  const offered = r.offeredRps === null ? `closed loop (${Math.round(total / r.load.seconds)} req/s offered, ${(total / r.load.seconds / r.capacityRps).toFixed(0)}× capacity)` : `${Math.round(r.offeredRps)} req/s offered (${(r.offeredRps / r.capacityRps).toFixed(0)}× capacity)`;
+  return [
+    `Capacity ${Math.round(r.capacityRps)} req/s of ${r.instances} instances; load: ${offered}.`,
+    '',
+    '| measure | count | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |',
+    '|---|---:|---:|---:|---:|---:|',
+    `| unloaded, 1 connection | ${r.unloaded.count} | ${f(r.unloaded.p50)} | ${f(r.unloaded.p90)} | ${f(r.unloaded.p99)} | ${f(r.unloaded.max)} |`,
+    `| ${r.connections} connections: admitted (200) | ${ok?.count ?? 0} | ${f(ok?.p50)} | ${f(ok?.p90)} | ${f(ok?.p99)} | ${f(ok?.max)} |`,
+    `| ${r.connections} connections: refused (429) | ${refused?.count ?? 0} | ${f(refused?.p50)} | ${f(refused?.p90)} | ${f(refused?.p99)} | ${f(refused?.max)} |`,
+    `| \`GET /healthz\` meanwhile | ${h.count} | ${f(h.p50)} | ${f(h.p90)} | ${f(h.p99)} | ${f(h.max)} |`,
+    `| an idle bare server probed alongside (the machine's own share) | ${r.health.control.count} | ${f(r.health.control.p50)} | ${f(r.health.control.p90)} | ${f(r.health.control.p99)} | ${f(r.health.control.max)} |`,
+    '',
+    `- Admitted p99 / unloaded p99: **${ok ? (ok.p99 / r.unloaded.p99).toFixed(1) : 'n/a'}×** (target < 10×: ${verdict(admittedOk)})`,
+    `- 429 share: **${total ? ((100 * (refused?.count ?? 0)) / total).toFixed(1) : '0'}%** of ${total} answers; 429s without Retry-After: ${r.load.noRetryAfter}; other statuses: ${others.length ? others.map(([k, v]) => `${k} ×${v.count}`).join(', ') : 'none'}; socket errors: ${errors.length ? errors.map(([k, v]) => `${k} ×${v}`).join(', ') : 'none'}`,
+    `- \`/healthz\` p99 under overload: **${f(h.p99)} ms**, max ${f(h.max)} ms (target ≤ 50 ms: ${verdict(h.max <= 50)}${r.health.probeErrors.length ? `; ${r.health.probeErrors.length} probe failures` : ''})`,
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,6 +282,10 @@ const CONNECTIONS = [16, 64];
 const RUNS = 2;
 
 interface Options {
+  overload: boolean;
+  connections: number;
+  /** offered load as a multiple of the measured capacity; 0: closed loop */
+  times: number;
   writeDocs: boolean;
   durationS: number;
   warmupS: number;
@@ -204,7 +294,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { writeDocs: false, durationS: 10, warmupS: 3, targets: ['kiln', 'fastapi', 'flask', 'bare'], keep: false };
+  const o: Options = { overload: false, connections: 512, times: 10, writeDocs: false, durationS: 10, warmupS: 3, targets: ['kiln', 'fastapi', 'flask', 'bare'], keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => {
@@ -213,6 +303,16 @@ function parseArgs(argv: string[]): Options {
       return v;
     };
     if (a === '--write-docs') o.writeDocs = true;
+    else if (a === '--overload') o.overload = true;
+    else if (a === '--times') {
+      const n = Number(val());
+      if (!Number.isFinite(n) || n < 0) throw new Error('--times must be a number ≥ 0 (0: closed loop)');
+      o.times = n;
+    } else if (a === '--connections') {
+      const n = Number(val());
+      if (!Number.isInteger(n) || n < 1) throw new Error('--connections must be a whole number ≥ 1');
+      o.connections = n;
+    }
     else if (a === '--keep') o.keep = true;
     else if (a === '--duration' || a === '--warmup') {
       const n = Number(val());
@@ -223,9 +323,9 @@ function parseArgs(argv: string[]): Options {
       const ts = val().split(',').map((s) => s.trim());
       for (const t of ts) if (!(t in TARGET_LABELS)) throw new Error(`--targets: unknown target "${t}" (kiln, fastapi, flask, bare)`);
       o.targets = ts as TargetId[];
-    } else throw new Error(`unknown option "${a}" (--write-docs, --duration S, --warmup S, --targets kiln,fastapi,flask,bare, --keep)`);
+    } else throw new Error(`unknown option "${a}" (--write-docs, --duration S, --warmup S, --targets kiln,fastapi,flask,bare, --overload, --connections N, --times X, --keep)`);
   }
-  if (o.writeDocs && (o.targets.length < 4 || o.durationS !== 10)) throw new Error('--write-docs records the full bench only: all four targets, --duration 10');
+  if (o.writeDocs && !o.overload && (o.targets.length < 4 || o.durationS !== 10)) throw new Error('--write-docs records the full bench only: all four targets, --duration 10');
   return o;
 }
 
@@ -310,7 +410,7 @@ function start(target: TargetId, port: number, dir: string, pkgDir: string, mode
   const [cmd, args, cwd, env] = ((): [string, string[], string, NodeJS.ProcessEnv] => {
     switch (target) {
       case 'kiln':
-        return [process.execPath, [KILN, 'serve', pkgDir, '--name', MODEL, '--port', String(port)], ROOT, process.env];
+        return [process.execPath, [KILN, 'serve', pkgDir, '--name', MODEL, '--port', String(port)], ROOT, { ...process.env, KILN_SERVING_DRAIN_GRACE_MS: '0' }];
       case 'fastapi':
         return [PYTHON, ['-m', 'uvicorn', 'fastapi_app:app', '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--no-access-log', '--log-level', 'warning'], PEERS, pyEnv];
       case 'flask':
@@ -377,16 +477,70 @@ async function wrk(url: string, connections: number, seconds: number, bodyFile: 
   return parseWrkOutput(stdout);
 }
 
-async function machine(): Promise<string> {
-  const py = await run(PYTHON, ['-c', 'import json,sklearn,pandas,fastapi,uvicorn,flask,gunicorn;print(json.dumps({m.__name__:m.__version__ for m in (sklearn,pandas,fastapi,uvicorn,flask,gunicorn)}))']).then((r) => JSON.parse(r.stdout) as Record<string, string>);
-  const pyVersion = (await run(PYTHON, ['--version'])).stdout.trim();
+/** The machine, Node, wrk and (when they ran) the Python peers' versions, for the docs. */
+async function machine(peers: boolean, tool: 'wrk' | 'load-client' = 'wrk'): Promise<string> {
+  const c = cpus();
+  const load = loadavg()[0]!.toFixed(1);
+  const first = `${c.length} vCPUs (\`${c[0]?.model.trim() ?? 'unknown'}\`), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load} when it ended; ${tool} shares the cores with the server under test.`;
+  if (tool === 'load-client') return `${first}\nNode ${process.version}.`;
   // `wrk -v` prints its version and exits non-zero.
   const wrkVersion = await run('wrk', ['-v']).then((r) => r.stdout, (e: { stdout?: string }) => e.stdout ?? '');
-  const c = cpus();
-  return [
-    `${c.length} vCPUs (\`${c[0]?.model.trim() ?? 'unknown'}\`), ${Math.round(totalmem() / 2 ** 30)} GiB; wrk shares the cores with the server under test.`,
-    `Node ${process.version}; ${wrkVersion.split('\n')[0]!.trim()}; ${pyVersion} with scikit-learn ${py.sklearn}, pandas ${py.pandas}, FastAPI ${py.fastapi}, uvicorn ${py.uvicorn} (h11, asyncio loop), Flask ${py.flask}, gunicorn ${py.gunicorn} — Debian packages.`,
-  ].join('\n');
+  if (!peers) return `${first}\nNode ${process.version}; ${wrkVersion.split('\n')[0]!.trim()}.`;
+  const py = await run(PYTHON, ['-c', 'import json,sklearn,pandas,fastapi,uvicorn,flask,gunicorn;print(json.dumps({m.__name__:m.__version__ for m in (sklearn,pandas,fastapi,uvicorn,flask,gunicorn)}))']).then((r) => JSON.parse(r.stdout) as Record<string, string>);
+  const pyVersion = (await run(PYTHON, ['--version'])).stdout.trim();
+  return [first, `Node ${process.version}; ${wrkVersion.split('\n')[0]!.trim()}; ${pyVersion} with scikit-learn ${py.sklearn}, pandas ${py.pandas}, FastAPI ${py.fastapi}, uvicorn ${py.uvicorn} (h11, asyncio loop), Flask ${py.flask}, gunicorn ${py.gunicorn} — Debian packages.`].join('\n');
+}
+
+const LOAD_CLIENT = new URL('./load-client.mjs', import.meta.url);
+
+/** bench/load-client.mjs's runLoad in a worker thread, so its work is not on this event loop. */
+function load(opts: { url: string; body?: string; connections: number; durationMs: number; rate?: number; probeUrl?: string; probeEveryMs?: number; control?: boolean }): Promise<LoadResult> {
+  return new Promise((res, rej) => {
+    const w = new Worker(LOAD_CLIENT, { workerData: opts });
+    w.once('message', (m: LoadResult) => {
+      res(m);
+      void w.terminate();
+    });
+    w.once('error', rej);
+  });
+}
+
+/** `--overload`: `kiln serve` under N connections of 1,000-instance bodies; see the file's doc. */
+async function runOverload(o: Options, dir: string, records: Record<string, unknown>[]): Promise<string> {
+  const N = 1000;
+  const body = JSON.stringify({ instances: Array.from({ length: N }, (_, i) => records[i % records.length]) });
+  const port = await freePort();
+  const s = start('kiln', port, dir, join(dir, 'cars-pkg'), '');
+  try {
+    await waitReady(s, JSON.stringify({ instances: [records[0]] }));
+    const durationMs = o.durationS * 1000;
+    console.error(`bench:serve --overload: ${N}-instance bodies of ${body.length} bytes; warm-up ${o.warmupS} s`);
+    await load({ url: s.url, body, connections: 4, durationMs: o.warmupS * 1000 });
+    const unloaded = await load({ url: s.url, body, connections: 1, durationMs });
+    const only200 = Object.keys(unloaded.statuses).join() === '200';
+    if (!only200) throw new Error(`unloaded run answered ${JSON.stringify(unloaded.statuses)} ${JSON.stringify(unloaded.errors)}`);
+    const cap = await load({ url: s.url, body, connections: 4, durationMs });
+    const capacityRps = (cap.statuses['200']?.count ?? 0) / cap.seconds;
+    const offeredRps = o.times > 0 ? o.times * capacityRps : null;
+    console.error(`  unloaded: p50 ${fmtMs(unloaded.statuses['200']!.p50)} ms, p99 ${fmtMs(unloaded.statuses['200']!.p99)} ms; capacity ${Math.round(capacityRps)} req/s; now ${o.connections} connections${offeredRps ? ` at ${Math.round(offeredRps)} req/s` : ', closed loop'} for ${o.durationS} s`);
+    const [loadRes, health] = await Promise.all([
+      load({ url: s.url, body, connections: o.connections, durationMs, ...(offeredRps ? { rate: offeredRps } : {}) }),
+      load({ url: s.url, connections: 0, durationMs, probeUrl: s.url.replace(/\/v1\/models\/.*$/, '/healthz'), probeEveryMs: 20, control: true }),
+    ]);
+    const report: OverloadReport = { connections: o.connections, capacityRps, offeredRps, instances: N, unloaded: unloaded.statuses['200']!, load: loadRes, health };
+    const date = new Date().toISOString().slice(0, 10);
+    return [
+      `\`npm run bench:serve -- --overload --connections ${o.connections} --times ${o.times}\` (\`bench/serve.ts\`, load from \`bench/load-client.mjs\`), ${date}.`,
+      '',
+      `**Load.** \`kiln serve\` (default limits: 1,000 instances per request, ${4 * N} in flight, 20 ms of queued work, 2 ms slices) on the cars MLP; every request is \`POST /v1/models/cars:predict\` with ${N} raw cars records (${body.length} bytes). ${o.warmupS} s warm-up with 4 connections, then ${o.durationS} s with 1 connection (unloaded), then ${o.durationS} s with 4 (capacity: admitted requests/s), then ${o.durationS} s with ${o.connections} keep-alive connections ${offeredRps ? `paced to ${o.times}× that capacity (429s not retried sooner than the pace)` : 'in a closed loop (each sends again as soon as it is answered, 429 or not)'} while another thread GETs \`/healthz\` every 20 ms, alternating with an idle bare Node server of its own.`,
+      '',
+      `**Machine.** ${await machine(false, 'load-client')}`,
+      '',
+      overloadMarkdown(report),
+    ].join('\n');
+  } finally {
+    await stop(s);
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -406,8 +560,8 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const needKiln = o.targets.includes('kiln');
-    const needPy = o.targets.some((t) => PYTHON_TARGETS.includes(t));
+    const needKiln = o.overload || o.targets.includes('kiln');
+    const needPy = !o.overload && o.targets.some((t) => PYTHON_TARGETS.includes(t));
     console.error(`bench:serve: building the cars pipeline in ${dir}`);
     const built = await buildKiln(dir, needKiln);
     const cars = JSON.parse(readFileSync(CARS, 'utf8')) as Record<string, unknown>[];
@@ -415,6 +569,17 @@ async function main(argv: string[]): Promise<void> {
     // target included: both servers ignore fields their model does not read).
     const record = built.test.map((i) => cars[i]!).find((r) => Object.values(r).every((v) => v !== null));
     if (!record) throw new Error('no complete test record');
+    if (o.overload) {
+      const complete = built.test.map((i) => cars[i]!).filter((r) => Object.values(r).every((v) => v !== null));
+      const section = await runOverload(o, dir, complete);
+      console.log(section);
+      if (o.writeDocs) {
+        const docs = join(ROOT, 'docs/benchmarks.md');
+        writeFileSync(docs, replaceDocsSection(readFileSync(docs, 'utf8'), section, OVERLOAD_MARKERS));
+        console.error(`bench:serve: wrote the bench:serve-overload section of ${docs}`);
+      }
+      return;
+    }
     const body = JSON.stringify({ instances: [record] });
     const bodyFile = join(dir, 'body.json');
     writeFileSync(bodyFile, body);
@@ -472,7 +637,7 @@ async function main(argv: string[]): Promise<void> {
       '',
       pipelineNote,
       '',
-      `**Machine.** ${await machine()}`,
+      `**Machine.** ${await machine(needPy)}`,
       '',
       markdownTable(rows),
       '',

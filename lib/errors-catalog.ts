@@ -94,6 +94,8 @@ export const ERROR_CATALOG = {
   UNKNOWN_DATASET: { status: 404, message: 'unknown built-in dataset "{name}"', field: 'param' },
   BAD_INPUT: { status: 400, message: '{file}: expected a JSON array of records', field: 'file' },
   NOTEBOOK_FORMAT: { status: 400, message: '{file}: {problem}', field: 'path' },
+  DATA_LIMIT: { status: 413, message: '{file} row {row} column {column}: {what} is over the limit of {limit}', field: 'row' },
+  BAD_UTF8: { status: 400, message: '{file} row {row}: not valid UTF-8 (byte {offset})', field: 'row' },
   BAD_STORAGE_KEY: { status: 400, message: 'storage key {key} {problem}', field: 'path' },
 
   // ── Sketches, data schemas and drift (lib/sketch) ─────────────────────────────────────

@@ -88,7 +88,11 @@ function checkHeader(header: string[], file: string): void {
   });
 }
 
-function sniffDelimiter(text: string): string {
+/**
+ * The delimiter of a file from its first line: `,` unless that line has no comma but has a `;`
+ * or a tab. Shared with the streaming guard (limits.ts) so both read the same columns.
+ */
+export function sniffDelimiter(text: string): string {
   const nl = text.search(/\r?\n/);
   const first = nl < 0 ? text : text.slice(0, nl);
   if (first.includes(',')) return ',';

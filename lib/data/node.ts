@@ -62,6 +62,17 @@ export async function listBuiltinDatasets(): Promise<BuiltinDataset[]> {
  *   including any name with a path separator or `..` (no reading outside the package).
  */
 export async function loadBuiltinDataset(name: string): Promise<DataSource> {
+  const found = await findBuiltinDataset(name);
+  const text = await readFile(join(dataDir(), found.file), 'utf8');
+  return { name: found.file, text, format: found.format };
+}
+
+/**
+ * The built-in dataset a name stands for, without reading it (the server checks a graph's
+ * built-in names at submit this way).
+ * @throws KilnError `UNKNOWN_DATASET`, as {@link loadBuiltinDataset}
+ */
+export async function findBuiltinDataset(name: string): Promise<BuiltinDataset> {
   const all = await listBuiltinDatasets();
   const safe = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(name) && !name.includes('..');
   const found = safe
@@ -78,8 +89,7 @@ export async function loadBuiltinDataset(name: string): Promise<DataSource> {
       { path: name },
     );
   }
-  const text = await readFile(join(dataDir(), found.file), 'utf8');
-  return { name: found.file, text, format: found.format };
+  return found;
 }
 
 /**

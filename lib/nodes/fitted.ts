@@ -32,7 +32,8 @@ export function columnsReadBySteps(steps: readonly FittedStep[]): Set<string> | 
 
 /** Distinct codes per column, from every step whose kind reports them (ordinal encodings). */
 export function stepCardinality(steps: readonly FittedStep[]): Record<string, number> {
-  const out: Record<string, number> = {};
+  // Keyed by column names (data): no prototype, so `constructor` is not Object's.
+  const out = Object.create(null) as Record<string, number>;
   for (const s of steps) {
     const c = getNodeKind(s.kind)?.fitted?.cardinality?.(s.state);
     if (c) Object.assign(out, c);
@@ -42,7 +43,7 @@ export function stepCardinality(steps: readonly FittedStep[]): Record<string, nu
 
 /** Encoders' typical values: each column's first known category. */
 export function firstCategories(s: { columns: { column: string; categories: string[] | number[] }[] }): Record<string, number | string> {
-  const out: Record<string, number | string> = {};
+  const out = Object.create(null) as Record<string, number | string>;
   for (const c of s.columns) if (c.categories.length > 0) out[c.column] = c.categories[0]!;
   return out;
 }

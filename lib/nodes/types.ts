@@ -176,6 +176,8 @@ export interface DatasetRef {
   name: string;
   /** the columns and types the node declares for this data, if any */
   schema?: ColumnSchema[];
+  /** the column the node predicts, if it names one (param `target`) */
+  target?: string;
 }
 
 /**

@@ -149,7 +149,8 @@ export function formatPredictions(manifest: Manifest, p: Predictions): Predictio
   const probs = p.probs!;
   const k = labels.length;
   for (let i = 0; i < p.n; i++) {
-    const probabilities: Record<string, number> = {};
+    // Keyed by class labels, which are data: no prototype, so a class `__proto__` is a key.
+    const probabilities = Object.create(null) as Record<string, number>;
     let best = 0;
     for (let c = 0; c < k; c++) {
       const v = probs[i * k + c]!;

@@ -146,7 +146,7 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
     c
       .option('--port <n>', 'port (TF Serving\'s REST port by default)', '8501')
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
-      .option('--max-concurrency <n>', 'requests in flight at most; more are answered 429', '256')
+      .option('--max-concurrency <n>', 'requests in flight at most; more are answered 429 at once (instances in flight and queued work are bounded too: KILN_SERVING_MAX_INSTANCES_IN_FLIGHT, KILN_SERVING_MAX_QUEUE_WAIT_MS)', '256')
       .option('--max-instances <n>', 'instances per request at most (413 above)', '1000')
       .option('--max-body-bytes <n>', 'request body cap (413 above)', String(4 * 1024 * 1024))
       .option('--timeout-ms <n>', 'answer 503 when a request takes longer', '10000')

@@ -1,7 +1,8 @@
 /**
  * `kiln serve DIR` (one package, no control plane) and `kiln serving --server URL` (endpoints
  * from the registry): the serving data plane in the foreground until SIGTERM/SIGINT, which
- * drains it (stop accepting, `/readyz` → 503, finish requests in flight) before exiting 0.
+ * drains it (`/readyz` → 503 at once, keep accepting for `KILN_SERVING_DRAIN_GRACE_MS` with
+ * `Connection: close`, then stop accepting and finish requests in flight) before exiting 0.
  */
 import { spawn } from 'node:child_process';
 import { initNodeBackend, type NodeBackendRequest } from '../../lib/backend/node';
@@ -93,6 +94,10 @@ function serverOptions(o: ServingFlags, source: PackageSource, io: IO, config: K
     batch: o.batch as BatchMode,
     compiled: o.compiled,
     logSample: config.serving.logSample,
+    ...(config.serving.maxInstancesInFlight !== undefined ? { maxInstancesInFlight: config.serving.maxInstancesInFlight } : {}),
+    maxQueueWaitMs: config.serving.maxQueueWaitMs,
+    sliceMs: config.serving.sliceMs,
+    ...(config.serving.drainGraceMs !== undefined ? { drainGraceMs: config.serving.drainGraceMs } : {}),
     ...(config.serving.metricsToken ? { metricsToken: config.serving.metricsToken } : {}),
     ...(config.serving.adminPort !== undefined ? { adminPort: config.serving.adminPort, adminHost: config.serving.adminHost } : {}),
     log: (line) => io.err(`${line}\n`),

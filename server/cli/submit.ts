@@ -141,7 +141,8 @@ export async function submitCommand(file: string, o: SubmitOptions, io: IO): Pro
       throw new KilnError('BAD_OPTION', `--data ${name}=…: the graph has no input dataset "${name}"${inputs.length ? ` (inputs: ${inputs.join(', ')})` : ''}`);
     }
   }
-  const datasets: Record<string, string> = {};
+  // Keyed by input names, which may be `__proto__` or `constructor`: no prototype.
+  const datasets = Object.create(null) as Record<string, string>;
   for (const name of inputs) {
     const path = specs.get(name) ?? specs.get('*');
     if (!path) throw new KilnError('NO_DATA', `${file}: the graph reads input dataset "${name}": pass --data FILE or --data ${name}=FILE`);

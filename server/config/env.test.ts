@@ -31,6 +31,15 @@ const BAD: Record<EnvName, string | null> = {
   KILN_MAX_UNZIPPED_BYTES: '1e9',
   KILN_MAX_ZIP_ENTRIES: '0x10',
   KILN_SERVEABILITY_BUDGET_MS: '0',
+  KILN_MAX_COLUMNS: '0',
+  KILN_MAX_CELL_BYTES: '1MiB',
+  KILN_MAX_ROW_BYTES: '-5',
+  KILN_MAX_ROWS: 'many',
+  KILN_MAX_JSON_DEPTH: '1',
+  KILN_PARSE_MEMORY_MB: '16',
+  KILN_HEADERS_TIMEOUT_SECONDS: '0',
+  KILN_MIN_UPLOAD_RATE: '64k',
+  KILN_REQUEST_TIMEOUT_SECONDS: '1.5',
   KILN_S3_BUCKET: 'My_Bucket',
   KILN_TEMP_MAX_AGE_SECONDS: '59',
   KILN_S3_PREFIX: null,
@@ -54,6 +63,10 @@ const BAD: Record<EnvName, string | null> = {
   KILN_SERVING_METRICS_TOKEN: 'two words',
   KILN_SERVING_ADMIN_PORT: '95o1',
   KILN_SERVING_ADMIN_HOST: 'not a host!',
+  KILN_SERVING_MAX_INSTANCES_IN_FLIGHT: '0',
+  KILN_SERVING_MAX_QUEUE_WAIT_MS: '20ms',
+  KILN_SERVING_SLICE_MS: '5000',
+  KILN_SERVING_DRAIN_GRACE_MS: '-1',
   KILN_SERVE_NO_REEXEC: 'please',
   VK_ICD_FILENAMES: null,
   VK_DRIVER_FILES: null,
@@ -138,11 +151,14 @@ describe('the environment schema', () => {
       databaseUrl: undefined,
       nextDistDir: '.next',
       api: { leaseSeconds: 30, heartbeatSeconds: 10, maxAttempts: 3, maxUploadBytes: 256 * 2 ** 20, maxArtifactBytes: 256 * 2 ** 20, maxUnzippedBytes: 2 ** 30, maxZipEntries: 1000 },
+      data: { maxColumns: 10_000, maxCellBytes: 2 ** 20, maxRowBytes: 16 * 2 ** 20, maxRows: 10_000_000, maxJsonDepth: 64, parseMemoryMiB: undefined },
+      // 60 s for the headers, then 256 MiB at 64 KiB/s
+      http: { headersTimeoutMs: 60_000, requestTimeoutMs: (60 + 4096) * 1000 },
       serveabilityBudgetMs: 500,
       s3: null,
       runner: { token: undefined, backend: 'auto', claimLog: undefined },
       sandbox: { memoryMiB: 512, timeoutMs: 10_000 },
-      serving: { port: 8501, url: undefined, token: undefined, logSample: 0.01, metricsToken: undefined, adminPort: undefined, adminHost: '127.0.0.1', noReexec: false },
+      serving: { port: 8501, url: undefined, token: undefined, logSample: 0.01, metricsToken: undefined, adminPort: undefined, adminHost: '127.0.0.1', noReexec: false, maxInstancesInFlight: undefined, maxQueueWaitMs: 20, sliceMs: 2, drainGraceMs: undefined },
       vulkanIcdFiles: undefined,
     });
     expect(c.runner.cacheDir).toMatch(/kiln-runner-cache$/);
@@ -174,6 +190,13 @@ describe('the environment schema', () => {
     expect(loadConfig({ KILN_LEASE_SECONDS: '60', KILN_HEARTBEAT_SECONDS: '5' }).api.heartbeatSeconds).toBe(5);
     expect(loadConfig({ KILN_MAX_ARTIFACT_BYTES: '1000' }).api.maxUnzippedBytes).toBe(4000);
     expect(loadConfig({ KILN_MAX_ARTIFACT_BYTES: '1000', KILN_MAX_UNZIPPED_BYTES: '1500' }).api.maxUnzippedBytes).toBe(1500);
+  });
+
+  it('derives the request timeout from the largest body at the slowest rate, unless it is set', () => {
+    expect(loadConfig({ KILN_MAX_UPLOAD_BYTES: '1000000', KILN_MAX_ARTIFACT_BYTES: '500000', KILN_MIN_UPLOAD_RATE: '1000', KILN_HEADERS_TIMEOUT_SECONDS: '10' }).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 1_010_000 });
+    expect(loadConfig({ KILN_MAX_UPLOAD_BYTES: '1000', KILN_MAX_ARTIFACT_BYTES: '500000', KILN_MIN_UPLOAD_RATE: '1000' }).http.requestTimeoutMs).toBe(560_000);
+    // a request timeout shorter than the headers timeout shortens that too (Node refuses the opposite)
+    expect(loadConfig({ KILN_REQUEST_TIMEOUT_SECONDS: '5' }).http).toEqual({ headersTimeoutMs: 5000, requestTimeoutMs: 5000 });
   });
 
   it('takes the S3 settings with the AWS SDK variables as fallbacks', () => {

@@ -176,6 +176,21 @@ export const ENV_VARS = {
   KILN_MAX_UNZIPPED_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '4 × `KILN_MAX_ARTIFACT_BYTES`, at most 1 GiB', group: 'queue', meaning: 'largest unzipped size of a model package (zip bombs are refused)' }),
   KILN_MAX_ZIP_ENTRIES: v(number({ min: 1 }), { default: '1000', group: 'queue', meaning: 'most files in a model package zip' }),
   KILN_SERVEABILITY_BUDGET_MS: v(positiveNumber('milliseconds'), { default: '500', group: 'queue', meaning: 'latency budget of the serveability check at registration' }),
+  // Dataset files, checked while an upload streams in (lib/data/limits.ts): over one → 4xx naming file, row and column.
+  KILN_MAX_COLUMNS: v(number({ min: 1 }), { default: '10000', group: 'queue', meaning: 'most columns in a dataset (CSV header fields, JSON record keys)' }),
+  KILN_MAX_CELL_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '1 MiB', group: 'queue', meaning: 'largest single cell of a dataset (a CSV field, a JSON string)' }),
+  KILN_MAX_ROW_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '16 MiB', group: 'queue', meaning: 'largest single row of a dataset (a CSV record, a JSON record)' }),
+  KILN_MAX_ROWS: v(number({ min: 1 }), { default: '10000000', group: 'queue', meaning: 'most data rows in a dataset' }),
+  KILN_MAX_JSON_DEPTH: v(number({ min: 2, max: 10000 }), { default: '64', group: 'queue', meaning: 'deepest `[`/`{` nesting in a JSON dataset (records are depth 2)' }),
+  KILN_PARSE_MEMORY_MB: v(number({ min: 32, unit: 'MiB' }), { default: "V8's default heap", group: 'queue', meaning: 'heap of the worker thread that parses uploaded datasets; a file that needs more is refused (413), the server is unaffected' }),
+  // Slow clients (server/http/server-options.ts).
+  KILN_HEADERS_TIMEOUT_SECONDS: v(number({ min: 1, unit: 'seconds' }), { default: '60', group: 'queue', meaning: "time a client has to send a request's headers; then the connection is closed" }),
+  KILN_MIN_UPLOAD_RATE: v(number({ min: 1, unit: 'bytes per second' }), { default: '65536', group: 'queue', meaning: 'slowest upload rate the server waits for: the request timeout is the headers timeout plus the largest upload at this rate' }),
+  KILN_REQUEST_TIMEOUT_SECONDS: v(number({ min: 1, unit: 'seconds' }), {
+    default: '`KILN_HEADERS_TIMEOUT_SECONDS` + the larger of `KILN_MAX_UPLOAD_BYTES` and `KILN_MAX_ARTIFACT_BYTES` ÷ `KILN_MIN_UPLOAD_RATE`',
+    group: 'queue',
+    meaning: 'time a client has to send a whole request (headers and body); a slower one is cut off (408). Responses, including event streams, are not limited',
+  }),
   // Artifact storage (server/storage).
   KILN_S3_BUCKET: v(bucket, { default: '—', group: 'storage', meaning: 'store artifacts in this S3-compatible bucket instead of the data dir' }),
   KILN_S3_PREFIX: v(text, { default: '—', group: 'storage', meaning: 'key prefix inside the bucket' }),
@@ -216,6 +231,26 @@ export const ENV_VARS = {
   }),
   KILN_SERVING_ADMIN_PORT: v(port, { default: '—', group: 'serving', meaning: 'port of a second serving listener that answers only `/metrics` and `/v1/requests/recent` (the token too, when set)' }),
   KILN_SERVING_ADMIN_HOST: v(host, { default: '`127.0.0.1`', group: 'serving', meaning: 'interface of the admin listener; loopback by default (without a token it refuses `Host` names other than `localhost` and IP addresses)' }),
+  KILN_SERVING_MAX_INSTANCES_IN_FLIGHT: v(number({ min: 1 }), {
+    default: '4 × `--max-instances`',
+    group: 'serving',
+    meaning: 'instances the serving process predicts or queues at once, each request counted from its `Content-Length` before its body is read; past it → 429 with `Retry-After`',
+  }),
+  KILN_SERVING_MAX_QUEUE_WAIT_MS: v(number({ min: 1, unit: 'ms' }), {
+    default: '20',
+    group: 'serving',
+    meaning: 'longest a prediction may wait for the work ahead of it (estimated at admission from the measured cost per instance, enforced at its turn); past it → 429 with `Retry-After`',
+  }),
+  KILN_SERVING_SLICE_MS: v(number({ min: 1, max: 1000, unit: 'ms' }), {
+    default: '2',
+    group: 'serving',
+    meaning: 'synchronous prediction work per event-loop turn before health, readiness, metrics and new requests are read again',
+  }),
+  KILN_SERVING_DRAIN_GRACE_MS: v(number({ min: 0, unit: 'ms' }), {
+    default: '5000 for `kiln serving`, 0 for the local serving process of `npm start`',
+    group: 'serving',
+    meaning: 'on SIGTERM, how long the serving process keeps accepting (answering with `Connection: close`) after `/readyz` turned 503, so load balancers notice, before it finishes the requests in flight and exits',
+  }),
   KILN_SERVE_NO_REEXEC: v(flag, { default: '0', group: 'serving', meaning: '1: `kiln serve` / `kiln serving` serve in their own process instead of re-running Node with the serving V8 flags' }),
   // Devices (lib/backend/node.ts takes these as an argument).
   VK_ICD_FILENAMES: v({ ...path, expected: 'a list of paths' }, { default: '—', group: 'device', meaning: '`/usr/lib/chromium/vk_swiftshader_icd.json` lets Dawn use SwiftShader on machines without a GPU' }),
@@ -273,6 +308,17 @@ export function parseEnv(env: Env): Parsed {
   throw new ConfigError(bad[0]!, bad.map((name) => refusal(name, env[name])).join('; '));
 }
 
+/** Mirrors lib/data/limits.ts' `DataLimits` (server/config imports nothing from lib/data). */
+export interface DataLimitSettings {
+  maxColumns: number;
+  maxCellBytes: number;
+  maxRowBytes: number;
+  maxRows: number;
+  maxJsonDepth: number;
+  /** heap of the dataset parse worker in MiB; undefined: V8's default */
+  parseMemoryMiB: number | undefined;
+}
+
 export interface S3Settings {
   bucket: string;
   prefix?: string;
@@ -309,6 +355,10 @@ export interface KilnConfig {
     maxUnzippedBytes: number;
     maxZipEntries: number;
   };
+  /** limits of a dataset file, checked while it streams in (lib/data/limits.ts) */
+  data: DataLimitSettings;
+  /** how long the control plane waits for a request to arrive (slowloris) */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   serveabilityBudgetMs: number;
   /** null: artifacts in `<dataDir>/artifacts` */
   s3: S3Settings | null;
@@ -329,6 +379,12 @@ export interface KilnConfig {
     adminPort: number | undefined;
     adminHost: string;
     noReexec: boolean;
+    /** undefined: 4 × the per-request instance cap */
+    maxInstancesInFlight: number | undefined;
+    maxQueueWaitMs: number;
+    sliceMs: number;
+    /** undefined: unset (5 s in `kiln serving`; none for the server's local serving process) */
+    drainGraceMs: number | undefined;
   };
   /** `VK_ICD_FILENAMES`, else `VK_DRIVER_FILES`: the Vulkan drivers Dawn will load */
   vulkanIcdFiles: string | undefined;
@@ -359,6 +415,10 @@ export function loadConfig(env: Env): KilnConfig {
   // Self-hosted S3-compatible services usually need path-style URLs; AWS itself does not.
   const forcePathStyle = e.KILN_S3_FORCE_PATH_STYLE ?? (endpoint ? true : undefined);
   const bucket = e.KILN_S3_BUCKET;
+  const maxUploadBytes = e.KILN_MAX_UPLOAD_BYTES ?? 256 * MiB;
+  const headersTimeoutSeconds = e.KILN_HEADERS_TIMEOUT_SECONDS ?? 60;
+  // The largest body the server takes, at the slowest rate it waits for, after the headers.
+  const requestTimeoutSeconds = e.KILN_REQUEST_TIMEOUT_SECONDS ?? headersTimeoutSeconds + Math.ceil(Math.max(maxUploadBytes, maxArtifactBytes) / (e.KILN_MIN_UPLOAD_RATE ?? 65_536));
   return deepFreeze({
     port: e.PORT ?? 3000,
     host: e.HOST ?? '127.0.0.1',
@@ -378,11 +438,21 @@ export function loadConfig(env: Env): KilnConfig {
       leaseSeconds,
       heartbeatSeconds: e.KILN_HEARTBEAT_SECONDS ?? Math.max(1, Math.floor(leaseSeconds / 3)),
       maxAttempts: e.KILN_MAX_ATTEMPTS ?? 3,
-      maxUploadBytes: e.KILN_MAX_UPLOAD_BYTES ?? 256 * MiB,
+      maxUploadBytes,
       maxArtifactBytes,
       maxUnzippedBytes: e.KILN_MAX_UNZIPPED_BYTES ?? Math.min(4 * maxArtifactBytes, 1024 * MiB),
       maxZipEntries: e.KILN_MAX_ZIP_ENTRIES ?? 1000,
     },
+    data: {
+      maxColumns: e.KILN_MAX_COLUMNS ?? 10_000,
+      maxCellBytes: e.KILN_MAX_CELL_BYTES ?? 1 * MiB,
+      maxRowBytes: e.KILN_MAX_ROW_BYTES ?? 16 * MiB,
+      maxRows: e.KILN_MAX_ROWS ?? 10_000_000,
+      maxJsonDepth: e.KILN_MAX_JSON_DEPTH ?? 64,
+      parseMemoryMiB: e.KILN_PARSE_MEMORY_MB,
+    },
+    // Node wants the headers timeout no longer than the request timeout.
+    http: { headersTimeoutMs: Math.min(headersTimeoutSeconds, requestTimeoutSeconds) * 1000, requestTimeoutMs: requestTimeoutSeconds * 1000 },
     serveabilityBudgetMs: e.KILN_SERVEABILITY_BUDGET_MS ?? DEFAULT_SERVEABILITY_BUDGET_MS,
     s3: bucket
       ? {
@@ -410,6 +480,10 @@ export function loadConfig(env: Env): KilnConfig {
       adminPort: e.KILN_SERVING_ADMIN_PORT,
       adminHost: e.KILN_SERVING_ADMIN_HOST ?? '127.0.0.1',
       noReexec: e.KILN_SERVE_NO_REEXEC ?? false,
+      maxInstancesInFlight: e.KILN_SERVING_MAX_INSTANCES_IN_FLIGHT,
+      maxQueueWaitMs: e.KILN_SERVING_MAX_QUEUE_WAIT_MS ?? 20,
+      sliceMs: e.KILN_SERVING_SLICE_MS ?? 2,
+      drainGraceMs: e.KILN_SERVING_DRAIN_GRACE_MS,
     },
     vulkanIcdFiles: e.VK_ICD_FILENAMES ?? e.VK_DRIVER_FILES,
     system: { path: e.PATH ?? '/usr/bin:/bin', user: e.USER ?? e.USERNAME, nodeOptions: e.NODE_OPTIONS ?? '', xdgConfigHome: e.XDG_CONFIG_HOME },

@@ -40,6 +40,8 @@ export interface OpenDbOptions {
   migrationsFolder?: string;
   /** PostgreSQL pool size (default 10) */
   poolMax?: number;
+  /** PGlite: the data directory's lock when the caller took it already (it must be `dataDir`'s) */
+  lock?: DataDirLock;
 }
 
 /** The repository's drizzle/ folder, found from this file so the working directory never matters. */
@@ -61,7 +63,7 @@ const MIGRATION_LOCK_KEY = 0x6b696c6e; // "kiln"
 export async function openDb(opts: OpenDbOptions = {}): Promise<KilnDb> {
   const migrationsFolder = opts.migrationsFolder ?? DEFAULT_MIGRATIONS_FOLDER;
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, migrationsFolder, opts.poolMax ?? 10);
-  return openPglite(path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR), migrationsFolder);
+  return openPglite(path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR), migrationsFolder, opts.lock);
 }
 
 /**
@@ -78,8 +80,9 @@ export function openDbFromConfig(c: Pick<KilnConfig, 'databaseUrl' | 'dataDir'>)
   return openDb({ ...(c.databaseUrl ? { databaseUrl: c.databaseUrl } : {}), dataDir: c.dataDir });
 }
 
-async function openPglite(dataDir: string, migrationsFolder: string): Promise<KilnDb> {
-  const lock = await lockDataDir(dataDir);
+async function openPglite(dataDir: string, migrationsFolder: string, held?: DataDirLock): Promise<KilnDb> {
+  if (held && path.resolve(held.dataDir) !== dataDir) throw new Error(`the lock held is for ${held.dataDir}, not ${dataDir}`);
+  const lock = held ?? (await lockDataDir(dataDir));
   const dir = path.join(dataDir, 'db');
   let client: PGlite | undefined;
   try {

@@ -93,8 +93,9 @@ describe('two server processes on one data directory', () => {
     expect(lines, b.output).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^kiln server: error: data directory ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by pid ${a.proc.child.pid} \\(since `));
     expect(b.output).not.toContain('listening on');
-    // Start-up of tsx itself is most of this; the refusal comes before any database work.
-    expect(ms).toBeLessThan(15_000);
+    // server/main.ts loads only settings, flags and the lock before this check (1.3 s measured,
+    // most of it tsx itself; it was 7 s when the whole server loaded first). Room for a busy CI.
+    expect(ms).toBeLessThan(6_000);
 
     // The holder dies mid-upload without releasing anything: the kernel drops its flock, but
     // the partial temp file (no cleanup ran) and its pid in the lock file stay behind.

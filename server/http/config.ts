@@ -1,4 +1,5 @@
 /** Limits and timings of the HTTP API, from the parsed settings (server/config). */
+import type { DataLimits } from '../../lib/data/limits';
 import { GRAPH_LIMITS } from '../../lib/graph/schema';
 import { DEFAULT_SERVING_URL, type KilnConfig } from '../config';
 
@@ -11,6 +12,12 @@ export interface ApiConfig {
   maxUnzippedBytes: number;
   /** cap on the number of files in a model package zip (`KILN_MAX_ZIP_ENTRIES`) */
   maxZipEntries: number;
+  /** limits of a dataset file, checked while an upload streams in (`KILN_MAX_COLUMNS` …) */
+  data: DataLimits;
+  /** heap of the dataset parse worker in MiB (`KILN_PARSE_MEMORY_MB`; undefined: V8's default) */
+  parseMemoryMiB: number | undefined;
+  /** longest cell text a preview or listing carries; longer text is cut and ends with "…" */
+  maxShownCellChars: number;
   /** largest JSON body of a runner protocol call */
   maxJsonBytes: number;
   /** largest JSON body that carries a graph (tRPC calls) */
@@ -47,9 +54,12 @@ export function studioOrigins(names: Iterable<string>, port: number): string[] {
 }
 
 /** The API configuration from the parsed settings (server/config). */
-export function apiConfig(c: Pick<KilnConfig, 'api' | 'serving' | 'serveabilityBudgetMs' | 'port' | 'host' | 'allowedHosts'>, servingUrl: string = c.serving.url ?? DEFAULT_SERVING_URL): ApiConfig {
+export function apiConfig(c: Pick<KilnConfig, 'api' | 'data' | 'serving' | 'serveabilityBudgetMs' | 'port' | 'host' | 'allowedHosts'>, servingUrl: string = c.serving.url ?? DEFAULT_SERVING_URL): ApiConfig {
   return {
     ...c.api,
+    data: { maxColumns: c.data.maxColumns, maxCellBytes: c.data.maxCellBytes, maxRowBytes: c.data.maxRowBytes, maxRows: c.data.maxRows, maxJsonDepth: c.data.maxJsonDepth },
+    parseMemoryMiB: c.data.parseMemoryMiB,
+    maxShownCellChars: 1000,
     serveabilityBudgetMs: c.serveabilityBudgetMs,
     maxJsonBytes: 1 * MiB,
     // The largest graph the validator accepts: every node at its params limit would be far

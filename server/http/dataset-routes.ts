@@ -7,9 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { inferSchema, parseTable } from '../../lib/data/infer';
-import { tableStats } from '../../lib/data/stats';
+import { dataGuard } from '../../lib/data/limits';
 import { KilnError } from '../../lib/errors';
+import { parsePool } from '../data/parse-pool';
+import { boundedSchema, schemaTruncated } from '../data/bounded';
 import { loadBuiltinDataset } from '../../lib/data/node';
 import { findDatasetByHash, insertDatasetVersion } from '../db/catalog';
 import { datasets, type Dataset } from '../db/schema';
@@ -32,9 +33,21 @@ function param<T extends z.ZodType>(url: URL, name: string, schema: T): z.infer<
   return r.data;
 }
 
-/** What an upload answers (and GET by-hash): the version without its statistics or storage key. */
-function describe(d: Dataset, created: boolean) {
-  return { id: d.id, projectId: d.projectId, name: d.name, hash: d.hash, format: d.format, bytes: d.bytes, rows: d.rows, schema: d.schema, createdAt: d.createdAt, created };
+/**
+ * What an upload answers (and GET by-hash): the version without its statistics or storage key,
+ * category names in its schema cut to `maxChars` (a cell may be a megabyte).
+ */
+function describe(d: Dataset, created: boolean, maxChars: number) {
+  return { id: d.id, projectId: d.projectId, name: d.name, hash: d.hash, format: d.format, bytes: d.bytes, rows: d.rows, schema: boundedSchema(d.schema, maxChars), truncated: schemaTruncated(d.schema, maxChars), createdAt: d.createdAt, created };
+}
+
+/** The chunks of `body`, each checked by `guard` before it is passed on: a limit stops the stream. */
+async function* checked(body: AsyncIterable<Uint8Array>, guard: ReturnType<typeof dataGuard>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    guard.push(chunk);
+    yield chunk;
+  }
+  guard.end();
 }
 
 async function findVersion(ctx: ApiContext, projectId: string, name: string, hash: string): Promise<Dataset | null> {
@@ -57,17 +70,20 @@ export async function uploadDatasetHandler(ctx: RouteContext, req: Request): Pro
   if (!format) throw new KilnError('BAD_REQUEST', 'query parameter "format": expected csv or json (or a name ending in .csv / .json)');
   // The key is the server's own; the client's name only labels the version.
   const key = `datasets/${randomUUID()}.${format}`;
-  const put = await ctx.store.put(key, limitedBody(req, ctx.config.maxUploadBytes, 'dataset upload'));
+  // Columns, cells, rows, nesting and UTF-8 are checked as the bytes arrive: a 200 MB cell is
+  // refused after about a megabyte, and the partial file is removed by the store.
+  const guard = dataGuard(format, name, ctx.config.data);
+  const put = await ctx.store.put(key, checked(limitedBody(req, ctx.config.maxUploadBytes, 'dataset upload'), guard));
   let keep = false;
   try {
     const known = await findProjectByName(ctx.db, projectName);
     const existing = known ? await findVersion(ctx, known.id, name, put.sha256) : null;
-    if (existing) return json(describe(existing, false));
+    if (existing) return json(describe(existing, false, ctx.config.maxShownCellChars));
     const bytes = await ctx.store.getBytes(key);
     if (!bytes) throw new Error(`stored upload ${key} vanished`);
-    // A file that does not parse throws a KilnError, answered with its catalog status.
-    const table = parseTable({ name, text: new TextDecoder().decode(bytes), format });
-    if (table.nRows === 0 || table.columns.length === 0) throw new KilnError('EMPTY_DATASET', `${name}: no rows to train on`);
+    // Parsed in the worker, off this event loop. A file that does not parse throws a KilnError,
+    // answered with its catalog status; one with no rows or columns is EMPTY_DATASET.
+    const summary = await parsePool(ctx.log, { maxHeapMiB: ctx.config.parseMemoryMiB }).summary(name, format, bytes);
     // Only a file that parses makes the project exist: a bad upload leaves nothing behind.
     const project = known ?? (await createProjectFor(ctx.db, ctx.grant.user!, projectName));
     const row = await insertDatasetVersion(ctx.db, {
@@ -76,14 +92,14 @@ export async function uploadDatasetHandler(ctx: RouteContext, req: Request): Pro
       hash: put.sha256,
       format,
       bytes: put.bytes,
-      rows: table.nRows,
-      schema: inferSchema(table),
-      stats: tableStats(table),
+      rows: summary.rows,
+      schema: summary.schema,
+      stats: summary.stats,
       storageKey: key,
     });
     // A concurrent upload of the same content may have won the insert: then its file is the one kept.
     keep = row.storageKey === key;
-    return json(describe(row, keep));
+    return json(describe(row, keep, ctx.config.maxShownCellChars));
   } finally {
     if (!keep) await ctx.store.delete(key).catch(() => undefined);
   }
@@ -100,7 +116,7 @@ export async function datasetByHashHandler(ctx: RouteContext, req: Request, hash
   const project = await findProjectByName(ctx.db, projectName);
   const d = project ? await findDatasetByHash(ctx.db, project.id, hash) : null;
   if (!d) return errorJson('NOT_FOUND', `project "${projectName}" has no dataset with content ${hash}`);
-  return json(describe(d, false), 200, { 'x-kiln-dataset-id': d.id });
+  return json(describe(d, false, ctx.config.maxShownCellChars), 200, { 'x-kiln-dataset-id': d.id });
 }
 
 /**

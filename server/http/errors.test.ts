@@ -35,4 +35,15 @@ describe('REST error answers through the catalog', () => {
     expect(((await r.json()) as { error: string }).error).toBe('notebook version 3 of "p" is not a valid document');
     expect(lines.join('\n')).toMatch(/NOTEBOOK_CORRUPT[\s\S]*\n\s+at /);
   });
+
+  it('caps the logged line of a failed insert that carries its parameters (once 400 MB lines)', async () => {
+    const lines: string[] = [];
+    // what drizzle throws: the query and every parameter, here a 50 MB statistics document
+    const e = new Error(`Failed query: insert into "datasets" ("id", "stats") values ($1, $2)\nparams: 1,${'{"top":"x"}'.repeat(5_000_000)}`);
+    const r = errorResponse(e, (l) => lines.push(l));
+    expect(r.status).toBe(500);
+    expect(lines).toHaveLength(1);
+    for (const line of lines[0]!.split('\n')) expect(line.length).toBeLessThan(2100);
+    expect(lines[0]).toMatch(/^params: 1,\{"top".*… \(\d+ more characters\)$/m);
+  });
 });

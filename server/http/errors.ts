@@ -4,6 +4,7 @@
  * stacks never leave the process.
  */
 import { errorAnswer, errorStack, ERROR_CATALOG, oneLine, type ErrorCode } from '../../lib/errors';
+import { capLogLine } from '../../lib/log-line';
 
 export { oneLine };
 
@@ -20,10 +21,11 @@ export function errorJson(code: ErrorCode, message: string, extra?: Record<strin
 /**
  * Turns anything thrown by a handler into an answer through the catalog: a `KilnError` with its
  * code's status and its one line; anything else as a generic `INTERNAL` 500. Every 5xx is
- * logged through `log` with its stack (the answer carries only the line).
+ * logged through `log` with its stack (the answer carries only the line), each line capped: a
+ * failed insert's message carries its parameters, which may be a whole dataset's statistics.
  */
 export function errorResponse(e: unknown, log: (msg: string) => void = (m) => console.error(m)): Response {
   const a = errorAnswer(e);
-  if (a.status >= 500) log(`kiln api: ${a.internal ? 'internal error' : a.code}: ${errorStack(e)}`);
+  if (a.status >= 500) log(capLogLine(`kiln api: ${a.internal ? 'internal error' : a.code}: ${errorStack(e)}`));
   return errorJson(a.code, a.message, a.extra, a.headers);
 }

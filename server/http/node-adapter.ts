@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorStack } from '../../lib/errors';
+import { capLogLine } from '../../lib/log-line';
 import { errorResponse } from './errors';
 
 /** Where the adapter reports what no client will see: a handler that threw, a body that failed. */
@@ -102,6 +103,16 @@ export async function sendWebResponse(req: IncomingMessage, res: ServerResponse,
     // on its way), then drop the connection whatever the client still sends. The socket is
     // taken now: Node detaches it from the request when the response finishes.
     const socket = req.socket as typeof req.socket | null;
+    if (socket) {
+      // Node's server ends a `connection: close` answer with socket.destroySoon(), which closes
+      // the socket as soon as the answer is written: the client's next chunk then meets a reset,
+      // and a client still sending (fetch, `kiln submit --data`) saw "fetch failed" instead of the
+      // 413 that names the row. Half-close instead, keep discarding what arrives, destroy later.
+      socket.destroySoon = function lingeringClose(this: typeof socket) {
+        this.end();
+        setTimeout(() => this.destroy(), 2000).unref();
+      };
+    }
     res.once('finish', () => {
       if (!socket || socket.destroyed) return;
       socket.end();
@@ -138,7 +149,8 @@ export async function sendWebResponse(req: IncomingMessage, res: ServerResponse,
     // The body failed midway: the status line is already out, so all that is left is to cut
     // the connection so the client sees an incomplete response rather than a truncated success.
     // The client learns nothing of why, so the server log must.
-    log(`kiln api: response body of ${req.method ?? 'GET'} ${req.url ?? '/'} failed after ${res.statusCode}: ${errorStack(e)}`);
+    // The URL may carry a whole tRPC input in its query: capped like every logged line.
+    log(capLogLine(`kiln api: response body of ${req.method ?? 'GET'} ${req.url ?? '/'} failed after ${res.statusCode}: ${errorStack(e)}`));
     res.destroy();
   } finally {
     res.off('close', onClose);

@@ -125,7 +125,8 @@ async function describeClaim(ctx: ApiContext, row: ClaimedRow) {
     await completeRun(ctx.db, { runId: row.id, attemptToken: row.attemptToken, status: 'failed', error: why });
     return null;
   }
-  const datasets: Record<string, { id: string; name: string; hash: string; format: 'csv' | 'json'; bytes: number }> = {};
+  // Keyed by user-chosen input names: no prototype, so `__proto__` is a key like any other.
+  const datasets = Object.create(null) as Record<string, { id: string; name: string; hash: string; format: 'csv' | 'json'; bytes: number }>;
   for (const [inputName, id] of Object.entries(row.datasets)) {
     const d = found.get(id)!;
     datasets[inputName] = { id: d.id, name: d.name, hash: d.hash, format: d.format, bytes: d.bytes };

@@ -7,10 +7,12 @@
 import { resolve } from 'node:path';
 import { openAuth, type AuthRuntime } from '../auth';
 import { openDb, type KilnDb } from '../db/client';
+import type { DataDirLock } from '../db/data-dir-lock';
 import { createMaintenance } from '../jobs/maintenance';
 import { getConfig, type KilnConfig } from '../config';
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/types';
+import { cappedLog } from '../../lib/log-line';
 import { apiConfig, type ApiConfig } from './config';
 import { createApi, type Api } from './router';
 
@@ -40,6 +42,8 @@ export interface OpenRuntimeOptions {
   /** how often each READY version's stored package is re-hashed at most (default 10 min) */
   integrityIntervalMs?: number;
   log?: (message: string) => void;
+  /** PGlite: the data directory's lock, when the caller took it already (server/main.ts) */
+  lock?: DataDirLock;
 }
 
 /** Opens the database (running migrations), the store, and starts the lease reaper. */
@@ -49,9 +53,9 @@ export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRun
   const dataDir = resolve(/*turbopackIgnore: true*/ o.dataDir ?? settings.dataDir);
   const databaseUrl = o.databaseUrl ?? settings.databaseUrl;
   const config = apiConfig(settings, o.servingUrl);
-  const db = await openDb({ ...(databaseUrl ? { databaseUrl } : {}), dataDir });
+  const db = await openDb({ ...(databaseUrl ? { databaseUrl } : {}), dataDir, ...(o.lock ? { lock: o.lock } : {}) });
   const store = openStore(dataDir, settings.s3);
-  const log = o.log ?? ((m: string) => console.error(m));
+  const log = cappedLog(o.log ?? ((m: string) => console.error(m)));
   const authRuntime = await openAuth(db.db, settings.auth, log);
   const api = createApi({ db: db.db, store, config, log, ...authRuntime });
 

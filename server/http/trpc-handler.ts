@@ -4,6 +4,7 @@ import { appRouter } from '../trpc/root';
 import { readLimited } from './body';
 import { errorJson } from './errors';
 import { isKilnError } from '../../lib/errors';
+import { capLogLine } from '../../lib/log-line';
 import { TRPC_MAX_BATCH } from './trpc-limits';
 import type { RouteContext } from './context';
 
@@ -36,7 +37,7 @@ export async function handleTrpc(ctx: RouteContext, req: Request): Promise<Respo
     maxBatchSize: TRPC_MAX_BATCH,
     createContext: () => ({ db: ctx.db, store: ctx.store, config: ctx.config, principal: ctx.principal, authError: ctx.authError ?? null, authOptions: ctx.authOptions, authSecret: ctx.authSecret }),
     onError({ error, path }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') (ctx.log ?? console.error)(`kiln api: trpc ${path ?? '?'}: ${error.cause?.stack ?? error.stack ?? error.message}`);
+      if (error.code === 'INTERNAL_SERVER_ERROR') (ctx.log ?? console.error)(capLogLine(`kiln api: trpc ${path ?? '?'}: ${error.cause?.stack ?? error.stack ?? error.message}`));
     },
   });
 }

@@ -119,7 +119,8 @@ export async function executeRun(run: ClaimedRun, ctx: RunJobContext, drain: Abo
     const loadData = async (ref: { builtin?: string; input?: string }): Promise<DataSource> => {
       if (ref.builtin) return loadBuiltinDataset(ref.builtin);
       const name = ref.input ?? '';
-      const d = run.datasets[name];
+      // Own keys only: an input named `constructor` is not Object.prototype's.
+      const d = Object.hasOwn(run.datasets, name) ? run.datasets[name] : undefined;
       if (!d) throw new KilnError('NO_DATA', `the graph reads input dataset "${name}" but the run was submitted without it`, { param: 'name' });
       return ctx.cache.load(d);
     };

@@ -68,8 +68,8 @@ export class MicroBatcher<R> {
       this.run(recs[0]!, (err, out) => dones[0]!(err, out));
       return;
     }
-    let all: unknown[] = [];
-    for (const r of recs) all = all.concat(r);
+    const all: unknown[] = [];
+    for (const r of recs) for (let i = 0; i < r.length; i++) all.push(r[i]);
     this.run(all, (err, out) => {
       if (!err) {
         let o = 0;

@@ -16,7 +16,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { KilnError } from '../../lib/errors';
-import type { Admission } from './admission';
+import { ADMITTED, estimateInstances, overloadMessages, type Admission } from './admission';
 import type { ApiKeyGate } from './api-keys';
 import { parseJsonBody, readBody } from './body';
 import { openApiDocument, tfMetadata, v2Metadata } from './metadata';
@@ -24,7 +24,8 @@ import { parseModelPath, pickVersion, type ModelPath } from './model-path';
 import type { EndpointPolicy, ModelHost, Route } from './model-host';
 import type { RequestLog, ServingMetrics } from './observability';
 import { tfRequestRecords, tfResponse, v2RequestRecords, v2Response } from './protocol';
-import { newExchange, RETRY, type Exchange, type Responder, type ServingState } from './responder';
+import { newExchange, overloadAnswer, RETRY, type Exchange, type OverloadAnswer, type Responder, type ServingState } from './responder';
+import { WorkQueue } from './work-queue';
 
 /** The answer to a CORS preflight from an allowed origin (its `allow-origin` is added per request). */
 const CORS_PREFLIGHT = {
@@ -53,6 +54,10 @@ export interface HandlerLimits {
   maxBodyBytes: number;
   maxInstances: number;
   maxJsonDepth: number;
+  /** synchronous prediction work per turn of the event loop, ms */
+  sliceMs: number;
+  /** a read body waits at most this long for its turn, ms */
+  maxQueueWaitMs: number;
 }
 
 export interface HandlerParts {
@@ -80,6 +85,10 @@ export class ServingHandler {
   private readonly maxDepth: number;
   private readonly adminOnMain: boolean;
   private readonly adminToken: Buffer | null;
+  /** prediction bodies waiting for their slice of the event loop */
+  readonly work: WorkQueue<Exchange>;
+  /** admission's refusals, indexed by its reason */
+  private readonly refusals: OverloadAnswer[];
 
   constructor(p: HandlerParts) {
     this.host = p.host;
@@ -94,6 +103,15 @@ export class ServingHandler {
     this.maxDepth = p.limits.maxJsonDepth;
     this.adminOnMain = p.admin.token !== undefined;
     this.adminToken = p.admin.token !== undefined ? sha256(p.admin.token) : null;
+    this.work = new WorkQueue<Exchange>(
+      (ctx) => this.runPrediction(ctx),
+      (ctx, waited) => this.shed(ctx, waited),
+      p.limits.sliceMs,
+      p.limits.maxQueueWaitMs,
+    );
+    this.admission.rate = this.work;
+    const m = overloadMessages(this.admission.limits);
+    this.refusals = [overloadAnswer(''), overloadAnswer(m[1]), overloadAnswer(m[2]), overloadAnswer(m[3])];
   }
 
   get ready(): boolean {
@@ -268,33 +286,65 @@ export class ServingHandler {
     else throw new KilnError('NOT_FOUND', `unknown path ${ctx.path}`);
   }
 
-  /** The hot path (the key was checked by `routeOf`): version, slot, body, records, prediction. */
+  /**
+   * The hot path (the key was checked by `routeOf`): version, then admission from the headers
+   * alone (a refused body is never read or parsed), then the body, then its turn in the work
+   * queue.
+   */
   private predict(req: IncomingMessage, ctx: Exchange, route: Route, p: ModelPath, tf: boolean): void {
     const lv = pickVersion(route, p);
     ctx.version = String(lv.version);
-    this.admission.admit(ctx, lv);
+    const refused = this.admission.admit(ctx, lv, estimateInstances(req.headers['content-length'], lv.bytesPerInstance, this.maxInstances));
+    // Refused: answered now; Node discards the unread body without parsing it.
+    if (refused !== ADMITTED) return this.out.overloaded(ctx, this.refusals[refused]!);
+    ctx.tf = tf;
     readBody(req, this.maxBodyBytes, (err, buf) => {
       if (ctx.released) return; // timed out while the body was being read
-      let id: string | undefined;
-      let records: unknown[];
-      try {
-        if (err) throw err;
-        const body = parseJsonBody(buf!, this.maxDepth);
-        if (tf) records = tfRequestRecords(body, lv.manifest.inputSchema, this.maxInstances);
-        else ({ records, id } = v2RequestRecords(body, lv.manifest.inputSchema, this.maxInstances));
-      } catch (e) {
-        this.out.error(ctx, e);
+      if (err) {
+        this.out.error(ctx, err);
         this.admission.release(ctx);
         return;
       }
-      ctx.instances = records.length;
-      ctx.working = true;
-      lv.predict(records, (e, preds) => {
-        if (e) this.out.error(ctx, e);
-        else this.out.send(ctx, 200, tf ? tfResponse(lv.manifest, preds!) : v2Response(lv.manifest, route.name, lv.version, preds!, id));
-        this.admission.release(ctx);
-      });
+      ctx.body = buf;
+      this.work.submit(ctx);
     });
+  }
+
+  /** A read body's turn: parse, validate, predict (synchronous on the compiled path). */
+  private runPrediction(ctx: Exchange): void {
+    const buf = ctx.body!;
+    ctx.body = null;
+    if (ctx.released) return; // timed out while it waited
+    const lv = ctx.lv!;
+    const tf = ctx.tf;
+    let id: string | undefined;
+    let records: unknown[];
+    try {
+      const body = parseJsonBody(buf, this.maxDepth);
+      if (tf) records = tfRequestRecords(body, lv.manifest.inputSchema, this.maxInstances);
+      else ({ records, id } = v2RequestRecords(body, lv.manifest.inputSchema, this.maxInstances));
+    } catch (e) {
+      this.out.error(ctx, e);
+      this.admission.release(ctx);
+      return;
+    }
+    this.admission.resize(ctx, records.length);
+    lv.learnBytes(buf.length, records.length);
+    ctx.instances = records.length;
+    ctx.working = true;
+    lv.predict(records, (e, preds) => {
+      if (e) this.out.error(ctx, e);
+      else this.out.send(ctx, 200, tf ? tfResponse(lv.manifest, preds!) : v2Response(lv.manifest, ctx.endpoint, lv.version, preds!, id));
+      this.admission.release(ctx);
+    });
+  }
+
+  /** A body that waited behind more work than the queue bound: 429, never run. */
+  private shed(ctx: Exchange, waitedMs: number): void {
+    ctx.body = null;
+    if (ctx.released) return;
+    this.out.error(ctx, new KilnError('OVERLOADED', `${Math.round(waitedMs)} ms of work ran ahead of it while it waited for its turn, over the ${this.work.maxWaitMs} ms limit; retry later`));
+    this.admission.release(ctx);
   }
 }
 

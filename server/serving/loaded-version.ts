@@ -32,6 +32,12 @@ export interface LoadOptions {
 /** A loaded version, shared by requests; `refs` counts requests in flight on it. */
 export class LoadedVersion {
   refs = 0;
+  /**
+   * Body bytes per instance, measured on this version's requests (an exponential average),
+   * starting from the example record's JSON: admission's estimate of a body's instances from its
+   * Content-Length before reading it.
+   */
+  bytesPerInstance: number;
   private retired = false;
   private disposed = false;
   private readonly batcher: MicroBatcher<PredictionResult> | null;
@@ -43,6 +49,7 @@ export class LoadedVersion {
     readonly compiled: CompiledModel | null,
     batch: BatchMode,
   ) {
+    this.bytesPerInstance = JSON.stringify(exampleRecord(manifest)).length + 1;
     const useBatch = batch !== 'off';
     this.batcher = useBatch ? new MicroBatcher<PredictionResult>((records) => this.predictNow(records), 256) : null;
   }
@@ -64,6 +71,12 @@ export class LoadedVersion {
       throw new KilnError('WARMUP_FAILED', `version ${version}: the warm-up prediction failed (${(e as Error).message})`);
     }
     return lv;
+  }
+
+  /** Learns bytes per instance from a parsed body (only bodies of several instances: one-instance bodies are mostly envelope). */
+  learnBytes(bytes: number, instances: number): void {
+    if (instances < 4) return;
+    this.bytesPerInstance = this.bytesPerInstance * 0.9 + (bytes / instances) * 0.1;
   }
 
   /** `compiled` or `tfjs`: which forward pass answers. */
@@ -160,7 +173,8 @@ export function exampleRecord(manifest: Manifest): Record<string, unknown> {
       }
     }
   }
-  const rec: Record<string, unknown> = {};
+  // Keyed by input names (data): no prototype, so an input named `__proto__` gets its value.
+  const rec = Object.create(null) as Record<string, unknown>;
   for (const f of manifest.inputSchema) {
     const h = hints.get(f.name);
     if (f.type === 'categorical') rec[f.name] = typeof h === 'string' ? h : (f.categories?.[0] ?? 'a');

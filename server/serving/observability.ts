@@ -13,7 +13,7 @@ export class ServingMetrics {
   /** read at scrape time: a gauge `set` on every request costs more than the request's counter */
   inFlightNow: () => number = () => 0;
   // Labelled children cached by key: prom-client hashes label objects on every call otherwise.
-  private readonly children = new Map<string, { hist: Histogram.Internal<'endpoint' | 'version'>; codes: Map<number, Counter.Internal> }>();
+  private readonly children = new Map<string, { hist: Histogram.Internal<'endpoint' | 'version'>; codes: Map<number, { status: Counter.Internal; error: Counter.Internal | null }> }>();
 
   constructor() {
     const registers = [this.registry];
@@ -37,7 +37,11 @@ export class ServingMetrics {
     });
   }
 
-  /** Counts one answered request; label children are cached per endpoint/version (and code). */
+  /**
+   * Counts one answered request; label children (the status's counter, its error reason's, the
+   * histogram) are cached per endpoint/version and code: prom-client's `labels()` hashes a label
+   * object per call, which under overload was paid on every 429.
+   */
   observe(endpoint: string, version: string, code: number, seconds: number): void {
     const dk = `${endpoint}\u0000${version}`;
     let c = this.children.get(dk);
@@ -45,14 +49,14 @@ export class ServingMetrics {
       c = { hist: this.duration.labels(endpoint, version), codes: new Map() };
       this.children.set(dk, c);
     }
-    let counter = c.codes.get(code);
-    if (!counter) {
-      counter = this.requests.labels(endpoint, version, String(code));
-      c.codes.set(code, counter);
+    let counters = c.codes.get(code);
+    if (!counters) {
+      counters = { status: this.requests.labels(endpoint, version, String(code)), error: code >= 400 ? this.errors.labels(endpoint, version, reasonOf(code)) : null };
+      c.codes.set(code, counters);
     }
-    counter.inc();
+    counters.status.inc();
+    counters.error?.inc();
     c.hist.observe(seconds);
-    if (code >= 400) this.errors.labels(endpoint, version, reasonOf(code)).inc();
   }
 }
 

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { KilnError } from '../../lib/errors';
-import { Admission } from './admission';
+import { ADMITTED, Admission, estimateInstances, overloadMessages } from './admission';
 import { ApiKeyGate } from './api-keys';
 import type { LoadedVersion } from './loaded-version';
 import { sha256Hex, type EndpointAccess, type EndpointPolicy, type Route } from './model-host';
@@ -62,33 +62,66 @@ function fakeRes() {
 }
 
 describe('Admission', () => {
-  it('admits up to maxConcurrency, answers OVERLOADED (429) past it, and frees a slot once per release', () => {
-    const a = new Admission(2, 1000);
+  it('admits up to maxConcurrency, refuses past it (a reason, no exception), and frees a slot once per release', () => {
+    const a = new Admission({ maxConcurrency: 2, maxInstances: 1e6, maxQueueWaitMs: 1e6, timeoutMs: 1000 });
     const lv = fakeVersion(1);
     const ex = [0, 1, 2].map(() => newExchange('POST', '/p', {} as ServerResponse));
-    a.admit(ex[0]!, lv);
-    a.admit(ex[1]!, lv);
+    expect(a.admit(ex[0]!, lv)).toBe(ADMITTED);
+    expect(a.admit(ex[1]!, lv)).toBe(ADMITTED);
     expect(a.inFlight).toBe(2);
     expect(lv.refs).toBe(2);
-    let err: unknown;
-    try {
-      a.admit(ex[2]!, lv);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(KilnError);
-    expect((err as KilnError).code).toBe('OVERLOADED');
-    expect((err as KilnError).status).toBe(429);
+    const why = a.admit(ex[2]!, lv);
+    expect(why).not.toBe(ADMITTED);
+    expect(overloadMessages(a.limits)[why as 1]).toBe('over the limit of 2 requests in flight; retry later');
+    expect(ex[2]!.lv).toBeNull();
     a.release(ex[0]!);
     a.release(ex[0]!);
     expect(a.inFlight).toBe(1);
     expect(lv.refs).toBe(1);
-    a.admit(ex[2]!, lv);
+    expect(a.admit(ex[2]!, lv)).toBe(ADMITTED);
     expect(a.inFlight).toBe(2);
   });
 
+  it('counts instances in flight: refuses a request that would pass the budget, lets one in alone whatever its size, and corrects an estimate once the body is parsed', () => {
+    const a = new Admission({ maxConcurrency: 100, maxInstances: 2000, maxQueueWaitMs: 1e6, timeoutMs: 1000 });
+    const lv = fakeVersion(1);
+    const ex = [0, 1, 2, 3].map(() => newExchange('POST', '/p', {} as ServerResponse));
+    expect(a.admit(ex[0]!, lv, 5000)).toBe(ADMITTED); // alone: admitted, or it could never be served
+    expect(a.admit(ex[1]!, lv, 1)).not.toBe(ADMITTED);
+    a.resize(ex[0]!, 1000); // the body held 1,000
+    expect(a.instances).toBe(1000);
+    expect(a.admit(ex[1]!, lv, 1000)).toBe(ADMITTED);
+    const why = a.admit(ex[2]!, lv, 1);
+    expect(overloadMessages(a.limits)[why as 2]).toContain('over the limit of 2000 instances in flight');
+    a.release(ex[0]!);
+    expect(a.instances).toBe(1000);
+    expect(a.admit(ex[2]!, lv, 1000)).toBe(ADMITTED);
+    expect(a.instances).toBe(2000);
+  });
+
+  it('refuses when the measured rate says the work in flight would wait past maxQueueWaitMs', () => {
+    const rate = { msPerInstance: 0 };
+    const a = new Admission({ maxConcurrency: 100, maxInstances: 1e6, maxQueueWaitMs: 20, timeoutMs: 1000 }, rate);
+    const lv = fakeVersion(1);
+    const ex = [0, 1, 2].map(() => newExchange('POST', '/p', {} as ServerResponse));
+    expect(a.admit(ex[0]!, lv, 1000)).toBe(ADMITTED);
+    expect(a.admit(ex[1]!, lv, 1000)).toBe(ADMITTED); // not measured yet: only the budget counts
+    rate.msPerInstance = 0.015; // 2,000 instances ahead ≈ 30 ms
+    const why = a.admit(ex[2]!, lv, 10);
+    expect(overloadMessages(a.limits)[why as 3]).toBe('the work in flight would keep this request waiting over the 20 ms limit; retry later');
+    a.release(ex[0]!); // 1,000 ahead ≈ 15 ms
+    expect(a.admit(ex[2]!, lv, 10)).toBe(ADMITTED);
+  });
+
+  it('estimates instances from Content-Length and the bytes per instance, within [1, the per-request cap]', () => {
+    expect(estimateInstances('10000', 100, 1000)).toBe(100);
+    expect(estimateInstances('10', 100, 1000)).toBe(1);
+    expect(estimateInstances('10000000', 100, 1000)).toBe(1000);
+    expect(estimateInstances(undefined, 100, 1000)).toBe(1);
+  });
+
   it('times out only exchanges past their deadline, and keeps the slot of a running prediction', () => {
-    const a = new Admission(10, 100);
+    const a = new Admission({ maxConcurrency: 10, maxInstances: 1e6, maxQueueWaitMs: 1e6, timeoutMs: 100 });
     const lv = fakeVersion(1);
     const waiting = newExchange('POST', '/a', {} as ServerResponse);
     const running = newExchange('POST', '/b', {} as ServerResponse);

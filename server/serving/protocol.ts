@@ -31,7 +31,8 @@ function rowToRecord(row: unknown[], schema: readonly ColumnSchema[], where: str
   if (row.length !== schema.length) {
     throw bad(`${where}: has ${row.length} values; expected ${schema.length} in input schema order (${schema.map((c) => c.name).join(', ')})`);
   }
-  const rec: Record<string, unknown> = {};
+  // Records are keyed by input names, which are data: no prototype, so `__proto__` is a field.
+  const rec = Object.create(null) as Record<string, unknown>;
   for (let j = 0; j < schema.length; j++) rec[schema[j]!.name] = row[j];
   return rec;
 }
@@ -69,7 +70,7 @@ function columnsToRecords(cols: Record<string, unknown>, schema: readonly Column
   if (n > maxInstances) throw tooMany('inputs', n, maxInstances);
   const records: Record<string, unknown>[] = new Array(Math.max(0, n));
   for (let i = 0; i < n; i++) {
-    const rec: Record<string, unknown> = {};
+    const rec = Object.create(null) as Record<string, unknown>;
     for (const c of schema) rec[c.name] = (cols[c.name] as unknown[])[i];
     records[i] = rec;
   }
@@ -124,6 +125,62 @@ const V2_TYPES: Record<ColumnSchema['type'], readonly string[]> = {
   date: ['BYTES', 'INT64'],
 };
 
+/**
+ * What each KServe V2 datatype holds: a JSON value outside it (300 as INT8, -1 as UINT8, 1.5 as
+ * INT32, "x" as FP32, 1 as BOOL) is a 400 naming the input and the index, never a silent
+ * coercion. `null` is a missing value in every type (the package's imputation handles it, as on
+ * TF Serving's path). INT64/UINT64 take integers JSON can carry exactly (|x| ≤ 2^53 − 1).
+ */
+interface V2Kind {
+  kind: 'int' | 'float' | 'bool' | 'bytes';
+  min: number;
+  max: number;
+}
+const int = (min: number, max: number): V2Kind => ({ kind: 'int', min, max });
+const float = (max: number): V2Kind => ({ kind: 'float', min: -max, max });
+const V2_RANGES: Record<string, V2Kind> = {
+  INT8: int(-128, 127),
+  INT16: int(-32768, 32767),
+  INT32: int(-2147483648, 2147483647),
+  INT64: int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+  UINT8: int(0, 255),
+  UINT16: int(0, 65535),
+  UINT32: int(0, 4294967295),
+  UINT64: int(0, Number.MAX_SAFE_INTEGER),
+  FP16: float(65504),
+  FP32: float(3.4028234663852886e38),
+  FP64: float(Number.MAX_VALUE),
+  BOOL: { kind: 'bool', min: 0, max: 0 },
+  BYTES: { kind: 'bytes', min: 0, max: 0 },
+};
+
+/** Why `v` does not fit `datatype`, or null when it does. */
+function v2Mismatch(v: unknown, datatype: string, t: V2Kind): string | null {
+  if (v === null) return null;
+  switch (t.kind) {
+    case 'bytes':
+      return typeof v === 'string' ? null : `expected a string for ${datatype}, got ${describeValue(v)}`;
+    case 'bool':
+      return typeof v === 'boolean' ? null : `expected true or false for ${datatype}, got ${describeValue(v)}`;
+    case 'int':
+      if (typeof v !== 'number') return `expected an integer for ${datatype}, got ${describeValue(v)}`;
+      if (!Number.isInteger(v)) return `${v} is not an integer (${datatype})`;
+      return v < t.min || v > t.max ? `${v} is out of range for ${datatype} (${t.min} to ${t.max})` : null;
+    case 'float':
+      if (typeof v !== 'number') return `expected a number for ${datatype}, got ${describeValue(v)}`;
+      return v < t.min || v > t.max ? `${v} is out of range for ${datatype} (±${t.max})` : null;
+  }
+}
+
+/** The first value of `data` that does not fit `datatype`, as a 400 naming the input and the index. */
+function checkV2Data(data: unknown[], datatype: string, where: string): void {
+  const t = V2_RANGES[datatype]!;
+  for (let j = 0; j < data.length; j++) {
+    const why = v2Mismatch(data[j], datatype, t);
+    if (why !== null) throw bad(`${where}.data[${j}]: ${why}`);
+  }
+}
+
 /** The V2 datatype advertised for a field. */
 export function v2Datatype(type: ColumnSchema['type']): string {
   return type === 'numeric' ? 'FP32' : type === 'boolean' ? 'BOOL' : 'BYTES';
@@ -164,6 +221,7 @@ export function v2RequestRecords(body: unknown, schema: readonly ColumnSchema[],
     }
     if (!Array.isArray(t.data)) throw bad(`inputs[${i}] "${t.name}": data must be an array, got ${describeValue(t.data)}`);
     const data = flatten(t.data, `inputs[${i}] "${t.name}".data`);
+    checkV2Data(data, t.datatype, `inputs[${i}] "${t.name}"`);
     const rows = t.shape[0] as number;
     if (data.length !== rows) throw bad(`inputs[${i}] "${t.name}": data has ${data.length} values but shape ${JSON.stringify(t.shape)} needs ${rows}`);
     if (n === -1) {
@@ -177,7 +235,7 @@ export function v2RequestRecords(body: unknown, schema: readonly ColumnSchema[],
   if (n > maxInstances) throw tooMany('inputs', n, maxInstances);
   const records: Record<string, unknown>[] = new Array(Math.max(0, n));
   for (let r = 0; r < n; r++) {
-    const rec: Record<string, unknown> = {};
+    const rec = Object.create(null) as Record<string, unknown>;
     for (const c of schema) rec[c.name] = byName.get(c.name)!.data[r];
     records[r] = rec;
   }

@@ -25,11 +25,19 @@ export interface Exchange {
   close: boolean;
   /** the prediction has started (it keeps its slot until it ends, even after a timeout) */
   working: boolean;
+  /** instances admission counts for it: estimated from Content-Length, then the parsed count */
+  cost: number;
+  /** when its read body was queued for work (performance.now) */
+  queuedAt: number;
+  /** a prediction's body, read and waiting for its turn */
+  body: Buffer | null;
+  /** TF Serving (`true`) or KServe V2 (`false`) prediction */
+  tf: boolean;
 }
 
 /** A fresh exchange for `res`; every field set so all exchanges share one hidden class. */
 export function newExchange(method: string, path: string, res: ServerResponse): Exchange {
-  return { t0: performance.now(), method, path, endpoint: '', version: '', instances: 0, sent: false, lv: null, released: false, deadline: 0, res, close: false, working: false };
+  return { t0: performance.now(), method, path, endpoint: '', version: '', instances: 0, sent: false, lv: null, released: false, deadline: 0, res, close: false, working: false, cost: 0, queuedAt: 0, body: null, tf: true };
 }
 
 /** What the server shares with its parts: flipped by `drain()`, read on every answer. */
@@ -49,8 +57,8 @@ export class Responder {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Answers once (later calls for the same exchange do nothing), then counts and logs it. */
-  send(ctx: Exchange, status: number, body: string, extra?: readonly string[]): void {
+  /** Answers once (later calls for the same exchange do nothing), then counts and logs it; `error` is the log's error line (else read from the body). */
+  send(ctx: Exchange, status: number, body: string, extra?: readonly string[], error?: string): void {
     if (ctx.sent) return;
     ctx.sent = true;
     const res = ctx.res;
@@ -75,7 +83,7 @@ export class Responder {
         status,
         ms: Math.round((performance.now() - ctx.t0) * 1000) / 1000,
         ...(ctx.instances ? { instances: ctx.instances } : {}),
-        ...(status >= 400 ? { error: errorText(body) } : {}),
+        ...(status >= 400 ? { error: error ?? errorText(body) } : {}),
       });
     }
   }
@@ -96,8 +104,23 @@ export class Responder {
     const headers = a.headers ? Object.entries(a.headers).flat() : a.status === 429 || a.status === 503 ? RETRY : undefined;
     // An unexpected failure keeps its first line, as before the catalog: it is what a caller can report.
     const message = a.internal ? `internal error: ${firstLine(e)}` : a.message;
-    this.send(ctx, a.status, JSON.stringify({ error: message, code: a.code }), headers);
+    this.send(ctx, a.status, JSON.stringify({ error: message, code: a.code }), headers, message);
   }
+
+  /** A prebuilt 429 (see {@link overloadAnswer}): no error object, no serialisation. */
+  overloaded(ctx: Exchange, answer: OverloadAnswer): void {
+    this.send(ctx, 429, answer.body, RETRY, answer.message);
+  }
+}
+
+/** A 429 built once: its message and its body in the catalog's shape. */
+export interface OverloadAnswer {
+  message: string;
+  body: string;
+}
+
+export function overloadAnswer(message: string): OverloadAnswer {
+  return { message, body: JSON.stringify({ error: message, code: 'OVERLOADED' }) };
 }
 
 function log500(log: (line: string) => void, ctx: Exchange, e: unknown): void {

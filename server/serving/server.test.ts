@@ -6,6 +6,7 @@ import '../../lib/nodes/catalog';
 import { ERROR_CATALOG, type ErrorCode } from '../../lib/errors';
 import { PackagePredictor, type PackageFiles, type RegressionPrediction } from '../../lib/package/package';
 import { rawRecords } from '../../lib/package/test-utils';
+import { v2RequestRecords } from './protocol';
 import { createServingServer, type ServingServer } from './server';
 import { TestSource, classifierPackage, endpoint, http, regressionPackage } from './test-utils';
 
@@ -147,6 +148,54 @@ describe('KServe V2', () => {
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(r.json.error).toContain(msg);
       await expectStillServing();
+    }
+  });
+});
+
+describe('KServe V2 datatypes are enforced', () => {
+  // hp is numeric (any INT*/UINT*/FP* datatype), origin categorical (BYTES).
+  const body = (hp: Record<string, unknown>, origin: Record<string, unknown> = {}) => ({
+    inputs: [
+      { name: 'hp', shape: [3], ...hp },
+      { name: 'weight', datatype: 'FP32', shape: [3], data: [3500, 2200, 3000] },
+      { name: 'origin', datatype: 'BYTES', shape: [3], data: ['USA', 'Japan', 'USA'], ...origin },
+    ],
+  });
+  const cases: [string, unknown, string][] = [
+    ['300 as INT8', body({ datatype: 'INT8', data: [100, 300, 1] }), 'inputs[0] "hp".data[1]: 300 is out of range for INT8 (-128 to 127)'],
+    ['-129 as INT8', body({ datatype: 'INT8', data: [-129, 1, 1] }), 'inputs[0] "hp".data[0]: -129 is out of range for INT8'],
+    ['-1 as UINT8', body({ datatype: 'UINT8', data: [1, 2, -1] }), 'inputs[0] "hp".data[2]: -1 is out of range for UINT8 (0 to 255)'],
+    ['70000 as INT16', body({ datatype: 'INT16', data: [1, 70000, 1] }), 'inputs[0] "hp".data[1]: 70000 is out of range for INT16'],
+    ['1.5 as INT32', body({ datatype: 'INT32', data: [1, 2, 1.5] }), 'inputs[0] "hp".data[2]: 1.5 is not an integer (INT32)'],
+    ['2^53 as INT64', body({ datatype: 'INT64', data: [1, 9007199254740992, 1] }), 'inputs[0] "hp".data[1]: 9007199254740992 is out of range for INT64'],
+    ['a string as INT32', body({ datatype: 'INT32', data: [1, '2', 3] }), 'inputs[0] "hp".data[1]: expected an integer for INT32, got string'],
+    ['"x" as FP32', body({ datatype: 'FP32', data: ['x', 1, 2] }), 'inputs[0] "hp".data[0]: expected a number for FP32, got string'],
+    ['true as FP64', body({ datatype: 'FP64', data: [1, 2, true] }), 'inputs[0] "hp".data[2]: expected a number for FP64, got boolean'],
+    ['1e39 as FP32', body({ datatype: 'FP32', data: [1, 1e39, 2] }), 'inputs[0] "hp".data[1]: 1e+39 is out of range for FP32'],
+    ['70000 as FP16', body({ datatype: 'FP16', data: [1, 2, 70000] }), 'inputs[0] "hp".data[2]: 70000 is out of range for FP16 (±65504)'],
+    ['a number as BYTES', body({ datatype: 'FP32', data: [1, 2, 3] }, { data: ['USA', 7, 'USA'] }), 'inputs[2] "origin".data[1]: expected a string for BYTES, got number'],
+    ['[n, 1] names the flat index', body({ datatype: 'UINT8', shape: [3, 1], data: [[1], [2], [256]] }), 'inputs[0] "hp".data[2]: 256 is out of range for UINT8'],
+  ];
+  for (const [name, b, msg] of cases) {
+    it(`refuses ${name} with a 400 naming the input and the index`, async () => {
+      const r = await predict(b, '/v2/models/cars/infer');
+      expect(r.status).toBe(400);
+      expect(r.json.error).toContain(msg);
+    });
+  }
+
+  it('refuses a non-bool as BOOL (a boolean field) with the input and the index', () => {
+    const schema = [{ name: 'on', type: 'boolean' as const, nullable: true }];
+    for (const bad of [1, 'true', 0]) {
+      expect(() => v2RequestRecords({ inputs: [{ name: 'on', datatype: 'BOOL', shape: [2], data: [true, bad] }] }, schema, 10)).toThrow(`inputs[0] "on".data[1]: expected true or false for BOOL, got ${typeof bad}`);
+    }
+    expect(v2RequestRecords({ inputs: [{ name: 'on', datatype: 'BOOL', shape: [3], data: [true, false, null] }] }, schema, 10).records).toEqual([{ on: true }, { on: false }, { on: null }]);
+  });
+
+  it('accepts the ends of each range, and null as a missing value', async () => {
+    for (const [datatype, data] of [['INT8', [-128, 127, null]], ['UINT8', [0, 255, 7]], ['INT64', [-9007199254740991, 9007199254740991, 0]], ['FP16', [-65504, 0.5, 65504]], ['UINT32', [0, 4294967295, 1]]] as const) {
+      const r = await predict(body({ datatype, data }), '/v2/models/cars/infer');
+      expect(r.status, `${datatype} ${JSON.stringify(data)}: ${r.body}`).toBe(200);
     }
   });
 });

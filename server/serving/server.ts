@@ -5,10 +5,18 @@
  * handler.ts and the parts it calls: admission.ts (slots, deadlines), api-keys.ts,
  * model-path.ts (URL → version) and responder.ts (answers, errors through the catalog).
  *
- * Overload is answered, never queued: past `maxConcurrency` requests in flight → 429 with
- * `Retry-After: 1` at once; a request that takes longer than `requestTimeoutMs` → 503 with
- * `Retry-After`. `drain()` (SIGTERM in the CLI) stops accepting, turns `/readyz` to 503 and
- * finishes the requests in flight.
+ * Overload is refused at once, from the headers: past `maxConcurrency` requests, past
+ * `maxInstancesInFlight` instances, or past an estimated `maxQueueWaitMs` of work ahead → 429
+ * with `Retry-After: 1` before the body is read (admission.ts); an admitted prediction's
+ * synchronous work runs in slices of `sliceMs` per event-loop turn (work-queue.ts), so
+ * `/healthz`, `/readyz` and `/metrics` answer between slices whatever the load. A request that
+ * takes longer than `requestTimeoutMs` → 503 with `Retry-After`.
+ *
+ * `drain()` (SIGTERM in the CLI) is what Kubernetes and TF Serving expect: `/readyz` turns 503
+ * at once, the listener keeps accepting for `drainGraceMs` (so load balancers notice and stop
+ * sending) while every answer carries `Connection: close`, then the listener closes, requests
+ * in flight finish (bodies still arriving included), idle connections are closed, and it
+ * resolves.
  *
  * `/metrics` and the request log are served on the serving port only behind `metricsToken`;
  * `adminPort` opens a second listener (loopback by default) that serves only those two.
@@ -33,6 +41,14 @@ export interface ServingServerOptions {
   host?: string;
   /** requests in flight at most; more → 429 (default 256) */
   maxConcurrency?: number;
+  /** instances in flight at most, estimated from Content-Length before the body is read; more → 429 (default 4 × maxInstances) */
+  maxInstancesInFlight?: number;
+  /** the longest a prediction may wait for the work ahead of it, estimated at admission and enforced at its turn; more → 429 (default 20 ms) */
+  maxQueueWaitMs?: number;
+  /** synchronous prediction work per event-loop turn before health and new requests get their turn (default 2 ms) */
+  sliceMs?: number;
+  /** how long `drain()` keeps accepting after `/readyz` turned 503 (default 5 s) */
+  drainGraceMs?: number;
   /** request body cap → 413 (default 4 MiB) */
   maxBodyBytes?: number;
   /** instances per request → 413 (default 1000) */
@@ -67,8 +83,12 @@ export interface ServingServer {
   readonly requestLog: RequestLog;
   /** the model routes in flight */
   readonly inFlight: number;
-  /** stop accepting, answer /readyz 503, finish requests in flight (at most `timeoutMs`, default 30 s), stop the source */
-  drain(timeoutMs?: number): Promise<void>;
+  /**
+   * `/readyz` → 503 at once, keep accepting for `graceMs` (default: the `drainGraceMs` option)
+   * with `Connection: close` on every answer, then stop accepting and finish the requests in
+   * flight (at most `timeoutMs` more, default 30 s), stop the source
+   */
+  drain(timeoutMs?: number, graceMs?: number): Promise<void>;
   /** drain with no grace */
   close(): Promise<void>;
 }
@@ -84,7 +104,8 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
   const host = new ModelHost({ log, maxInstances, ...(opts.batch ? { batch: opts.batch } : {}), ...(opts.compiled === false ? { compiled: false } : {}) });
   const state: ServingState = { draining: false, sourceStarted: false };
-  const admission = new Admission(opts.maxConcurrency ?? 256, timeoutMs);
+  const maxQueueWaitMs = opts.maxQueueWaitMs ?? 20;
+  const admission = new Admission({ maxConcurrency: opts.maxConcurrency ?? 256, maxInstances: opts.maxInstancesInFlight ?? 4 * maxInstances, maxQueueWaitMs, timeoutMs });
   const metrics = new ServingMetrics();
   metrics.inFlightNow = () => admission.inFlight;
   const requestLog = new RequestLog(opts.logCapacity ?? 1000, opts.logSample ?? 0.01);
@@ -97,7 +118,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     responder,
     metrics,
     requestLog,
-    limits: { maxBodyBytes: opts.maxBodyBytes ?? 4 * 1024 * 1024, maxInstances, maxJsonDepth: opts.maxJsonDepth ?? 32 },
+    limits: { maxBodyBytes: opts.maxBodyBytes ?? 4 * 1024 * 1024, maxInstances, maxJsonDepth: opts.maxJsonDepth ?? 32, sliceMs: opts.sliceMs ?? 2, maxQueueWaitMs },
     admin: { token: opts.metricsToken || undefined },
   });
 
@@ -133,32 +154,44 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     adminUrl = `http://${shown(opts.adminHost)}:${(admin.address() as AddressInfo).port}`;
   }
 
-  const shutdown = async (timeoutMsDrain: number) => {
-    if (!state.draining) {
+  const defaultGraceMs = opts.drainGraceMs ?? 5_000;
+  let drained: Promise<void> | null = null;
+  const shutdown = (timeoutMsDrain: number, graceMs: number): Promise<void> => {
+    drained ??= (async () => {
+      // Readiness turns false at once; every answer from here on carries Connection: close.
       state.draining = true;
       opts.source.stop();
-    }
-    const closed = new Promise<void>((r) => server.close(() => r()));
-    const adminClosed = admin ? new Promise<void>((r) => admin.close(() => r())) : undefined;
-    admin?.closeAllConnections();
-    server.closeIdleConnections();
-    const deadline = Date.now() + timeoutMsDrain;
-    while (admission.inFlight > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
+      // Keep accepting while load balancers notice: a connection refused or reset now would be
+      // a failed request, an answer with Connection: close is a request served.
+      if (graceMs > 0) await new Promise((r) => setTimeout(r, graceMs));
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      const adminClosed = admin ? new Promise<void>((r) => admin.close(() => r())) : undefined;
+      admin?.closeAllConnections();
       server.closeIdleConnections();
-    }
-    server.closeAllConnections();
-    await closed;
-    await adminClosed;
-    clearInterval(sweep);
-    host.close();
+      // Requests in flight finish: those whose bodies are still arriving, those in the work
+      // queue and those predicting; each connection closes after its answer (Connection: close).
+      // A connection that carried no request since (idle keep-alive) has nothing in flight.
+      let allClosed = false;
+      void closed.then(() => (allClosed = true));
+      const deadline = Date.now() + timeoutMsDrain;
+      while (!allClosed && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+        server.closeIdleConnections();
+      }
+      server.closeAllConnections();
+      await closed;
+      await adminClosed;
+      clearInterval(sweep);
+      host.close();
+    })();
+    return drained;
   };
 
   try {
     await opts.source.start((specs) => host.apply(specs), log);
     state.sourceStarted = true;
   } catch (e) {
-    await shutdown(0);
+    await shutdown(0, 0);
     throw e;
   }
 
@@ -172,8 +205,8 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     get inFlight() {
       return admission.inFlight;
     },
-    drain: (ms = 30_000) => shutdown(ms),
-    close: () => shutdown(0),
+    drain: (ms = 30_000, graceMs = defaultGraceMs) => shutdown(ms, graceMs),
+    close: () => shutdown(0, 0),
   };
 }
 

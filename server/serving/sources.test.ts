@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,8 +12,8 @@ import '../../lib/nodes/catalog';
 import { writePackageDir } from '../../lib/package/node';
 import type { PackageFiles } from '../../lib/package/package';
 import { createServingServer } from './server';
-import { ControlPlaneSource, type ServingConfig } from './sources';
-import { http, regressionPackage } from './test-utils';
+import { ControlPlaneSource } from './sources';
+import { fakeControlPlane, http, regressionPackage } from './test-utils';
 
 let reg: PackageFiles;
 let reg2: PackageFiles;
@@ -32,77 +32,6 @@ afterAll(async () => {
 const record = { hp: 150, weight: 3500, origin: 'USA' };
 
 describe('ControlPlaneSource', () => {
-  /**
-   * A fake control plane: the config the test sets, answered at once without `after` (or when
-   * `longPoll` is off), else held until the revision moves past `after` or `wait` seconds pass.
-   */
-  function fakeControlPlane(first: ServingConfig, zips: Map<string, Uint8Array>, longPoll = true) {
-    let config = first;
-    const waiters = new Set<() => void>();
-    const seen: string[] = [];
-    const reports: string[] = [];
-    let notModified = 0;
-    const etag = () => `"${config.revision}"`;
-    const server: Server = createServer((req, res) => {
-      seen.push(`${req.headers.authorization} ${req.url}`);
-      if (req.headers.authorization !== 'Bearer machine-token') {
-        res.writeHead(401).end('{}');
-        return;
-      }
-      const url = new URL(req.url ?? '/', 'http://cp');
-      if (url.pathname === '/api/serving/config') {
-        const after = url.searchParams.get('after');
-        if (url.searchParams.get('replica')) reports.push(`${url.searchParams.get('replica')}@${after ?? '-'}`);
-        const answer = () => {
-          if (req.headers['if-none-match'] === etag()) {
-            notModified++;
-            res.writeHead(304, { etag: etag() }).end();
-          } else res.writeHead(200, { 'content-type': 'application/json', etag: etag() }).end(JSON.stringify(config));
-        };
-        if (!longPoll || after === null || Number(after) !== config.revision) return answer();
-        const timer = setTimeout(done, Number(url.searchParams.get('wait') ?? 25) * 1000);
-        function done() {
-          clearTimeout(timer);
-          waiters.delete(done);
-          answer();
-        }
-        waiters.add(done);
-        return;
-      }
-      const m = /^\/api\/serving\/versions\/(\w+)\/package$/.exec(url.pathname);
-      const zip = m ? zips.get(m[1]!) : undefined;
-      if (!zip) {
-        res.writeHead(404).end();
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/zip' }).end(Buffer.from(zip));
-    });
-    return {
-      server,
-      seen,
-      reports,
-      get notModified() {
-        return notModified;
-      },
-      get config() {
-        return config;
-      },
-      set(c: ServingConfig) {
-        config = c;
-        for (const w of [...waiters]) w();
-      },
-      async listen(): Promise<string> {
-        await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-        return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      },
-      close() {
-        for (const w of [...waiters]) w();
-        server.closeAllConnections();
-        server.close();
-      },
-    };
-  }
-
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
   it('long-polls the config, checks the token and sha256, swaps versions, enforces access and keys, and keeps a version whose download is corrupt out', async () => {
@@ -212,10 +141,10 @@ async function waitFor(check: () => Promise<boolean>, ms = 10_000): Promise<void
 }
 
 describe('kiln serve (spawned)', () => {
-  it('prints one ready line, and on SIGTERM finishes the request in flight before exiting 0', async () => {
+  it('prints one ready line, and on SIGTERM answers /readyz 503 through the grace period, then stops accepting and finishes the request in flight before exiting 0', async () => {
     const pkg = join(dir, 'pkg');
     await writePackageDir(pkg, reg);
-    const child = spawn(process.execPath, [join(import.meta.dirname, '../cli/kiln.mjs'), 'serve', pkg, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, '../cli/kiln.mjs'), 'serve', pkg, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KILN_SERVING_DRAIN_GRACE_MS: '400' } });
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -240,8 +169,13 @@ describe('kiln serve (spawned)', () => {
     sock.write(`POST /v1/models/cars:predict HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
     await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
-    // Draining: no new connections are accepted.
+    await new Promise((r) => setTimeout(r, 150));
+    // Draining, within the grace period: still accepting, and not ready.
+    const ready = await http(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.json).toEqual({ status: 'draining' });
+    await new Promise((r) => setTimeout(r, 600));
+    // After it: no new connections are accepted; the body still arriving is read and answered.
     await expect(http(`${url}/readyz`)).rejects.toThrow();
     sock.write(body.slice(10));
     expect(await exited).toBe(0);

@@ -3,11 +3,12 @@
  * utils), a source whose config a test changes at will, and a raw HTTP client.
  */
 import * as tf from '@tensorflow/tfjs';
-import { request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildPackage, type PackageFiles } from '../../lib/package/package';
 import { makeTrained } from '../../lib/package/test-utils';
 import type { ApplyReport, EndpointSpec } from './model-host';
-import type { PackageSource } from './sources';
+import type { PackageSource, ServingConfig } from './sources';
 
 /** A regression package (impute → one_hot → standard_scale → dense) named `name`. */
 export async function regressionPackage(name = 'cars', members = 1): Promise<PackageFiles> {
@@ -88,4 +89,75 @@ export function http(url: string, opts: { method?: string; body?: string | Buffe
     req.on('error', reject);
     req.end(opts.body);
   });
+}
+
+/**
+ * A fake control plane: the config the test sets, answered at once without `after` (or when
+ * `longPoll` is off), else held until the revision moves past `after` or `wait` seconds pass.
+ */
+export function fakeControlPlane(first: ServingConfig, zips: Map<string, Uint8Array>, longPoll = true) {
+  let config = first;
+  const waiters = new Set<() => void>();
+  const seen: string[] = [];
+  const reports: string[] = [];
+  let notModified = 0;
+  const etag = () => `"${config.revision}"`;
+  const server: Server = createServer((req, res) => {
+    seen.push(`${req.headers.authorization} ${req.url}`);
+    if (req.headers.authorization !== 'Bearer machine-token') {
+      res.writeHead(401).end('{}');
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://cp');
+    if (url.pathname === '/api/serving/config') {
+      const after = url.searchParams.get('after');
+      if (url.searchParams.get('replica')) reports.push(`${url.searchParams.get('replica')}@${after ?? '-'}`);
+      const answer = () => {
+        if (req.headers['if-none-match'] === etag()) {
+          notModified++;
+          res.writeHead(304, { etag: etag() }).end();
+        } else res.writeHead(200, { 'content-type': 'application/json', etag: etag() }).end(JSON.stringify(config));
+      };
+      if (!longPoll || after === null || Number(after) !== config.revision) return answer();
+      const timer = setTimeout(done, Number(url.searchParams.get('wait') ?? 25) * 1000);
+      function done() {
+        clearTimeout(timer);
+        waiters.delete(done);
+        answer();
+      }
+      waiters.add(done);
+      return;
+    }
+    const m = /^\/api\/serving\/versions\/(\w+)\/package$/.exec(url.pathname);
+    const zip = m ? zips.get(m[1]!) : undefined;
+    if (!zip) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/zip' }).end(Buffer.from(zip));
+  });
+  return {
+    server,
+    seen,
+    reports,
+    get notModified() {
+      return notModified;
+    },
+    get config() {
+      return config;
+    },
+    set(c: ServingConfig) {
+      config = c;
+      for (const w of [...waiters]) w();
+    },
+    async listen(): Promise<string> {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
+    close() {
+      for (const w of [...waiters]) w();
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }

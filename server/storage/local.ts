@@ -109,7 +109,9 @@ export function createLocalStore(root: string, o: LocalStoreOptions = {}): Artif
 
     async getBytes(key) {
       try {
-        return new Uint8Array(await readFile(pathOf(key)));
+        // A view, not a copy: copying a 200 MB dataset stalled the event loop for a second.
+        const b = await readFile(pathOf(key));
+        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
       } catch (e) {
         if (notFound(e)) return null;
         throw e;

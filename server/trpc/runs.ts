@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { KilnError } from '../../lib/errors';
 import { validateGraph } from '../../lib/graph/validate';
 import '../../lib/nodes/catalog';
-import { evaluationNodes, graphInputDatasets, verdictNode } from '../../lib/nodes/graph-queries';
+import { evaluationNodes, verdictNode } from '../../lib/nodes/graph-queries';
+import { checkGraphData, checkInputNames } from './submit-checks';
 import { getDatasets, getGraph, saveGraph } from '../db/catalog';
 import type { Graph } from '../../lib/graph/schema';
 import type { Run, RunEvent } from '../db/schema';
@@ -27,8 +28,22 @@ export const EVENT_POLL_MS = 250;
 
 export const submitInputSchema = projectRefSchema.extend({
   graph: z.unknown(),
-  /** input dataset name (a dataset node with source "input") → dataset version id */
-  datasets: z.record(z.string().min(1).max(200), z.string().min(1).max(64)).default({}),
+  /**
+   * input dataset name (a dataset node with source "input") → dataset version id. Read into an
+   * object without a prototype: zod's record drops a `__proto__` key, and `in` would find
+   * `constructor` on any object.
+   */
+  datasets: z
+    .custom<Record<string, string>>(
+      (v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.entries(v).length <= 1000 && Object.entries(v).every(([k, x]) => k.length >= 1 && k.length <= 200 && typeof x === 'string' && x.length >= 1 && x.length <= 64),
+      { message: 'expected { "<input name>": "<dataset version id>" } (names of 1 to 200 characters, ids of 1 to 64)' },
+    )
+    .transform((v) => {
+      const out = Object.create(null) as Record<string, string>;
+      for (const [k, x] of Object.entries(v)) out[k] = x;
+      return out;
+    })
+    .default({}),
   options: z
     .object({
       backend: z.enum(['auto', 'webgpu', 'wasm', 'cpu']).optional(),
@@ -68,18 +83,7 @@ export const runsRouter = router({
     if (!v.ok || !v.graph) throw graphInvalid(v.diagnostics);
     const graph = v.graph;
     if (input.projectId === undefined && input.projectName === undefined) throw new KilnError('BAD_REQUEST', 'give projectId or projectName');
-    const inputs = graphInputDatasets(graph);
-    for (const [name, nodeId] of inputs) {
-      if (!(name in input.datasets)) {
-        throw new KilnError('BAD_REQUEST', `node "${nodeId}" reads input dataset "${name}", but no dataset version was given for it (datasets.${name})`);
-      }
-    }
-    for (const name of Object.keys(input.datasets)) {
-      if (!inputs.has(name)) {
-        const known = [...inputs.keys()].map((n) => `"${n}"`).join(', ') || 'none';
-        throw new KilnError('BAD_REQUEST', `datasets.${name}: the graph has no input dataset "${name}" (its inputs: ${known})`);
-      }
-    }
+    checkInputNames(graph, input.datasets);
     const project = await resolveProject(ctx.db, input, input.projectId === undefined);
     if (!project) throw new KilnError('NOT_FOUND', `no project ${input.projectId}`);
     // Checked before the graph is saved, so a submit that cannot run leaves nothing behind.
@@ -88,12 +92,15 @@ export const runsRouter = router({
     for (const [name, id] of Object.entries(input.datasets)) {
       if (!found.has(id)) throw new KilnError('BAD_REQUEST', `datasets.${name}: dataset version ${id} is not stored in project "${project.name}"`);
     }
+    // Built-in names, targets and declared columns: refused now rather than on a runner.
+    await checkGraphData(graph, new Map(Object.entries(input.datasets).map(([name, id]) => [name, found.get(id)!])));
     const { hash } = await saveGraph(ctx.db, project.id, graph);
     const { maxAttempts, priority, ...options } = input.options;
     const run = await submitRun(ctx.db, {
       projectId: project.id,
       graphHash: hash,
-      datasets: input.datasets,
+      // drizzle cannot take an object without a prototype; JSON.parse keeps `__proto__` an own key.
+      datasets: JSON.parse(JSON.stringify(input.datasets)) as Record<string, string>,
       options,
       ...(maxAttempts !== undefined ? { maxAttempts } : {}),
       ...(priority !== undefined ? { priority } : {}),

@@ -29,7 +29,7 @@ export const dataset = defineNode({
   description: 'Reads a table: a built-in vega dataset (cars, penguins, seattle-weather …) or CSV/JSON given by the caller. Chooses the target column.',
   params: datasetParams,
   example: { source: 'builtin', name: 'cars', target: 'Miles_per_Gallon' },
-  readsDatasets: (p) => [{ source: p.source, name: p.name, ...(p.schema ? { schema: p.schema } : {}) }],
+  readsDatasets: (p) => [{ source: p.source, name: p.name, ...(p.schema ? { schema: p.schema } : {}), ...(p.target ? { target: p.target } : {}) }],
   inputs: [],
   outputs: [{ name: 'data', type: 'table' }],
   async sourceKey(p, ctx) {
