@@ -7,7 +7,7 @@ import { KilnError } from '../../lib/errors';
 import { parseCsv } from '../../lib/data/csv';
 import { parseJsonRecords } from '../../lib/data/json';
 import { rowRef, type RawValue } from '../../lib/data/raw';
-import { MAX_LOG_BATCH, type FeedbackItem } from '../monitoring/log-protocol';
+import { MAX_LOG_BATCH, type FeedbackItem } from '../serving/log-protocol';
 import type { MonitoringReport } from '../monitoring/report';
 import { client, guarded, type Common, type IO } from './registry';
 

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { KilnError } from '../../lib/errors';
-import { feedbackBatchSchema, MAX_LOG_BATCH_BYTES, predictionBatchSchema } from '../monitoring/log-protocol';
+import { feedbackBatchSchema, MAX_LOG_BATCH_BYTES, predictionBatchSchema } from '../serving/log-protocol';
 import { ingestPredictions, recordFeedback } from '../monitoring/prediction-log';
 import { readJson } from './body';
 import type { RouteContext } from './context';

@@ -21,7 +21,7 @@ import { moveAlias, registerVersion } from '../registry/registry';
 import { servingConfig } from '../registry/serving-config';
 import { seedRun } from '../registry/test-fixtures';
 import { createLocalStore } from '../storage/local';
-import type { PredictionRecord } from './log-protocol';
+import type { PredictionRecord } from '../serving/log-protocol';
 import { prunePredictions, recordFeedback, setMonitoringSettings } from './prediction-log';
 
 const actor = 'test:alice@host';

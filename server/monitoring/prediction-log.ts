@@ -8,7 +8,7 @@ import { KilnError } from '../../lib/errors';
 import type { Db } from '../db/client';
 import { endpoints, predictionFeedback, predictions } from '../db/schema';
 import { bumpServingRevision } from '../registry/serving-revision';
-import { UNKNOWN_IDS_SHOWN, type FeedbackItem, type FeedbackResult, type PredictionBatchResult, type PredictionRecord } from './log-protocol';
+import { UNKNOWN_IDS_SHOWN, type FeedbackItem, type FeedbackResult, type PredictionBatchResult, type PredictionRecord } from '../serving/log-protocol';
 
 /** Rows per INSERT: 9 parameters each stays far under Postgres's 65,535. */
 const INSERT_CHUNK = 1000;

@@ -17,7 +17,7 @@ import { moveAlias, registerVersion } from '../registry/registry';
 import { seedRun } from '../registry/test-fixtures';
 import { createLocalStore } from '../storage/local';
 import type { ArtifactStore } from '../storage/types';
-import type { PredictionRecord } from './log-protocol';
+import type { PredictionRecord } from '../serving/log-protocol';
 import { ingestPredictions, recordFeedback } from './prediction-log';
 import { monitoringReport } from './report';
 import { parseWindow } from './window';

@@ -2,6 +2,8 @@
  * Where a serving process gets its endpoints: one package directory (`kiln serve DIR`), or the
  * control plane's serving config (`kiln serving --server URL`), long-polled and applied to the host.
  */
+import type { FeedbackResult } from './log-protocol';
+import type { PredictionSink } from './prediction-log';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { readPackageDir } from '../../lib/package/node';
@@ -14,6 +16,8 @@ import type { ApplyReport, EndpointSpec } from './model-host';
 export interface PackageSource {
   /** shown in logs */
   readonly description: string;
+  /** where logged predictions and feedback go (the control plane); none: predictions are not logged */
+  readonly sink?: PredictionSink;
   /**
    * Applies the first config and resolves once it is applied (rejects when there is none to
    * serve); later changes are applied in the background until `stop`.
@@ -68,6 +72,8 @@ export interface ServingConfig {
     versions: { version: number; sha256: string; url: string; aliases: string[] }[];
     default: number;
     traffic: { version: number; weight: number }[];
+    /** absent from control planes before the prediction log: log everything */
+    log?: { sampleRate: number };
   }[];
 }
 
@@ -183,6 +189,7 @@ export class ControlPlaneSource implements PackageSource {
       corsOrigins: [...new Set([...e.corsOrigins, ...c.studioOrigins])],
       default: e.default,
       traffic: e.traffic,
+      logSampleRate: typeof e.log?.sampleRate === 'number' ? e.log.sampleRate : 1,
       versions: e.versions.map((v) => ({ version: v.version, aliases: v.aliases, key: v.sha256, load: () => this.download(v.url, v.sha256) })),
     }));
   }
@@ -267,6 +274,40 @@ export class ControlPlaneSource implements PackageSource {
     this.stopped = true;
     this.abort.abort();
   }
+
+  /** POSTs JSON to the control plane; a refused or failed call throws with its status and message. */
+  private async post(p: string, body: unknown, timeoutMs = 30_000): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await this.fetch(this.url(p), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (e) {
+      throw new KilnError('SERVING_CONFIG', `cannot reach ${this.opts.server} (${(e as Error).message})`);
+    }
+    const text = await res.text().catch(() => '');
+    if (!res.ok) {
+      let err: { error?: string; code?: string } = {};
+      try {
+        err = JSON.parse(text) as typeof err;
+      } catch {
+        // not the catalog's shape: keep the text
+      }
+      throw new KilnError(res.status === 404 && err.code === 'ENDPOINT_NOT_FOUND' ? 'ENDPOINT_NOT_FOUND' : 'SERVING_CONFIG', `POST ${p}: ${res.status} ${(err.error ?? text).slice(0, 200)}`);
+    }
+    return JSON.parse(text) as unknown;
+  }
+
+  /** The prediction log's sink: batches to `POST /api/serving/predictions`, feedback to `POST /api/serving/feedback`. */
+  readonly sink: PredictionSink = {
+    postPredictions: async (records) => {
+      await this.post('/api/serving/predictions', { records });
+    },
+    postFeedback: async (endpoint, feedback) => (await this.post('/api/serving/feedback', { endpoint, feedback })) as FeedbackResult,
+  };
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

@@ -3,7 +3,7 @@
  * metrics from feedback, drift against the training data or an earlier window, anomalies).
  */
 import { z } from 'zod';
-import { feedbackBodySchema } from '../monitoring/log-protocol';
+import { feedbackBodySchema } from '../serving/log-protocol';
 import { recordFeedback } from '../monitoring/prediction-log';
 import { monitoringReport } from '../monitoring/report';
 import { parseWindow } from '../monitoring/window';
