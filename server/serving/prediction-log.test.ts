@@ -52,7 +52,7 @@ describe('PredictionLog buffer', () => {
     expect(posted).toBe(1); // one batch in flight, hanging; no second one piles up behind it
     expect(kept).toBe(100); // the loop never yields: nothing was flushed while it ran
     expect(log.dropped).toBe(900);
-    expect(log.pending).toBe(90); // the hanging batch took 10
+    expect(log.pending).toBe(100); // the hanging batch counts until it is acknowledged
     expect(await registry.getSingleMetricAsString('kiln_serving_prediction_log_dropped_total')).toContain('kiln_serving_prediction_log_dropped_total 900');
     expect(lines.filter((l) => /prediction log buffer full \(100 records, control plane slow\): dropped 1 record/.test(l))).toHaveLength(1);
   });
@@ -62,9 +62,9 @@ describe('PredictionLog buffer', () => {
     let fail = 2;
     const lines: string[] = [];
     const sink: PredictionSink = {
-      postPredictions: async (rs) => {
+      postPredictions: async (body) => {
         if (fail-- > 0) throw new Error('POST /api/serving/predictions: 503');
-        got.push(...rs.map((r) => r.id));
+        got.push(...(JSON.parse(Buffer.from(body).toString('utf8')) as { records: PredictionRecord[] }).records.map((r) => r.id));
       },
       postFeedback: async () => ({ accepted: 0, unknown: 0, unknownIds: [] }),
     };

@@ -1,10 +1,10 @@
 /**
- * The serving side of the prediction log: every logged prediction goes into a bounded buffer
- * and is posted to the control plane in batches, off the request path. A slow or unreachable
+ * The serving side of the prediction log: every logged prediction is serialised into a bounded
+ * buffer (off the JS heap) and posted to the control plane in batches, off the request path. A slow or unreachable
  * control plane never slows or fails a prediction: the buffer only fills, and once full each
  * new record is dropped and counted (`kiln_serving_prediction_log_dropped_total`, and a log line
- * at most every 10 s) instead of waiting. A failed batch stays at the front of the buffer and is
- * retried with backoff; the control plane stores each prediction id once, so a retry after a
+ * at most every 10 s) instead of waiting. A failed batch stays at the front and is retried with
+ * backoff (while it waits it counts against the bound, so new records are dropped, not old ones); the control plane stores each prediction id once, so a retry after a
  * lost answer duplicates nothing.
  *
  * Anomaly tags: each record is checked against the version's data schema with lib/sketch's
@@ -22,7 +22,8 @@ import type { FeedbackItem, FeedbackResult, PredictionRecord } from './log-proto
 
 /** Where logged predictions and feedback go: the control plane (ControlPlaneSource). */
 export interface PredictionSink {
-  postPredictions(records: readonly PredictionRecord[]): Promise<void>;
+  /** one batch: `{"records": [...]}` as JSON bytes, `n` records */
+  postPredictions(body: Uint8Array, n: number): Promise<void>;
   postFeedback(endpoint: string, items: readonly FeedbackItem[]): Promise<FeedbackResult>;
 }
 
@@ -32,6 +33,8 @@ export interface PredictionLogOptions {
   capacity?: number;
   /** records per POST (default 500) */
   batchSize?: number;
+  /** bytes per POST at most, unless one record is larger (default 4 MiB; the control plane reads 16) */
+  batchBytes?: number;
   /** how often the buffer is flushed (default 1 s) */
   flushMs?: number;
   registry: Registry;
@@ -96,10 +99,24 @@ export function predictionIds(base: string, n: number): string[] {
 /** A new unique prediction id (a client sent none). */
 export const newPredictionId = (): string => randomUUID();
 
+/** One batch being filled or waiting to be sent: records as JSON, comma-separated, off the JS heap. */
+interface Batch {
+  buf: Buffer;
+  bytes: number;
+  n: number;
+}
+
+const OPEN = Buffer.from('{"records":[');
+const CLOSE = Buffer.from(']}');
+
 export class PredictionLog {
-  private buffer: PredictionRecord[] = [];
+  /** batches full or sealed, oldest first, waiting for their POST */
+  private sealed: Batch[] = [];
+  private current: Batch | null = null;
+  private count = 0;
   private readonly capacity: number;
   private readonly batchSize: number;
+  private readonly batchBytes: number;
   private readonly flushMs: number;
   private readonly sink: PredictionSink;
   private readonly log: (line: string) => void;
@@ -119,6 +136,7 @@ export class PredictionLog {
     this.sink = o.sink;
     this.capacity = o.capacity ?? 20_000;
     this.batchSize = o.batchSize ?? 500;
+    this.batchBytes = o.batchBytes ?? 4 * 1024 * 1024;
     this.flushMs = o.flushMs ?? 1000;
     this.log = o.log;
     const registers = [o.registry];
@@ -130,57 +148,86 @@ export class PredictionLog {
 
   /** records waiting to be sent */
   get pending(): number {
-    return this.buffer.length;
+    return this.count;
   }
 
-  /** Queues one record; never waits. Returns false when it was dropped (buffer full). */
+  /**
+   * Queues one record; never waits. Returns false when it was dropped (buffer full). The record
+   * is serialised at once into the batch's buffer: holding thousands of request objects for a
+   * second would promote them all to the old generation, which costs more than the JSON.
+   */
   add(r: PredictionRecord): boolean {
-    if (this.buffer.length >= this.capacity) {
-      this.dropped++;
-      this.droppedSinceLine++;
-      this.droppedTotal.inc();
-      const now = Date.now();
-      if (now - this.lastDropLine >= 10_000) {
-        this.log(`kiln serving: prediction log buffer full (${this.capacity} records, control plane ${this.lastError ? `failing: ${this.lastError}` : 'slow'}): dropped ${this.droppedSinceLine} record(s)`);
-        this.lastDropLine = now;
-        this.droppedSinceLine = 0;
-      }
+    if (this.count >= this.capacity) {
+      this.drop(1);
       return false;
     }
-    this.buffer.push(r);
-    if (this.buffer.length === this.batchSize && !this.inFlight) setImmediate(() => void this.flush());
+    const json = JSON.stringify(r);
+    const need = Buffer.byteLength(json) + 1;
+    let b = this.current;
+    if (b !== null && (b.n >= this.batchSize || b.bytes + need > b.buf.length)) {
+      this.sealed.push(b);
+      b = null;
+    }
+    if (b === null) {
+      b = { buf: Buffer.allocUnsafe(Math.max(need, Math.min(this.batchBytes, 256 * 1024))), bytes: 0, n: 0 };
+      this.current = b;
+    }
+    if (b.bytes + need > b.buf.length) {
+      // Grow up to the batch's byte limit (a record larger than that gets a batch of its own).
+      const grown = Buffer.allocUnsafe(Math.max(b.bytes + need, Math.min(this.batchBytes, b.buf.length * 2)));
+      b.buf.copy(grown, 0, 0, b.bytes);
+      b.buf = grown;
+    }
+    if (b.n > 0) b.buf[b.bytes++] = 0x2c; // ','
+    b.bytes += b.buf.write(json, b.bytes);
+    b.n++;
+    this.count++;
+    if (this.sealed.length > 0 && !this.inFlight) setImmediate(() => void this.flush());
     return true;
+  }
+
+  private drop(n: number): void {
+    this.dropped += n;
+    this.droppedSinceLine += n;
+    this.droppedTotal.inc(n);
+    const now = Date.now();
+    if (now - this.lastDropLine >= 10_000) {
+      this.log(`kiln serving: prediction log buffer full (${this.capacity} records, control plane ${this.lastError ? `failing: ${this.lastError}` : 'slow'}): dropped ${this.droppedSinceLine} record(s)`);
+      this.lastDropLine = now;
+      this.droppedSinceLine = 0;
+    }
   }
 
   /** Sends one batch if none is in flight and no backoff is due; resolves when it is done. */
   flush(): Promise<void> {
     if (this.inFlight) return this.inFlight;
-    if (this.buffer.length === 0 || Date.now() < this.backoffUntil) return Promise.resolve();
-    const batch = this.buffer.splice(0, this.batchSize);
-    this.inFlight = this.sink.postPredictions(batch).then(
+    if (Date.now() < this.backoffUntil) return Promise.resolve();
+    let batch = this.sealed.shift();
+    if (!batch && this.current && this.current.n > 0) {
+      batch = this.current;
+      this.current = null;
+    }
+    if (!batch) return Promise.resolve();
+    const b = batch;
+    const body = Buffer.concat([OPEN, b.buf.subarray(0, b.bytes), CLOSE]);
+    this.inFlight = this.sink.postPredictions(body, b.n).then(
       () => {
         this.inFlight = null;
-        this.sentTotal.inc(batch.length);
-        if (this.failures > 0) this.log(`kiln serving: prediction log reaches the control plane again (${this.buffer.length} record(s) waiting)`);
+        this.count -= b.n;
+        this.sentTotal.inc(b.n);
+        if (this.failures > 0) this.log(`kiln serving: prediction log reaches the control plane again (${this.count} record(s) waiting)`);
         this.failures = 0;
         this.lastError = '';
-        if (this.buffer.length >= this.batchSize) setImmediate(() => void this.flush());
+        if (this.sealed.length > 0) setImmediate(() => void this.flush());
       },
       (e: unknown) => {
         this.inFlight = null;
-        // Back at the front, in order, as far as the bound allows: the newest ones are dropped.
-        const room = Math.max(0, this.capacity - this.buffer.length);
-        const keep = batch.slice(0, room);
-        const lost = batch.length - keep.length;
-        this.buffer = keep.concat(this.buffer);
-        if (lost > 0) {
-          this.dropped += lost;
-          this.droppedTotal.inc(lost);
-        }
+        // Back at the front, in order: it is sent again after the backoff.
+        this.sealed.unshift(b);
         this.failures++;
         this.lastError = ((e as Error)?.message ?? String(e)).split('\n')[0]!.slice(0, 200);
         this.backoffUntil = Date.now() + Math.min(30_000, this.flushMs * 2 ** Math.min(this.failures, 5));
-        if (this.failures === 1 || this.failures % 10 === 0) this.log(`kiln serving: prediction log: ${this.lastError} (attempt ${this.failures}; ${this.buffer.length} record(s) waiting)`);
+        if (this.failures === 1 || this.failures % 10 === 0) this.log(`kiln serving: prediction log: ${this.lastError} (attempt ${this.failures}; ${this.count} record(s) waiting)`);
       },
     );
     return this.inFlight;
@@ -191,11 +238,11 @@ export class PredictionLog {
     clearInterval(this.timer);
     const deadline = Date.now() + timeoutMs;
     this.backoffUntil = 0;
-    while ((this.buffer.length > 0 || this.inFlight) && Date.now() < deadline) {
+    while ((this.count > 0 || this.inFlight) && Date.now() < deadline) {
       const before = this.failures;
       await Promise.race([this.flush(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
       if (this.failures > before) break;
     }
-    if (this.buffer.length > 0) this.log(`kiln serving: prediction log: ${this.buffer.length} record(s) not sent at shutdown`);
+    if (this.count > 0) this.log(`kiln serving: prediction log: ${this.count} record(s) not sent at shutdown`);
   }
 }

@@ -277,12 +277,16 @@ export class ControlPlaneSource implements PackageSource {
 
   /** POSTs JSON to the control plane; a refused or failed call throws with its status and message. */
   private async post(p: string, body: unknown, timeoutMs = 30_000): Promise<unknown> {
+    return this.postRaw(p, JSON.stringify(body), timeoutMs);
+  }
+
+  private async postRaw(p: string, body: string | Uint8Array, timeoutMs = 30_000): Promise<unknown> {
     let res: Response;
     try {
       res = await this.fetch(this.url(p), {
         method: 'POST',
         headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+        body: body as string | Uint8Array<ArrayBuffer>,
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
@@ -303,8 +307,8 @@ export class ControlPlaneSource implements PackageSource {
 
   /** The prediction log's sink: batches to `POST /api/serving/predictions`, feedback to `POST /api/serving/feedback`. */
   readonly sink: PredictionSink = {
-    postPredictions: async (records) => {
-      await this.post('/api/serving/predictions', { records });
+    postPredictions: async (body) => {
+      await this.postRaw('/api/serving/predictions', body);
     },
     postFeedback: async (endpoint, feedback) => (await this.post('/api/serving/feedback', { endpoint, feedback })) as FeedbackResult,
   };
