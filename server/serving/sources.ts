@@ -5,6 +5,8 @@
 import type { FeedbackResult } from './log-protocol';
 import type { PredictionSink } from './prediction-log';
 import { createHash, randomBytes } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { hostname } from 'node:os';
 import { readPackageDir } from '../../lib/package/node';
 import { validatePackage } from '../../lib/package/validate';
@@ -280,27 +282,32 @@ export class ControlPlaneSource implements PackageSource {
     return this.postRaw(p, JSON.stringify(body), timeoutMs);
   }
 
+  /**
+   * POSTs a body with node:http rather than fetch: a prediction-log batch of a few hundred KB
+   * cost fetch ~10 µs of serving's CPU per record (web streams), node:http a fraction of that.
+   * A test's injected `fetch` is used when there is one.
+   */
   private async postRaw(p: string, body: string | Uint8Array, timeoutMs = 30_000): Promise<unknown> {
-    let res: Response;
+    const headers = { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' };
+    let status: number;
+    let text: string;
     try {
-      res = await this.fetch(this.url(p), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json' },
-        body: body as string | Uint8Array<ArrayBuffer>,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      if (this.opts.fetch) {
+        const res = await this.fetch(this.url(p), { method: 'POST', headers, body: body as string | Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(timeoutMs) });
+        status = res.status;
+        text = await res.text().catch(() => '');
+      } else ({ status, text } = await postNode(this.url(p), headers, body, timeoutMs));
     } catch (e) {
       throw new KilnError('SERVING_CONFIG', `cannot reach ${this.opts.server} (${(e as Error).message})`);
     }
-    const text = await res.text().catch(() => '');
-    if (!res.ok) {
+    if (status < 200 || status > 299) {
       let err: { error?: string; code?: string } = {};
       try {
         err = JSON.parse(text) as typeof err;
       } catch {
         // not the catalog's shape: keep the text
       }
-      throw new KilnError(res.status === 404 && err.code === 'ENDPOINT_NOT_FOUND' ? 'ENDPOINT_NOT_FOUND' : 'SERVING_CONFIG', `POST ${p}: ${res.status} ${(err.error ?? text).slice(0, 200)}`);
+      throw new KilnError(status === 404 && err.code === 'ENDPOINT_NOT_FOUND' ? 'ENDPOINT_NOT_FOUND' : 'SERVING_CONFIG', `POST ${p}: ${status} ${(err.error ?? text).slice(0, 200)}`);
     }
     return JSON.parse(text) as unknown;
   }
@@ -324,5 +331,22 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     const t = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** One POST with node:http(s): the status and the body as text. */
+function postNode(url: string, headers: Record<string, string>, body: string | Uint8Array, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(u, { method: 'POST', headers: { ...headers, 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) }, timeout: timeoutMs }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
   });
 }
