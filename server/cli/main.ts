@@ -269,7 +269,8 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
       .description("an endpoint's monitoring report: live metrics from feedback, drift, anomalies")
       .argument('<endpoint>', 'endpoint name')
       .option('--window <duration>', 'the window reported, e.g. 1h, 24h, 7d', '24h')
-      .option('--reference <ref>', '"training" (the training data) or a duration: the window just before', 'training'),
+      .option('--reference <ref>', '"training" (the training data) or a duration: the window just before', 'training')
+      .option('--until <time>', 'end of the window, ISO 8601 (default: now)'),
   ).action(async (name: string, o: MonitorOptions) => {
     const { monitorCommand } = await import('./monitor');
     code = await monitorCommand(name, o, io);

@@ -14,6 +14,8 @@ import { client, guarded, type Common, type IO } from './registry';
 export interface MonitorOptions extends Common {
   window: string;
   reference: string;
+  /** the window's end (ISO 8601; default now) */
+  until?: string;
 }
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
@@ -22,7 +24,7 @@ const metricLine = (m: Record<string, number> | null) => (m ? Object.entries(m).
 /** `kiln monitor ENDPOINT [--window 24h] [--reference training|WINDOW] [--json]`. */
 export function monitorCommand(endpoint: string, o: MonitorOptions, io: IO): Promise<number> {
   return guarded(o, io, async () => {
-    const r: MonitoringReport = await client(o.server).monitoring.report.query({ name: endpoint, window: o.window, reference: o.reference });
+    const r: MonitoringReport = await client(o.server).monitoring.report.query({ name: endpoint, window: o.window, reference: o.reference, ...(o.until ? { until: o.until } : {}) });
     if (o.json) {
       io.out(`${JSON.stringify({ endpoint: r.endpoint, window: r.window, requests: r.requests, versions: r.versions, metrics: r.metrics, drift: r.drift, anomalies: r.anomalies, alerts: r.alerts })}\n`);
       return 0;
