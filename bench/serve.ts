@@ -54,9 +54,11 @@ export interface WrkResult {
 }
 
 /** Which servers the bench knows; `kind` decides which ratio a row feeds. */
-export type TargetId = 'kiln' | 'fastapi' | 'flask' | 'bare';
+export type TargetId = 'kiln' | 'kiln-log' | 'kiln-nolog' | 'fastapi' | 'flask' | 'bare';
 export const TARGET_LABELS: Record<TargetId, string> = {
   kiln: 'Kiln `kiln serve`',
+  'kiln-log': 'Kiln `kiln serving`, every prediction logged',
+  'kiln-nolog': 'Kiln `kiln serving`, logging off (sample rate 0)',
   fastapi: 'FastAPI + uvicorn, 2 workers',
   flask: 'Flask + gunicorn, 2 sync workers',
   bare: 'bare Node `http`, constant JSON',
@@ -129,6 +131,8 @@ export interface Ratios {
   /** Kiln's worst p99 over its runs at 16 connections, ms (target ≤ 5) */
   kilnP99At16Ms: number | null;
   bestPython: TargetId | null;
+  /** `kiln-log` (every prediction logged) over `kiln-nolog` (the same process, sample rate 0), best runs (target ≥ 0.9) */
+  loggedOverUnlogged?: number | null;
 }
 
 /** Best (highest) req/s of a target over all its runs and connection counts, or null. */
@@ -150,12 +154,15 @@ export function computeRatios(rows: readonly BenchRow[]): Ratios {
     if (b !== null && b > py) [py, bestPython] = [b, t];
   }
   const bare = bestRps(rows, 'bare');
+  const logged = bestRps(rows, 'kiln-log');
+  const unlogged = bestRps(rows, 'kiln-nolog');
   const k16 = rows.filter((r) => r.target === 'kiln' && r.connections === 16);
   return {
     kilnOverBestPython: kiln !== null && bestPython !== null && py > 0 ? kiln / py : null,
     kilnOverBare: kiln !== null && bare ? kiln / bare : null,
     kilnP99At16Ms: k16.length ? Math.max(...k16.map((r) => r.result.p99Ms)) : null,
     bestPython,
+    ...(logged !== null || unlogged !== null ? { loggedOverUnlogged: logged !== null && unlogged ? logged / unlogged : null } : {}),
   };
 }
 
@@ -167,6 +174,7 @@ export function formatRatios(r: Ratios): string {
     `- Kiln / best Python (${r.bestPython ? TARGET_LABELS[r.bestPython] : 'none'}): ${r.kilnOverBestPython === null ? na : `**${r.kilnOverBestPython.toFixed(2)}×** (target ≥ 5×: ${verdict(r.kilnOverBestPython >= 5)})`}`,
     `- Kiln / bare Node ceiling: ${r.kilnOverBare === null ? na : `**${(r.kilnOverBare * 100).toFixed(0)}%** (target ≥ 50%: ${verdict(r.kilnOverBare >= 0.5)})`}`,
     `- Kiln p99 at 16 connections (worst run): ${r.kilnP99At16Ms === null ? na : `**${r.kilnP99At16Ms.toFixed(2)} ms** (target ≤ 5 ms: ${verdict(r.kilnP99At16Ms <= 5)})`}`,
+    ...(r.loggedOverUnlogged !== undefined ? [`- Kiln with every prediction logged / without: ${r.loggedOverUnlogged === null ? na : `**${(r.loggedOverUnlogged * 100).toFixed(0)}%** (target ≥ 90%: ${verdict(r.loggedOverUnlogged >= 0.9)})`}`] : []),
   ].join('\n');
 }
 
@@ -321,7 +329,7 @@ function parseArgs(argv: string[]): Options {
       else o.warmupS = n;
     } else if (a === '--targets') {
       const ts = val().split(',').map((s) => s.trim());
-      for (const t of ts) if (!(t in TARGET_LABELS)) throw new Error(`--targets: unknown target "${t}" (kiln, fastapi, flask, bare)`);
+      for (const t of ts) if (!(t in TARGET_LABELS)) throw new Error(`--targets: unknown target "${t}" (kiln, kiln-log, kiln-nolog, fastapi, flask, bare)`);
       o.targets = ts as TargetId[];
     } else throw new Error(`unknown option "${a}" (--write-docs, --duration S, --warmup S, --targets kiln,fastapi,flask,bare, --overload, --connections N, --times X, --keep)`);
   }
@@ -396,14 +404,18 @@ async function buildKiln(dir: string, withPackage: boolean) {
 
 interface Started {
   proc: ChildProcess;
+  /** `kiln-log`: the stand-in control plane it logs to */
+  stub?: ChildProcess;
   url: string;
   log: string;
   exited: Promise<number | null>;
 }
 
-function start(target: TargetId, port: number, dir: string, pkgDir: string, modelPkl: string): Started {
+function start(target: TargetId, port: number, dir: string, pkgDir: string, modelPkl: string, stubPort = 0): Started {
   const log = join(dir, `${target}.log`);
   const fd = openSync(log, 'w');
+  const viaStub = target === 'kiln-log' || target === 'kiln-nolog';
+  const stub = viaStub ? spawn(process.execPath, [join(PEERS, 'control-plane-stub.mjs'), String(stubPort), pkgDir, target === 'kiln-log' ? '1' : '0'], { cwd: ROOT, detached: true, stdio: ['ignore', fd, fd] }) : undefined;
   // One BLAS thread per worker: with 2 workers on 2 cores, OpenBLAS's own threads only fight
   // over the cores (measured: half the CPU went to system time without this).
   const pyEnv = { ...process.env, KILN_BENCH_MODEL: modelPkl, KILN_BENCH_NAME: MODEL, PYTHONDONTWRITEBYTECODE: '1', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
@@ -411,6 +423,9 @@ function start(target: TargetId, port: number, dir: string, pkgDir: string, mode
     switch (target) {
       case 'kiln':
         return [process.execPath, [KILN, 'serve', pkgDir, '--name', MODEL, '--port', String(port)], ROOT, { ...process.env, KILN_SERVING_DRAIN_GRACE_MS: '0' }];
+      case 'kiln-log':
+      case 'kiln-nolog':
+        return [process.execPath, [KILN, 'serving', '--server', `http://127.0.0.1:${stubPort}`, '--port', String(port), '--backend', 'cpu'], ROOT, { ...process.env, KILN_SERVING_DRAIN_GRACE_MS: '0', KILN_SERVING_TOKEN: 'kiln_rt_bench' }];
       case 'fastapi':
         return [PYTHON, ['-m', 'uvicorn', 'fastapi_app:app', '--host', '127.0.0.1', '--port', String(port), '--workers', '2', '--no-access-log', '--log-level', 'warning'], PEERS, pyEnv];
       case 'flask':
@@ -423,10 +438,17 @@ function start(target: TargetId, port: number, dir: string, pkgDir: string, mode
   const proc = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
-  return { proc, url: `http://127.0.0.1:${port}/v1/models/${MODEL}:predict`, log, exited };
+  return { proc, ...(stub ? { stub } : {}), url: `http://127.0.0.1:${port}/v1/models/${MODEL}:predict`, log, exited };
 }
 
 async function stop(s: Started): Promise<void> {
+  if (s.stub && s.stub.exitCode === null) {
+    try {
+      process.kill(-s.stub.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   if (s.proc.exitCode !== null || s.proc.signalCode !== null) return;
   try {
     process.kill(-s.proc.pid!, 'SIGTERM');
@@ -560,7 +582,7 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const needKiln = o.overload || o.targets.includes('kiln');
+    const needKiln = o.overload || o.targets.includes('kiln') || o.targets.includes('kiln-log') || o.targets.includes('kiln-nolog');
     const needPy = !o.overload && o.targets.some((t) => PYTHON_TARGETS.includes(t));
     console.error(`bench:serve: building the cars pipeline in ${dir}`);
     const built = await buildKiln(dir, needKiln);
@@ -608,7 +630,7 @@ async function main(argv: string[]): Promise<void> {
     const predictions: string[] = [];
     for (const target of o.targets) {
       const port = await freePort();
-      const s = start(target, port, dir, join(dir, 'cars-pkg'), modelPkl);
+      const s = start(target, port, dir, join(dir, 'cars-pkg'), modelPkl, target === 'kiln-log' || target === 'kiln-nolog' ? await freePort() : 0);
       current = s;
       try {
         const p = await waitReady(s, body);

@@ -15,6 +15,7 @@ import type { RunnerCommandOptions } from './runner';
 import type { SubmitOptions } from './submit';
 import type { ServeOptions, ServingCommandOptions } from './serve';
 import type { LoginOptions } from './login';
+import type { FeedbackOptions, MonitorOptions } from './monitor';
 import type { AliasSetOptions, EndpointBindOptions, EndpointKeyOptions, RegisterOptions } from './registry';
 import { readJsonFile } from './io';
 import { getConfig, type KilnConfig } from '../config';
@@ -260,6 +261,30 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
   ).action(async (name: string, o: EndpointKeyOptions) => {
     const { endpointKeyCommand } = await import('./registry');
     code = await endpointKeyCommand(name, o, io);
+  });
+
+  server(
+    program
+      .command('monitor')
+      .description("an endpoint's monitoring report: live metrics from feedback, drift, anomalies")
+      .argument('<endpoint>', 'endpoint name')
+      .option('--window <duration>', 'the window reported, e.g. 1h, 24h, 7d', '24h')
+      .option('--reference <ref>', '"training" (the training data) or a duration: the window just before', 'training')
+      .option('--until <time>', 'end of the window, ISO 8601 (default: now)'),
+  ).action(async (name: string, o: MonitorOptions) => {
+    const { monitorCommand } = await import('./monitor');
+    code = await monitorCommand(name, o, io);
+  });
+  server(
+    program
+      .command('feedback')
+      .description('post actual outcomes for prediction ids (a CSV or JSON file with an "id" column and the target)')
+      .argument('<endpoint>', 'endpoint name')
+      .requiredOption('--input <file>', 'labels.csv or labels.json')
+      .option('--target <column>', 'the column with the actual outcome (default: "actual", else the one column besides id)'),
+  ).action(async (name: string, o: FeedbackOptions) => {
+    const { feedbackCommand } = await import('./monitor');
+    code = await feedbackCommand(name, o, io);
   });
 
   try {

@@ -13,7 +13,7 @@ import { authHeaders } from './credentials';
 import type { AppRouter } from '../trpc/root';
 import { serverBase } from './io';
 
-interface IO {
+export interface IO {
   out: (s: string) => void;
   err: (s: string) => void;
 }
@@ -21,7 +21,7 @@ interface IO {
 /** Exit code when a gate blocks (the same as `kiln run` / `kiln submit` for a failed metric gate). */
 export const EXIT_GATE_BLOCKED = 3;
 
-interface Common {
+export interface Common {
   server: string;
   json?: boolean;
   actor?: string;
@@ -39,7 +39,8 @@ export function defaultActor(): string {
 }
 
 
-function client(server: string) {
+/** A tRPC client of the server, with the stored credentials for it. */
+export function client(server: string) {
   return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${serverBase(server)}/api/trpc`, maxItems: TRPC_MAX_BATCH, headers: () => authHeaders(server) })] });
 }
 
@@ -59,7 +60,7 @@ function asKilnError(e: unknown, server: string): KilnError {
  * Runs one command body: errors become exit 1 with one line (stderr), or `{"error"}` on stdout
  * with `--json` so a pipeline parsing stdout always gets JSON.
  */
-async function guarded(o: Common, io: IO, body: () => Promise<number>): Promise<number> {
+export async function guarded(o: Common, io: IO, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (e) {

@@ -4,7 +4,7 @@
  * migrations in drizzle/ from this file; migrations run on start.
  */
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -296,6 +296,10 @@ export const endpoints = pgTable('endpoints', {
   corsOrigins: jsonb('cors_origins').$type<string[]>().notNull().default([]),
   /** who bound it last */
   boundBy: text('bound_by'),
+  /** share of predictions serving logs (0 to 1; 1 = every one), sampled per request */
+  logSampleRate: doublePrecision('log_sample_rate').notNull().default(1),
+  /** logged predictions (and their feedback) older than this are pruned by the maintenance loop */
+  logRetentionDays: integer('log_retention_days').notNull().default(30),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
@@ -314,12 +318,56 @@ export const endpointKeys = pgTable('endpoint_keys', {
   createdAt: createdAt(),
 });
 
+// ── Prediction log and feedback (issue 13) ──────────────────────────────────────────────────
+
+/**
+ * One logged prediction (one instance of a request), as serving sent it in a batch. The
+ * prediction id is the client's or serving's (docs/serving.md) and unique per endpoint, so a
+ * batch that serving retries inserts nothing twice.
+ */
+export const predictions = pgTable(
+  'predictions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    predictionId: text('prediction_id').notNull(),
+    /** the model version number that answered */
+    version: integer('version').notNull(),
+    /** when serving answered */
+    time: timestamp('time', { withTimezone: true, mode: 'date' }).notNull(),
+    /** the instance as the client sent it */
+    inputs: jsonb('inputs').notNull(),
+    /** the prediction as serving answered it */
+    outputs: jsonb('outputs').notNull(),
+    /** the request's latency at serving, in milliseconds */
+    latencyMs: doublePrecision('latency_ms').notNull(),
+    /** soft anomalies of the instance against the packaged schema: [{ code, column }] */
+    anomalies: jsonb('anomalies').$type<{ code: string; column: string }[]>().notNull().default([]),
+  },
+  (t) => [uniqueIndex('predictions_endpoint_prediction').on(t.endpointId, t.predictionId), index('predictions_endpoint_time').on(t.endpointId, t.time)],
+);
+
+/** The actual outcome of a logged prediction, possibly days later; a second post replaces it. */
+export const predictionFeedback = pgTable(
+  'prediction_feedback',
+  {
+    predictionRowId: bigint('prediction_row_id', { mode: 'number' })
+      .primaryKey()
+      .references(() => predictions.id, { onDelete: 'cascade' }),
+    actual: jsonb('actual').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+);
+
 export type RegisteredModel = typeof registeredModels.$inferSelect;
 export type ModelVersion = typeof modelVersions.$inferSelect;
 export type ModelAlias = typeof modelAliases.$inferSelect;
 export type AliasEvent = typeof aliasEvents.$inferSelect;
 export type Endpoint = typeof endpoints.$inferSelect;
 export type EndpointKey = typeof endpointKeys.$inferSelect;
+export type Prediction = typeof predictions.$inferSelect;
 
 /**
  * Notebook versions of a project: every save whose content differs from the newest version

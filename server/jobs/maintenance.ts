@@ -4,10 +4,12 @@
  * resumed or failed (registry/registration), stored packages are re-verified against their
  * sha256 (registry/integrity), and temp files of killed uploads are swept (storage/temp-dir).
  * `startup` runs once when the server opens; `tick` every reaper interval, each step bounded
- * (one registration, one package, a sweep a minute) so a tick stays short.
+ * (one registration, one package, a sweep a minute, 10,000 expired logged predictions) so a
+ * tick stays short; logged predictions past their endpoint's retention are pruned (monitoring).
  */
 import type { Db } from '../db/client';
 import type { ModelVersion } from '../db/schema';
+import { prunePredictions } from '../monitoring/prediction-log';
 import { verifyStalePackages } from '../registry/integrity';
 import { recoverRegistrations, type RegistrationLease } from '../registry/registration';
 import type { ServeabilityOptions } from '../registry/serveability';
@@ -87,6 +89,10 @@ export function createMaintenance(o: MaintenanceOptions): Maintenance {
       await step('package verification', async () => {
         const r = await verifyStalePackages(o.db, o.store, { intervalMs: integrityEvery, limit: 1 });
         for (const f of r.failed) o.log(`kiln server: model version ${f.id}: FAILED: ${f.reason}`);
+      });
+      await step('prediction log retention', async () => {
+        const n = await prunePredictions(o.db);
+        if (n > 0) o.log(`kiln server: pruned ${n} logged prediction${n === 1 ? '' : 's'} past their endpoint's retention`);
       });
       if (Date.now() - lastSweep >= sweepEvery) await step('temp sweep', () => sweep(false));
     },

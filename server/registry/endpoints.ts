@@ -48,6 +48,8 @@ export interface EndpointView {
   access: EndpointAccess;
   /** browser origins it answers besides the studio's own */
   corsOrigins: string[];
+  /** the prediction log: share of requests logged, days kept */
+  monitoring: { sampleRate: number; retentionDays: number };
   /** who bound it last (null: unknown, or before accounts) */
   boundBy: string | null;
   keys: { id: string; prefix: string; name: string; createdBy: string | null; createdAt: Date; revokedAt: Date | null }[];
@@ -158,6 +160,7 @@ async function views(db: Db, rows: (Endpoint & { model: string })[]): Promise<En
       defaultVersion,
       access: r.access,
       corsOrigins: r.corsOrigins,
+      monitoring: { sampleRate: r.logSampleRate, retentionDays: r.logRetentionDays },
       boundBy: r.boundBy,
       keys: keys
         .filter((k) => k.endpointId === r.id)
@@ -178,6 +181,8 @@ function endpointRows(db: Db) {
       traffic: endpoints.traffic,
       access: endpoints.access,
       corsOrigins: endpoints.corsOrigins,
+      logSampleRate: endpoints.logSampleRate,
+      logRetentionDays: endpoints.logRetentionDays,
       boundBy: endpoints.boundBy,
       createdAt: endpoints.createdAt,
       updatedAt: endpoints.updatedAt,

@@ -29,6 +29,8 @@ export interface ServingEndpoint {
   versions: ServingVersion[];
   default: number;
   traffic: { version: number; weight: number }[];
+  /** the prediction log: the share of requests serving logs (0 to 1) */
+  log: { sampleRate: number };
 }
 
 export interface ServingConfig {
@@ -58,6 +60,7 @@ export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
       traffic: endpoints.traffic,
       access: endpoints.access,
       corsOrigins: endpoints.corsOrigins,
+      logSampleRate: endpoints.logSampleRate,
       model: registeredModels.name,
     })
     .from(endpoints)
@@ -118,6 +121,7 @@ export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
         }),
       default: def,
       traffic: splitOk ? traffic : [],
+      log: { sampleRate: ep.logSampleRate },
     });
   }
   return out;

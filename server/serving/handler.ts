@@ -23,14 +23,17 @@ import { openApiDocument, tfMetadata, v2Metadata } from './metadata';
 import { parseModelPath, pickVersion, type ModelPath } from './model-path';
 import type { EndpointPolicy, ModelHost, Route } from './model-host';
 import type { RequestLog, ServingMetrics } from './observability';
+import { checkerFor, newPredictionId, predictionIds, type PredictionLog } from './prediction-log';
 import { tfRequestRecords, tfResponse, v2RequestRecords, v2Response } from './protocol';
+import { feedbackBodySchema, MAX_PREDICTION_ID } from './log-protocol';
+import { formatIssuePath } from '../../lib/package/manifest';
 import { newExchange, overloadAnswer, RETRY, type Exchange, type OverloadAnswer, type Responder, type ServingState } from './responder';
 import { WorkQueue } from './work-queue';
 
 /** The answer to a CORS preflight from an allowed origin (its `allow-origin` is added per request). */
 const CORS_PREFLIGHT = {
   'access-control-allow-methods': 'GET, POST, OPTIONS',
-  'access-control-allow-headers': 'authorization, content-type, x-api-key',
+  'access-control-allow-headers': 'authorization, content-type, x-api-key, x-request-id',
   'access-control-max-age': '600',
   vary: 'origin',
   'content-length': '0',
@@ -70,7 +73,14 @@ export interface HandlerParts {
   requestLog: RequestLog;
   limits: HandlerLimits;
   admin: AdminAccess;
+  /** where predictions are logged (serving connected to a control plane); null: not logged */
+  predictionLog: PredictionLog | null;
+  /** forwards feedback to the control plane; null: `:feedback` is not served */
+  feedback: ((endpoint: string, items: { id: string; actual: number | string | boolean }[]) => Promise<unknown>) | null;
 }
+
+/** Longest client prediction id: room is left for `/N` suffixes within the log's limit. */
+const MAX_CLIENT_ID = MAX_PREDICTION_ID - 10;
 
 export class ServingHandler {
   private readonly host: ModelHost;
@@ -89,6 +99,8 @@ export class ServingHandler {
   readonly work: WorkQueue<Exchange>;
   /** admission's refusals, indexed by its reason */
   private readonly refusals: OverloadAnswer[];
+  private readonly predictionLog: PredictionLog | null;
+  private readonly feedbackTo: HandlerParts['feedback'];
 
   constructor(p: HandlerParts) {
     this.host = p.host;
@@ -98,6 +110,8 @@ export class ServingHandler {
     this.out = p.responder;
     this.metrics = p.metrics;
     this.requestLog = p.requestLog;
+    this.predictionLog = p.predictionLog;
+    this.feedbackTo = p.feedback;
     this.maxBodyBytes = p.limits.maxBodyBytes;
     this.maxInstances = p.limits.maxInstances;
     this.maxDepth = p.limits.maxJsonDepth;
@@ -236,9 +250,10 @@ export class ServingHandler {
     const route = this.routeOf(req, ctx, p.name);
     if (p.verb) {
       if (p.tail) throw new KilnError('NOT_FOUND', `unknown path ${ctx.path}`);
-      if (p.verb !== 'predict') throw new KilnError('NOT_FOUND', `:${p.verb} is not supported; use :predict`);
-      if (req.method !== 'POST') throw new KilnError('METHOD_NOT_ALLOWED', `:predict takes POST, not ${req.method}`, {}, { headers: { allow: 'POST' } });
-      this.predict(req, ctx, route, p, true);
+      if (p.verb !== 'predict' && p.verb !== 'feedback') throw new KilnError('NOT_FOUND', `:${p.verb} is not supported; use :predict or :feedback`);
+      if (req.method !== 'POST') throw new KilnError('METHOD_NOT_ALLOWED', `:${p.verb} takes POST, not ${req.method}`, {}, { headers: { allow: 'POST' } });
+      if (p.verb === 'feedback') this.feedback(req, ctx, route.name);
+      else this.predict(req, ctx, route, p, true);
       return;
     }
     if (req.method !== 'GET') throw new KilnError('METHOD_NOT_ALLOWED', `${ctx.path} takes GET, not ${req.method}`, {}, { headers: { allow: 'GET' } });
@@ -292,6 +307,13 @@ export class ServingHandler {
    * queue.
    */
   private predict(req: IncomingMessage, ctx: Exchange, route: Route, p: ModelPath, tf: boolean): void {
+    if (tf) {
+      const rid = req.headers['x-request-id'];
+      if (typeof rid === 'string' && rid !== '') {
+        if (rid.length > MAX_CLIENT_ID) throw new KilnError('BAD_REQUEST', `X-Request-Id: at most ${MAX_CLIENT_ID} characters, got ${rid.length}`, { param: 'X-Request-Id' });
+        ctx.requestId = rid;
+      }
+    }
     const lv = pickVersion(route, p);
     ctx.version = String(lv.version);
     const refused = this.admission.admit(ctx, lv, estimateInstances(req.headers['content-length'], lv.bytesPerInstance, this.maxInstances));
@@ -322,7 +344,10 @@ export class ServingHandler {
     try {
       const body = parseJsonBody(buf, this.maxDepth);
       if (tf) records = tfRequestRecords(body, lv.manifest.inputSchema, this.maxInstances);
-      else ({ records, id } = v2RequestRecords(body, lv.manifest.inputSchema, this.maxInstances));
+      else {
+        ({ records, id } = v2RequestRecords(body, lv.manifest.inputSchema, this.maxInstances));
+        if (id !== undefined && (id.length === 0 || id.length > MAX_CLIENT_ID)) throw new KilnError('BAD_REQUEST', `id: 1 to ${MAX_CLIENT_ID} characters, got ${id.length}`, { path: 'id' });
+      }
     } catch (e) {
       this.out.error(ctx, e);
       this.admission.release(ctx);
@@ -333,9 +358,57 @@ export class ServingHandler {
     ctx.instances = records.length;
     ctx.working = true;
     lv.predict(records, (e, preds) => {
-      if (e) this.out.error(ctx, e);
-      else this.out.send(ctx, 200, tf ? tfResponse(lv.manifest, preds!) : v2Response(lv.manifest, ctx.endpoint, lv.version, preds!, id));
+      if (e) {
+        this.out.error(ctx, e);
+        this.admission.release(ctx);
+        return;
+      }
+      // Every answer names its prediction id: the client's, else a new one.
+      const base = (tf ? ctx.requestId : id) || newPredictionId();
+      if (tf) this.out.send(ctx, 200, tfResponse(lv.manifest, preds!), ['x-request-id', base]);
+      else this.out.send(ctx, 200, v2Response(lv.manifest, ctx.endpoint, lv.version, preds!, base));
       this.admission.release(ctx);
+      const log = this.predictionLog;
+      if (log !== null) {
+        const rate = this.host.policies.get(ctx.endpoint)?.sampleRate ?? 1;
+        if (rate >= 1 || Math.random() < rate) {
+          const ids = predictionIds(base, records.length);
+          const check = checkerFor(lv.manifest);
+          const time = Date.now();
+          const latencyMs = performance.now() - ctx.t0;
+          for (let i = 0; i < records.length; i++) {
+            const rec = records[i] as Record<string, unknown>;
+            log.add({ endpoint: ctx.endpoint, id: ids[i]!, version: lv.version, time, inputs: rec, outputs: preds![i], latencyMs, anomalies: check(rec) as { code: string; column: string }[] });
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * `POST /v1/models/NAME:feedback` `{"feedback": [{"id": …, "actual": …}]}`: forwarded to the
+   * control plane, whose answer (`accepted`, `unknown`, `unknownIds`) is returned as it is.
+   */
+  private feedback(req: IncomingMessage, ctx: Exchange, name: string): void {
+    const forward = this.feedbackTo;
+    if (!forward) throw new KilnError('NOT_FOUND', ':feedback is served only when serving takes its endpoints from a control plane (kiln serving --server)');
+    readBody(req, this.maxBodyBytes, (err, buf) => {
+      if (err) return this.out.error(ctx, err);
+      let items;
+      try {
+        const r = feedbackBodySchema.safeParse(parseJsonBody(buf!, this.maxDepth));
+        if (!r.success) {
+          const i = r.error.issues[0]!;
+          throw new KilnError('BAD_REQUEST', `${formatIssuePath(i.path) || 'body'}: ${i.message}`, { path: formatIssuePath(i.path) });
+        }
+        items = r.data.feedback;
+      } catch (e) {
+        return this.out.error(ctx, e);
+      }
+      forward(name, items).then(
+        (answer) => this.out.json(ctx, 200, answer),
+        (e: unknown) => this.out.error(ctx, e),
+      );
     });
   }
 
@@ -351,7 +424,10 @@ export class ServingHandler {
 /** A browser calling from `origin` may read this answer when the endpoint lists the origin. */
 function allowOrigin(res: ServerResponse, policy: EndpointPolicy, origin: string): void {
   res.setHeader('vary', 'origin');
-  if (policy.corsOrigins.has(origin)) res.setHeader('access-control-allow-origin', origin);
+  if (policy.corsOrigins.has(origin)) {
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('access-control-expose-headers', 'x-request-id');
+  }
 }
 
 /** `127.0.0.1:9464`, `[::1]:9464`, `localhost:9464`: a Host no DNS-rebinding page can send. */

@@ -38,6 +38,8 @@ export interface EndpointSpec {
   keyHashes: string[];
   /** browser origins (`scheme://host[:port]`) answered with CORS headers */
   corsOrigins: string[];
+  /** share of requests whose predictions are logged (0 to 1; default 1, when there is a prediction log) */
+  logSampleRate?: number;
   versions: VersionSpec[];
   default: number;
   traffic: { version: number; weight: number }[];
@@ -61,6 +63,8 @@ export interface EndpointPolicy {
   access: EndpointAccess;
   keyHashes: ReadonlySet<string>;
   corsOrigins: ReadonlySet<string>;
+  /** share of requests logged to the prediction log */
+  sampleRate: number;
 }
 
 /** An endpoint's routing: immutable once built, replaced whole on a change. */
@@ -141,7 +145,7 @@ export class ModelHost {
     this.policies = new Map(
       specs.map((s) => [
         s.name,
-        { name: s.name, access: s.access, keyHashes: new Set(s.keyHashes.map((h) => h.toLowerCase())), corsOrigins: new Set(s.corsOrigins) } satisfies EndpointPolicy,
+        { name: s.name, access: s.access, keyHashes: new Set(s.keyHashes.map((h) => h.toLowerCase())), corsOrigins: new Set(s.corsOrigins), sampleRate: s.logSampleRate ?? 1 } satisfies EndpointPolicy,
       ]),
     );
     const run = this.applying.then(() => this.applyNow(specs));

@@ -33,11 +33,13 @@ export interface Exchange {
   body: Buffer | null;
   /** TF Serving (`true`) or KServe V2 (`false`) prediction */
   tf: boolean;
+  /** the client's `X-Request-Id` (TF Serving routes), else '' */
+  requestId: string;
 }
 
 /** A fresh exchange for `res`; every field set so all exchanges share one hidden class. */
 export function newExchange(method: string, path: string, res: ServerResponse): Exchange {
-  return { t0: performance.now(), method, path, endpoint: '', version: '', instances: 0, sent: false, lv: null, released: false, deadline: 0, res, close: false, working: false, cost: 0, queuedAt: 0, body: null, tf: true };
+  return { t0: performance.now(), method, path, endpoint: '', version: '', instances: 0, sent: false, lv: null, released: false, deadline: 0, res, close: false, working: false, cost: 0, queuedAt: 0, body: null, tf: true, requestId: '' };
 }
 
 /** What the server shares with its parts: flipped by `drain()`, read on every answer. */

@@ -30,6 +30,7 @@ import { ServingHandler } from './handler';
 import type { BatchMode } from './loaded-version';
 import { ModelHost } from './model-host';
 import { RequestLog, ServingMetrics } from './observability';
+import { PredictionLog } from './prediction-log';
 import { Responder, type Exchange, type ServingState } from './responder';
 import type { PackageSource } from './sources';
 
@@ -70,6 +71,8 @@ export interface ServingServerOptions {
   adminPort?: number;
   /** the admin listener's interface (`KILN_SERVING_ADMIN_HOST`, default 127.0.0.1) */
   adminHost?: string;
+  /** the prediction log (when the source has a sink): records held while the control plane is slow (default 20,000), per batch (500), flush interval (1 s) */
+  predictionLog?: { capacity?: number; batchSize?: number; flushMs?: number } | false;
   log?: (line: string) => void;
 }
 
@@ -81,6 +84,8 @@ export interface ServingServer {
   readonly host: ModelHost;
   readonly metrics: ServingMetrics;
   readonly requestLog: RequestLog;
+  /** the prediction log, when predictions are logged */
+  readonly predictionLog: PredictionLog | null;
   /** the model routes in flight */
   readonly inFlight: number;
   /**
@@ -110,6 +115,8 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
   metrics.inFlightNow = () => admission.inFlight;
   const requestLog = new RequestLog(opts.logCapacity ?? 1000, opts.logSample ?? 0.01);
   const responder = new Responder(state, metrics, requestLog, log);
+  const sink = opts.predictionLog === false ? undefined : opts.source.sink;
+  const predictionLog = sink ? new PredictionLog({ sink, registry: metrics.registry, log, ...(opts.predictionLog || {}) }) : null;
   const handler = new ServingHandler({
     host,
     state,
@@ -120,6 +127,8 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     requestLog,
     limits: { maxBodyBytes: opts.maxBodyBytes ?? 4 * 1024 * 1024, maxInstances, maxJsonDepth: opts.maxJsonDepth ?? 32, sliceMs: opts.sliceMs ?? 2, maxQueueWaitMs },
     admin: { token: opts.metricsToken || undefined },
+    predictionLog,
+    feedback: opts.source.sink ? (endpoint, items) => opts.source.sink!.postFeedback(endpoint, items) : null,
   });
 
   const server: Server = createServer((req, res) => handler.handle(req, res));
@@ -182,6 +191,8 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
       await closed;
       await adminClosed;
       clearInterval(sweep);
+      // What the requests just finished logged goes out before the process ends.
+      await predictionLog?.close(Math.min(5_000, timeoutMsDrain));
       host.close();
     })();
     return drained;
@@ -202,6 +213,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     host,
     metrics,
     requestLog,
+    predictionLog,
     get inFlight() {
       return admission.inFlight;
     },

@@ -103,6 +103,8 @@ describe('every procedure and route declares its access', () => {
         ['GET', `/api/runs/${id}/artifacts/model`],
         ['GET', '/api/serving/config'],
         ['GET', `/api/serving/versions/${id}/package`],
+        ['POST', '/api/serving/predictions'],
+        ['POST', '/api/serving/feedback'],
         ['GET', '/api/whoami'],
         ['POST', '/api/account/password'],
         ['GET', '/api/auth/get-session'],

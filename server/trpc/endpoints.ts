@@ -12,6 +12,7 @@ import { createEndpointKey, createOrBindEndpoint, getEndpoint, listEndpoints, re
 import { MAX_CORS_ORIGINS } from '../registry/origins';
 import { confirmServingRevision } from '../registry/serving-revision';
 import { endpointSnippets } from '../registry/snippets';
+import { setMonitoringSettings } from '../monitoring/prediction-log';
 import { access, on, procedure, router } from './trpc';
 import { readableProjectIds } from '../auth/access';
 import { modelProjects } from '../registry/registry';
@@ -70,6 +71,13 @@ export const endpointsRouter = router({
     .mutation(async ({ ctx, input }) => {
       const { revision, ...endpoint } = await setEndpointCors(ctx.db, input.name, input.origins);
       return { endpoint, replicas: await confirmServingRevision(ctx.db, revision) };
+    }),
+  /** The prediction log's sampling rate (0 to 1, default 1: every prediction) and retention in days (default 30). */
+  setMonitoring: procedure(access.need('MANAGE', on.endpoint()))
+    .input(z.object({ name: nameSchema, sampleRate: z.number().min(0).max(1).optional(), retentionDays: z.number().int().min(1).max(3650).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const { revision, ...monitoring } = await setMonitoringSettings(ctx.db, input.name, { sampleRate: input.sampleRate, retentionDays: input.retentionDays });
+      return { monitoring, replicas: await confirmServingRevision(ctx.db, revision) };
     }),
   snippets: procedure(access.need('READ', on.endpoint()))
     .input(z.object({ name: nameSchema, servingUrl: z.string().url().max(500).optional() }))

@@ -4,6 +4,7 @@ import { customNodesRouter } from './custom-nodes';
 import { datasetsRouter } from './datasets';
 import { endpointsRouter } from './endpoints';
 import { graphsRouter } from './graphs';
+import { monitoringRouter } from './monitoring';
 import { notebooksRouter } from './notebooks';
 import { projectsRouter } from './projects';
 import { registryRouter } from './registry';
@@ -21,6 +22,7 @@ export const appRouter = router({
   runners: runnersRouter,
   registry: registryRouter,
   endpoints: endpointsRouter,
+  monitoring: monitoringRouter,
   customNodes: customNodesRouter,
   notebooks: notebooksRouter,
   account: accountRouter,

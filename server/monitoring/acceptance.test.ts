@@ -1,0 +1,176 @@
+/**
+ * Issue 13's acceptance for the prediction log, feedback and the report, end to end through real
+ * processes and the CLI: a server (PGlite) with its local runner and serving child trains cars,
+ * `kiln register` / `alias set` / `endpoint bind` deploy it; 500 predictions of real cars rows
+ * drift nowhere; 500 with Horsepower shifted and Origin replaced drift in exactly those two;
+ * `kiln feedback` for half the ids gives a live MAPE equal to lib/metrics' MAPE of those rows.
+ */
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mape } from '../../lib/metrics';
+import { carsGraph, kiln, Proc, REPO, TEST_OWNER_TOKEN } from '../runner/harness';
+import type { MonitoringReport } from './report';
+
+let dir: string;
+let server: Proc;
+let url: string;
+let serving: string;
+
+type Car = Record<string, number | string | null>;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function json(args: string[]) {
+  const r = await kiln([...args, '--server', url, '--json']);
+  return { code: r.code, out: r.stdout.trim() ? JSON.parse(r.stdout.trim().split('\n').at(-1)!) : null, stderr: r.stderr };
+}
+
+/** A seeded generator (mulberry32): the same rows every run. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Sends `rows` as 50 requests of 10 instances with ids `prefix-k`; returns the predictions by id. */
+async function send(prefix: string, rows: Car[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let k = 0; k < rows.length / 10; k++) {
+    const instances = rows.slice(k * 10, k * 10 + 10);
+    const r = await fetch(`${serving}/v1/models/cars:predict`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': `${prefix}-${k}` }, body: JSON.stringify({ instances }) });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-request-id')).toBe(`${prefix}-${k}`);
+    const preds = ((await r.json()) as { predictions: number[] }).predictions;
+    preds.forEach((p, i) => out.set(`${prefix}-${k}/${i}`, p));
+  }
+  return out;
+}
+
+async function report(window: string, until?: string): Promise<MonitoringReport> {
+  const r = await json(['monitor', 'cars', '--window', window, ...(until ? ['--until', until] : [])]);
+  expect(r.code, r.stderr).toBe(0);
+  return r.out as MonitoringReport;
+}
+
+/** The report once `n` predictions are in its window (serving flushes its log every second). */
+async function reportWith(n: number, window: string, until?: string): Promise<MonitoringReport> {
+  for (let i = 0; ; i++) {
+    const r = await report(window, until);
+    if (r.requests >= n) return r;
+    if (i > 40) throw new Error(`${r.requests} of ${n} predictions in the window after ${i} tries; server output:\n${server.output.slice(-3000)}`);
+    await new Promise((res) => setTimeout(res, 300));
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kiln-monitor-accept-'));
+  await copyFile(join(REPO, 'node_modules/vega-datasets/data/cars.json'), join(dir, 'cars.json'));
+  const servingPort = await freePort();
+  server = new Proc('server', ['--import', 'tsx', 'server/main.ts', '--no-ui', '--port', '0', '--local-runner', '--serving-port', String(servingPort)], {
+    KILN_DATA_DIR: join(dir, 'data'),
+    DATABASE_URL: '',
+    KILN_BOOTSTRAP_TOKEN: TEST_OWNER_TOKEN,
+  });
+  const m = await server.waitFor(/listening on (http:\/\/[^\s]+?):(\d+)/, 90_000);
+  url = `http://127.0.0.1:${m[2]}`;
+  serving = `http://127.0.0.1:${servingPort}`;
+  await server.waitFor(/registered as /, 90_000);
+  await writeFile(join(dir, 'graph.json'), JSON.stringify(carsGraph(30, 'linear', 'cars monitored')));
+  const s = await json(['submit', join(dir, 'graph.json'), '--data', `cars=${join(dir, 'cars.json')}`, '--wait']);
+  expect(s.out?.status, s.stderr).toBe('succeeded');
+  expect((await json(['register', s.out.runId, '--model', 'cars'])).out).toMatchObject({ version: 1, status: 'READY' });
+  expect((await json(['alias', 'set', 'cars', 'production', '1'])).code).toBe(0);
+  expect((await json(['endpoint', 'bind', 'cars', '--model', 'cars', '--alias', 'production'])).code).toBe(0);
+  for (let i = 0; ; i++) {
+    const r = await fetch(`${serving}/v1/models/cars`).catch(() => null);
+    if (r?.status === 200 && JSON.stringify(await r.json()).includes('AVAILABLE')) break;
+    if (i > 600) throw new Error(`serving never loaded cars:\n${server.output.slice(-2000)}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await server?.stop(30_000);
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('monitoring a deployed cars model', () => {
+  const cars = () => readFile(join(dir, 'cars.json'), 'utf8').then((t) => (JSON.parse(t) as Car[]).filter((c) => Object.values(c).every((v) => v !== null)));
+  /** What an app sends: the model's inputs (Name and Year are dropped by the graph, the target is what it predicts). */
+  const inputsOf = ({ Name: _n, Year: _y, Miles_per_Gallon: _t, ...inputs }: Car): Car => inputs;
+  let normal: Map<string, number>;
+  let rows: Car[];
+
+  it('500 predictions of real cars rows: nothing drifts', async () => {
+    const all = await cars();
+    const r = rng(13);
+    rows = Array.from({ length: 500 }, () => all[Math.floor(r() * all.length)]!);
+    normal = await send('a', rows.map(inputsOf));
+    const rep = await reportWith(500, '1h');
+    expect(rep.requests).toBe(500);
+    expect(rep.drift.reference).toBe('training');
+    expect(rep.drift.features.map((f) => f.name).sort()).toEqual(['Acceleration', 'Cylinders', 'Displacement', 'Horsepower', 'Origin', 'Weight_in_lbs']);
+    expect(rep.drift.features.filter((f) => f.drifted)).toEqual([]);
+    expect(rep.drift.share).toBe(0);
+    expect(rep.anomalies).toEqual({});
+  }, 120_000);
+
+  it('500 with Horsepower shifted and Origin replaced: exactly those two drift', async () => {
+    await new Promise((res) => setTimeout(res, 2500));
+    const t0 = Date.now();
+    const all = await cars();
+    const r = rng(29);
+    const shifted = Array.from({ length: 500 }, () => {
+      const c = all[Math.floor(r() * all.length)]!;
+      return { ...inputsOf(c), Horsepower: (c.Horsepower as number) + 60, Origin: 'Mars' };
+    });
+    await send('b', shifted);
+    // The window covers the shifted batch only: it ends now and starts less than a second
+    // before the batch (the first ended 2.5 s before it).
+    const until = new Date().toISOString();
+    const rep = await reportWith(500, `${Math.ceil((Date.now() - t0) / 1000)}s`, until);
+    expect(rep.requests).toBe(500);
+    const drifted = rep.drift.features.filter((f) => f.drifted);
+    expect(drifted.map((f) => [f.name, f.method]).sort()).toEqual([
+      ['Horsepower', 'ks'],
+      ['Origin', 'chisquare'],
+    ]);
+    expect(rep.drift.share).toBeCloseTo(2 / 6, 12);
+    expect(rep.anomalies).toEqual({ UNKNOWN_CATEGORY: 500 });
+  }, 120_000);
+
+  it('kiln feedback for half the ids: live MAPE equals the MAPE of those rows', async () => {
+    const ids = [...normal.keys()].filter((_, i) => i % 2 === 0);
+    const byId = new Map([...normal.keys()].map((id, i) => [id, rows[i]!]));
+    const csv = ['id,Miles_per_Gallon', ...ids.map((id) => `${id},${byId.get(id)!.Miles_per_Gallon}`), 'never-made,20'].join('\n');
+    await writeFile(join(dir, 'labels.csv'), csv);
+    const fb = await json(['feedback', 'cars', '--input', join(dir, 'labels.csv')]);
+    expect(fb.code, fb.stderr).toBe(0);
+    expect(fb.out).toEqual({ endpoint: 'cars', accepted: 250, unknown: 1, unknownIds: ['never-made'] });
+    const rep = await report('1h');
+    expect(rep.metrics.labelled).toBe(250);
+    const direct = mape(ids.map((id) => byId.get(id)!.Miles_per_Gallon as number), ids.map((id) => normal.get(id)!));
+    expect(rep.metrics.live!.mape).toBeCloseTo(direct, 10);
+    expect(rep.metrics.training.mape ?? 0).toBeGreaterThan(0);
+    expect(rep.metrics.baseline!.mape).toBeGreaterThan(direct);
+    expect(rep.versions).toEqual([expect.objectContaining({ version: 1, requests: 1000, labelled: 250 })]);
+    expect(rep.alerts).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,149 @@
+/**
+ * The monitoring report over a real package and a real stored dataset version: logged inputs
+ * from the training distribution drift nowhere, a shifted numeric input and a replaced category
+ * drift (and nothing else), live MAPE from joined feedback equals lib/metrics' MAPE of the same
+ * rows, the baseline is the training mean's, and a window reference compares two windows.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mape, rmse } from '../../lib/metrics';
+import { ensureProject, insertDatasetVersion } from '../db/catalog';
+import { openDb, type KilnDb } from '../db/client';
+import { createTestDbTarget, type TestDbTarget } from '../db/testing';
+import { createOrBindEndpoint } from '../registry/endpoints';
+import { moveAlias, registerVersion } from '../registry/registry';
+import { seedRun } from '../registry/test-fixtures';
+import { createLocalStore } from '../storage/local';
+import type { ArtifactStore } from '../storage/types';
+import type { PredictionRecord } from '../serving/log-protocol';
+import { ingestPredictions, recordFeedback } from './prediction-log';
+import { monitoringReport } from './report';
+import { parseWindow } from './window';
+
+const HOUR = 3_600_000;
+const ORIGINS = ['USA', 'Europe', 'Japan'];
+
+/** A seeded generator (mulberry32), so every run sees the same samples. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function rows(n: number, seed: number) {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => {
+    const hp = Math.round(60 + r() * 160);
+    const weight = Math.round(2000 + r() * 2500);
+    return { hp, weight, origin: ORIGINS[Math.floor(r() * 3)]!, mpg: Math.round((45 - hp * 0.1 - weight * 0.003 + r() * 4) * 10) / 10 };
+  });
+}
+
+describe('monitoring report', () => {
+  let target: TestDbTarget;
+  let kdb: KilnDb;
+  let dir: string;
+  let store: ArtifactStore;
+  const now = new Date('2026-06-01T12:00:00Z');
+  const training = rows(600, 1);
+
+  beforeAll(async () => {
+    target = await createTestDbTarget('pglite');
+    kdb = await openDb(target.options);
+    dir = await mkdtemp(join(tmpdir(), 'kiln-report-'));
+    store = createLocalStore(dir);
+    const project = await ensureProject(kdb.db, 'registry-test');
+    const csv = ['hp,weight,origin,mpg', ...training.map((t) => `${t.hp},${t.weight},${t.origin},${t.mpg}`)].join('\n');
+    await store.put('datasets/train.csv', new TextEncoder().encode(csv));
+    const schema = [
+      { name: 'hp', type: 'numeric', nullable: false },
+      { name: 'weight', type: 'numeric', nullable: false },
+      { name: 'origin', type: 'categorical', nullable: false },
+      { name: 'mpg', type: 'numeric', nullable: false },
+    ];
+    const ds = await insertDatasetVersion(kdb.db, { projectId: project.id, name: 'cars', hash: 'h1', format: 'csv', bytes: csv.length, rows: 600, schema, stats: {}, storageKey: 'datasets/train.csv' });
+    const runId = await seedRun(kdb.db, store, { datasets: { cars: ds.id }, metrics: { rmse: 3.4, mae: 2.5, r2: 0.8, mape: 0.12 } });
+    await registerVersion(kdb.db, store, { modelName: 'mpg', runId, actor: 'test' });
+    await moveAlias(kdb.db, store, { modelName: 'mpg', alias: 'production', version: 1, actor: 'test' });
+    await createOrBindEndpoint(kdb.db, { name: 'mpg', modelName: 'mpg', target: { alias: 'production' } }, 'test');
+
+    // Window A (two days ago): 300 rows from the training distribution. Window B (the last 24 h):
+    // 300 with hp shifted by +80 and every origin replaced by "Mars".
+    const log = (prefix: string, data: ReturnType<typeof rows>, t0: number, shift: boolean): PredictionRecord[] =>
+      data.map((d, i) => ({
+        endpoint: 'mpg',
+        id: `${prefix}-${i}`,
+        version: 1,
+        time: t0 + i * 1000,
+        inputs: { hp: shift ? d.hp + 80 : d.hp, weight: d.weight, origin: shift ? 'Mars' : d.origin },
+        outputs: { prediction: d.mpg + (i % 5) - 2 },
+        latencyMs: 1,
+        anomalies: shift ? [{ code: 'UNKNOWN_CATEGORY', column: 'origin' }] : [],
+      }));
+    await ingestPredictions(kdb.db, log('a', rows(300, 2), now.getTime() - 40 * HOUR, false));
+    await ingestPredictions(kdb.db, log('b', rows(300, 3), now.getTime() - 20 * HOUR, true));
+  }, 60_000);
+  afterAll(async () => {
+    await kdb?.close();
+    await target?.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('inputs like the training data drift nowhere', async () => {
+    const r = await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now: new Date(now.getTime() - 24 * HOUR) });
+    expect(r.requests).toBe(300);
+    expect(r.drift.reference).toBe('training');
+    expect(r.drift.features.map((f) => [f.name, f.method, f.drifted])).toEqual([
+      ['hp', 'ks', false],
+      ['weight', 'ks', false],
+      ['origin', 'chisquare', false],
+    ]);
+    expect(r.drift.share).toBe(0);
+    expect(r.anomalies).toEqual({});
+    expect(r.alerts).toEqual([]);
+  });
+
+  it('a shifted numeric input and a replaced category drift, and only they', async () => {
+    const r = await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now });
+    expect(r.requests).toBe(300);
+    const drifted = r.drift.features.filter((f) => f.drifted).map((f) => f.name);
+    expect(drifted).toEqual(['hp', 'origin']);
+    expect(r.drift.share).toBeCloseTo(2 / 3, 12);
+    expect(r.anomalies).toEqual({ UNKNOWN_CATEGORY: 300 });
+    expect(r.drift.prediction).toMatchObject({ name: 'mpg', method: 'ks' });
+    // Against the window before (A) rather than training: the same two drift.
+    const w = await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now, reference: { windowMs: 24 * HOUR } });
+    expect(w.drift.reference).toEqual({ start: new Date(now.getTime() - 48 * HOUR).toISOString(), end: new Date(now.getTime() - 24 * HOUR).toISOString() });
+    expect(w.drift.features.filter((f) => f.drifted).map((f) => f.name)).toEqual(['hp', 'origin']);
+  });
+
+  it('live metrics from joined feedback equal lib/metrics on the same rows, beside training and the baseline', async () => {
+    const data = rows(300, 3);
+    const half = data.map((d, i) => ({ id: `b-${i}`, actual: d.mpg + 1, pred: d.mpg + (i % 5) - 2 })).filter((_, i) => i % 2 === 0);
+    const fb = await recordFeedback(kdb.db, 'mpg', [...half.map((h) => ({ id: h.id, actual: h.actual })), { id: 'b-9999', actual: 3 }]);
+    expect(fb).toMatchObject({ accepted: 150, unknown: 1, unknownIds: ['b-9999'] });
+    const r = await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now });
+    const yTrue = half.map((h) => h.actual);
+    expect(r.metrics.labelled).toBe(150);
+    expect(r.metrics.live!.mape).toBeCloseTo(mape(yTrue, half.map((h) => h.pred)), 12);
+    expect(r.metrics.live!.rmse).toBeCloseTo(rmse(yTrue, half.map((h) => h.pred)), 12);
+    expect(r.metrics.training).toEqual({ rmse: 3.4, mae: 2.5, r2: 0.8, mape: 0.12 });
+    const mean = training.reduce((s, t) => s + t.mpg, 0) / training.length;
+    expect(r.metrics.baseline!.mape).toBeCloseTo(mape(yTrue, yTrue.map(() => mean)), 9);
+    expect(r.versions).toEqual([{ version: 1, requests: 300, labelled: 150, live: r.metrics.live, training: r.metrics.training }]);
+  });
+
+  it('names a bad window and an unknown endpoint', async () => {
+    expect(parseWindow('24h')).toBe(24 * HOUR);
+    expect(() => parseWindow('24 hours')).toThrow(/window: expected a duration such as 30m, 24h or 7d/);
+    expect(() => parseWindow('0h', 'reference')).toThrow(/^reference:/);
+    await expect(monitoringReport(kdb.db, store, { endpoint: 'nope', windowMs: HOUR })).rejects.toMatchObject({ code: 'ENDPOINT_NOT_FOUND' });
+  });
+});

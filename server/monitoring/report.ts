@@ -1,0 +1,266 @@
+/**
+ * The monitoring report of an endpoint over a window: requests, live metrics from joined
+ * feedback per model version next to the version's training metrics and the historical-average
+ * baseline, drift of every input and of the prediction against a reference (the training data by
+ * default, or the window before this one), and soft anomalies by code. The statistics are
+ * lib/sketch's and lib/metrics' — the same code the studio and the runner use.
+ *
+ * Logged inputs are streamed page by page into sketches, so memory stays bounded by the pairs
+ * that have feedback, not by the window's traffic.
+ */
+import { and, asc, eq, gt, gte, lt } from 'drizzle-orm';
+import { KilnError } from '../../lib/errors';
+import { classificationMetrics, regressionMetrics, UNKNOWN_CLASS } from '../../lib/metrics';
+import type { Manifest } from '../../lib/package/manifest';
+import { columnDrift, datasetDrift, type DriftOptions, type DriftResult } from '../../lib/sketch/drift';
+import { CategoricalSketch } from '../../lib/sketch/categorical-sketch';
+import { NumericSketch } from '../../lib/sketch/numeric-sketch';
+import { RecordSketcher, type ColumnSketch, type TableSketch } from '../../lib/sketch/table-sketch';
+import type { Db } from '../db/client';
+import { predictionFeedback, predictions } from '../db/schema';
+import { getEndpoint } from '../registry/endpoints';
+import { getVersion } from '../registry/registry';
+import type { ArtifactStore } from '../storage/types';
+import { trainingReference } from './reference';
+
+/** Rows read per page. */
+const PAGE = 5000;
+
+export interface FeatureDrift {
+  name: string;
+  method: DriftResult['method'];
+  statistic: number;
+  pValue?: number;
+  threshold: number;
+  drifted: boolean;
+  approximate: boolean;
+}
+
+export type Metrics = Record<string, number>;
+
+export interface MonitoringReport {
+  endpoint: string;
+  window: { start: string; end: string };
+  /** logged predictions in the window */
+  requests: number;
+  versions: { version: number; requests: number; labelled: number; live: Metrics | null; training: Metrics }[];
+  metrics: {
+    /** over every labelled prediction of the window (all versions) */
+    live: Metrics | null;
+    /** the metrics the endpoint's current version had at training */
+    training: Metrics;
+    /** regression: predicting the training target's mean for the same labelled rows */
+    baseline: Metrics | null;
+    /** predictions with feedback */
+    labelled: number;
+  };
+  drift: {
+    /** what the window is compared with: the training data, or the window just before */
+    reference: 'training' | { start: string; end: string };
+    share: number;
+    shareThreshold: number;
+    drifted: boolean;
+    features: FeatureDrift[];
+    /** the prediction against the reference's target (training) or predictions (window) */
+    prediction: FeatureDrift | null;
+    /** inputs with no values on a side */
+    skipped: string[];
+  };
+  anomalies: Record<string, number>;
+  /** alert rules are not evaluated yet (issue 13's alerts) */
+  alerts: { rule: string; state: string; since: string; message: string }[];
+}
+
+export interface ReportOptions {
+  endpoint: string;
+  windowMs: number;
+  /** `training` (default) or the length of the window just before this one */
+  reference?: 'training' | { windowMs: number };
+  now?: Date;
+  drift?: DriftOptions;
+}
+
+interface WindowScan {
+  requests: number;
+  inputs: TableSketch;
+  prediction: ColumnSketch;
+  anomalies: Record<string, number>;
+  /** labelled pairs per version */
+  labelled: Map<number, { actual: unknown[]; output: unknown[] }>;
+  perVersion: Map<number, number>;
+}
+
+/**
+ * The report. @throws KilnError `ENDPOINT_NOT_FOUND`, `ENDPOINT_BAD_TARGET` (no version to
+ * compare against), `NOT_FOUND` (the version's training data is gone).
+ */
+export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOptions): Promise<MonitoringReport> {
+  const ep = await getEndpoint(db, o.endpoint);
+  if (!ep) throw new KilnError('ENDPOINT_NOT_FOUND', `no endpoint "${o.endpoint}"`, { param: 'endpoint' });
+  if (ep.defaultVersion === null) throw new KilnError('ENDPOINT_BAD_TARGET', `endpoint "${o.endpoint}" resolves to no version`, { param: 'endpoint' });
+  const v = await getVersion(db, ep.model, ep.defaultVersion);
+  if (!v) throw new KilnError('ENDPOINT_BAD_TARGET', `endpoint "${o.endpoint}": v${ep.defaultVersion} of "${ep.model}" is gone`, { param: 'endpoint' });
+  const ref = await trainingReference(db, store, v);
+  const m = ref.manifest;
+  const end = o.now ?? new Date();
+  const start = new Date(end.getTime() - o.windowMs);
+  const cur = await scan(db, ep.id, m, start, end);
+
+  let refInputs: TableSketch = ref.inputs;
+  let refPrediction: ColumnSketch | null = ref.target?.columns[0] ?? null;
+  let reference: MonitoringReport['drift']['reference'] = 'training';
+  if (o.reference && o.reference !== 'training') {
+    const rEnd = start;
+    const rStart = new Date(rEnd.getTime() - o.reference.windowMs);
+    const r = await scan(db, ep.id, m, rStart, rEnd);
+    refInputs = r.inputs;
+    refPrediction = r.prediction;
+    reference = { start: rStart.toISOString(), end: rEnd.toISOString() };
+  }
+
+  const drift = datasetDrift(refInputs, cur.inputs, o.drift);
+  let prediction: FeatureDrift | null = null;
+  if (refPrediction && count(refPrediction) > 0 && count(cur.prediction) > 0) {
+    prediction = featureDrift(columnDrift({ ...refPrediction, name: m.target }, cur.prediction, { ...o.drift?.columns?.[m.target], thresholds: o.drift?.thresholds }));
+  }
+
+  const trainingOf = async (version: number): Promise<Metrics> => {
+    const mv = version === v.version ? v : await getVersion(db, ep.model, version);
+    return finiteOnly(mv?.metrics ?? {});
+  };
+  const all = { actual: [] as unknown[], output: [] as unknown[] };
+  const versions: MonitoringReport['versions'] = [];
+  for (const [version, requests] of [...cur.perVersion].sort((a, b) => a[0] - b[0])) {
+    const pairs = cur.labelled.get(version) ?? { actual: [], output: [] };
+    all.actual.push(...pairs.actual);
+    all.output.push(...pairs.output);
+    versions.push({ version, requests, labelled: pairs.actual.length, live: liveMetrics(m, pairs), training: await trainingOf(version) });
+  }
+  const stored = m.trainingStats.target;
+  const targetMean = ref.target?.columns[0]?.numeric?.mean ?? (stored && stored.type !== 'categorical' ? stored.mean : null);
+  return {
+    endpoint: ep.name,
+    window: { start: start.toISOString(), end: end.toISOString() },
+    requests: cur.requests,
+    versions,
+    metrics: {
+      live: liveMetrics(m, all),
+      training: await trainingOf(v.version),
+      baseline: m.task === 'regression' && targetMean !== null ? liveMetrics(m, { actual: all.actual, output: all.actual.map(() => ({ prediction: targetMean })) }) : null,
+      labelled: all.actual.length,
+    },
+    drift: { reference, share: drift.share, shareThreshold: drift.shareThreshold, drifted: drift.drifted, features: drift.columns.map(featureDrift), prediction, skipped: drift.skipped },
+    anomalies: cur.anomalies,
+    alerts: [],
+  };
+}
+
+function featureDrift(d: DriftResult): FeatureDrift {
+  return { name: d.column, method: d.method, statistic: d.statistic, ...(d.pValue !== undefined ? { pValue: d.pValue } : {}), threshold: d.threshold, drifted: d.drifted, approximate: d.approximate };
+}
+
+function count(c: ColumnSketch): number {
+  return c.numeric ? c.numeric.count : c.categorical!.count;
+}
+
+function finiteOnly(x: Record<string, number | null>): Metrics {
+  const out: Metrics = {};
+  for (const [k, v] of Object.entries(x)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
+  return out;
+}
+
+/** Streams the window's logged predictions (keyset pages) into sketches and labelled pairs. */
+async function scan(db: Db, endpointId: string, m: Manifest, start: Date, end: Date): Promise<WindowScan> {
+  const sketcher = new RecordSketcher(m.inputSchema);
+  const regression = m.task === 'regression';
+  const prediction: ColumnSketch = {
+    name: m.target,
+    type: regression ? 'numeric' : 'categorical',
+    rows: 0,
+    missing: 0,
+    invalid: 0,
+    kinds: { number: 0, boolean: 0, date: 0, string: 0 },
+    ...(regression ? { numeric: new NumericSketch() } : { categorical: new CategoricalSketch() }),
+  };
+  const out: WindowScan = { requests: 0, inputs: sketcher.sketch(), prediction, anomalies: {}, labelled: new Map(), perVersion: new Map() };
+  let after = 0;
+  for (;;) {
+    const rows = await db
+      .select({ row: predictions.id, version: predictions.version, inputs: predictions.inputs, outputs: predictions.outputs, anomalies: predictions.anomalies, actual: predictionFeedback.actual })
+      .from(predictions)
+      .leftJoin(predictionFeedback, eq(predictionFeedback.predictionRowId, predictions.id))
+      .where(and(eq(predictions.endpointId, endpointId), gte(predictions.time, start), lt(predictions.time, end), gt(predictions.id, after)))
+      .orderBy(asc(predictions.id))
+      .limit(PAGE);
+    for (const r of rows) {
+      out.requests++;
+      out.perVersion.set(r.version, (out.perVersion.get(r.version) ?? 0) + 1);
+      if (r.inputs && typeof r.inputs === 'object' && !Array.isArray(r.inputs)) sketcher.add(r.inputs as Record<string, unknown>);
+      for (const a of r.anomalies) out.anomalies[a.code] = (out.anomalies[a.code] ?? 0) + 1;
+      const p = predictedValue(r.outputs, regression);
+      prediction.rows++;
+      if (p === undefined) prediction.missing++;
+      else if (regression) {
+        prediction.kinds.number++;
+        prediction.numeric!.add(p as number);
+      } else {
+        prediction.kinds.string++;
+        prediction.categorical!.add(p as string);
+      }
+      if (r.actual !== null && r.actual !== undefined) {
+        let pairs = out.labelled.get(r.version);
+        if (!pairs) out.labelled.set(r.version, (pairs = { actual: [], output: [] }));
+        pairs.actual.push(r.actual);
+        pairs.output.push(r.outputs);
+      }
+    }
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1]!.row;
+  }
+  out.inputs = sketcher.sketch();
+  return out;
+}
+
+/** The predicted value of a logged output: the number (regression) or the label (classification). */
+function predictedValue(o: unknown, regression: boolean): number | string | undefined {
+  if (!o || typeof o !== 'object') return undefined;
+  if (regression) {
+    const v = (o as { prediction?: unknown }).prediction;
+    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+  }
+  const l = (o as { label?: unknown }).label;
+  return typeof l === 'string' ? l : undefined;
+}
+
+/**
+ * The task's metrics over labelled pairs (null when none): R², RMSE, MAE, MAPE for regression;
+ * accuracy, macro F1, log loss (and AUC) for classification. Pairs whose actual or prediction
+ * cannot be read (a text actual for a regression, a missing prediction) are left out.
+ */
+function liveMetrics(m: Manifest, pairs: { actual: unknown[]; output: unknown[] }): Metrics | null {
+  if (m.task === 'regression') {
+    const yTrue: number[] = [];
+    const yPred: number[] = [];
+    pairs.actual.forEach((a, i) => {
+      const t = typeof a === 'number' ? a : typeof a === 'string' && a.trim() !== '' ? Number(a) : NaN;
+      const p = predictedValue(pairs.output[i], true) as number | undefined;
+      if (Number.isFinite(t) && p !== undefined) {
+        yTrue.push(t);
+        yPred.push(p);
+      }
+    });
+    return yTrue.length ? finiteOnly(regressionMetrics(yTrue, yPred)) : null;
+  }
+  const labels = m.labels ?? [];
+  const yTrue: number[] = [];
+  const proba: number[][] = [];
+  pairs.actual.forEach((a, i) => {
+    const pr = (pairs.output[i] as { probabilities?: Record<string, unknown> } | null)?.probabilities;
+    if (!pr) return;
+    const row = labels.map((l) => (typeof pr[l] === 'number' ? (pr[l] as number) : 0));
+    const k = labels.indexOf(String(a));
+    yTrue.push(k >= 0 ? k : UNKNOWN_CLASS);
+    proba.push(row);
+  });
+  return yTrue.length ? finiteOnly(classificationMetrics(yTrue, proba, labels.length).metrics) : null;
+}

@@ -1,0 +1,248 @@
+/**
+ * The serving side of the prediction log: every logged prediction is serialised into a bounded
+ * buffer (off the JS heap) and posted to the control plane in batches, off the request path. A slow or unreachable
+ * control plane never slows or fails a prediction: the buffer only fills, and once full each
+ * new record is dropped and counted (`kiln_serving_prediction_log_dropped_total`, and a log line
+ * at most every 10 s) instead of waiting. A failed batch stays at the front and is retried with
+ * backoff (while it waits it counts against the bound, so new records are dropped, not old ones); the control plane stores each prediction id once, so a retry after a
+ * lost answer duplicates nothing.
+ *
+ * Anomaly tags: each record is checked against the version's data schema with lib/sketch's
+ * per-record checker (allocation-free for a clean record). Packages carry the raw input schema
+ * (types, nullability, the categories seen in training) but statistics only of the preprocessed
+ * features, so the schema is derived from the input schema: unknown categories, missing values
+ * where none were seen, type mismatches and extra fields are tagged; numeric ranges are not.
+ */
+import { randomUUID } from 'node:crypto';
+import { Counter, type Registry } from 'prom-client';
+import type { Manifest } from '../../lib/package/manifest';
+import { createRecordChecker, type RecordAnomaly } from '../../lib/sketch/anomalies';
+import { DATA_SCHEMA_VERSION, type DataSchema } from '../../lib/sketch/data-schema';
+import type { FeedbackItem, FeedbackResult, PredictionRecord } from './log-protocol';
+
+/** Where logged predictions and feedback go: the control plane (ControlPlaneSource). */
+export interface PredictionSink {
+  /** one batch: `{"records": [...]}` as JSON bytes, `n` records */
+  postPredictions(body: Uint8Array, n: number): Promise<void>;
+  postFeedback(endpoint: string, items: readonly FeedbackItem[]): Promise<FeedbackResult>;
+}
+
+export interface PredictionLogOptions {
+  sink: PredictionSink;
+  /** records held at most while the control plane is slow (default 20,000) */
+  capacity?: number;
+  /** records per POST (default 500) */
+  batchSize?: number;
+  /** bytes per POST at most, unless one record is larger (default 4 MiB; the control plane reads 16) */
+  batchBytes?: number;
+  /** how often the buffer is flushed (default 1 s) */
+  flushMs?: number;
+  registry: Registry;
+  log: (line: string) => void;
+}
+
+/**
+ * The categories each column was fitted with: every fitted step whose state holds vocabularies
+ * (`columns: [{column, numeric, categories}]`, as one-hot and ordinal encoding keep them).
+ */
+function fittedDomains(m: Manifest): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const step of m.preprocessing) {
+    const cols = (step.state as { columns?: unknown } | null)?.columns;
+    if (!Array.isArray(cols)) continue;
+    for (const v of cols as { column?: unknown; numeric?: unknown; categories?: unknown }[]) {
+      if (typeof v?.column !== 'string' || v.numeric !== false || !Array.isArray(v.categories)) continue;
+      out.set(v.column, [...new Set([...(out.get(v.column) ?? []), ...(v.categories as unknown[]).map(String)])]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The input schema as a data schema: what a per-record check can know without raw statistics.
+ * A categorical column's domain is the input schema's categories, else its fitted vocabulary.
+ */
+export function schemaFromManifest(m: Manifest): DataSchema {
+  const fitted = fittedDomains(m);
+  const domainOf = (name: string, declared?: string[]) => (declared?.length ? declared : fitted.get(name));
+  return {
+    version: DATA_SCHEMA_VERSION,
+    columns: m.inputSchema.map((c) => ({
+      name: c.name,
+      type: c.type,
+      required: true,
+      nullable: c.nullable,
+      maxMissingRate: c.nullable ? 1 : 0,
+      ...(c.type === 'categorical' && domainOf(c.name, c.categories) ? { categories: domainOf(c.name, c.categories)! } : {}),
+    })),
+  };
+}
+
+type Checker = (record: Readonly<Record<string, unknown>>) => readonly RecordAnomaly[];
+const checkers = new WeakMap<Manifest, Checker>();
+
+/** The per-record checker of a version's manifest, built once. */
+export function checkerFor(m: Manifest): Checker {
+  let c = checkers.get(m);
+  if (!c) checkers.set(m, (c = createRecordChecker(schemaFromManifest(m))));
+  return c;
+}
+
+/** The prediction ids of a request's instances: the client's id as is for one, `ID/i` for several. */
+export function predictionIds(base: string, n: number): string[] {
+  if (n === 1) return [base];
+  const out = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = `${base}/${i}`;
+  return out;
+}
+
+/** A new unique prediction id (a client sent none). */
+export const newPredictionId = (): string => randomUUID();
+
+/** One batch being filled or waiting to be sent: records as JSON, comma-separated, off the JS heap. */
+interface Batch {
+  buf: Buffer;
+  bytes: number;
+  n: number;
+}
+
+const OPEN = Buffer.from('{"records":[');
+const CLOSE = Buffer.from(']}');
+
+export class PredictionLog {
+  /** batches full or sealed, oldest first, waiting for their POST */
+  private sealed: Batch[] = [];
+  private current: Batch | null = null;
+  private count = 0;
+  private readonly capacity: number;
+  private readonly batchSize: number;
+  private readonly batchBytes: number;
+  private readonly flushMs: number;
+  private readonly sink: PredictionSink;
+  private readonly log: (line: string) => void;
+  private readonly droppedTotal: Counter;
+  private readonly sentTotal: Counter;
+  private inFlight: Promise<void> | null = null;
+  private timer: NodeJS.Timeout;
+  private backoffUntil = 0;
+  private failures = 0;
+  private droppedSinceLine = 0;
+  private lastDropLine = 0;
+  private lastError = '';
+  /** records dropped since start (the counter's value, for tests and logs) */
+  dropped = 0;
+
+  constructor(o: PredictionLogOptions) {
+    this.sink = o.sink;
+    this.capacity = o.capacity ?? 20_000;
+    this.batchSize = o.batchSize ?? 500;
+    this.batchBytes = o.batchBytes ?? 4 * 1024 * 1024;
+    this.flushMs = o.flushMs ?? 1000;
+    this.log = o.log;
+    const registers = [o.registry];
+    this.droppedTotal = new Counter({ name: 'kiln_serving_prediction_log_dropped_total', help: 'Logged predictions dropped because the buffer to the control plane was full', registers });
+    this.sentTotal = new Counter({ name: 'kiln_serving_prediction_log_sent_total', help: 'Logged predictions the control plane acknowledged', registers });
+    this.timer = setInterval(() => void this.flush(), this.flushMs);
+    this.timer.unref();
+  }
+
+  /** records waiting to be sent */
+  get pending(): number {
+    return this.count;
+  }
+
+  /**
+   * Queues one record; never waits. Returns false when it was dropped (buffer full). The record
+   * is serialised at once into the batch's buffer: holding thousands of request objects for a
+   * second would promote them all to the old generation, which costs more than the JSON.
+   */
+  add(r: PredictionRecord): boolean {
+    if (this.count >= this.capacity) {
+      this.drop(1);
+      return false;
+    }
+    const json = JSON.stringify(r);
+    const need = Buffer.byteLength(json) + 1;
+    let b = this.current;
+    if (b !== null && (b.n >= this.batchSize || b.bytes + need > b.buf.length)) {
+      this.sealed.push(b);
+      b = null;
+    }
+    if (b === null) {
+      b = { buf: Buffer.allocUnsafe(Math.max(need, Math.min(this.batchBytes, 256 * 1024))), bytes: 0, n: 0 };
+      this.current = b;
+    }
+    if (b.bytes + need > b.buf.length) {
+      // Grow up to the batch's byte limit (a record larger than that gets a batch of its own).
+      const grown = Buffer.allocUnsafe(Math.max(b.bytes + need, Math.min(this.batchBytes, b.buf.length * 2)));
+      b.buf.copy(grown, 0, 0, b.bytes);
+      b.buf = grown;
+    }
+    if (b.n > 0) b.buf[b.bytes++] = 0x2c; // ','
+    b.bytes += b.buf.write(json, b.bytes);
+    b.n++;
+    this.count++;
+    if (this.sealed.length > 0 && !this.inFlight) setImmediate(() => void this.flush());
+    return true;
+  }
+
+  private drop(n: number): void {
+    this.dropped += n;
+    this.droppedSinceLine += n;
+    this.droppedTotal.inc(n);
+    const now = Date.now();
+    if (now - this.lastDropLine >= 10_000) {
+      this.log(`kiln serving: prediction log buffer full (${this.capacity} records, control plane ${this.lastError ? `failing: ${this.lastError}` : 'slow'}): dropped ${this.droppedSinceLine} record(s)`);
+      this.lastDropLine = now;
+      this.droppedSinceLine = 0;
+    }
+  }
+
+  /** Sends one batch if none is in flight and no backoff is due; resolves when it is done. */
+  flush(): Promise<void> {
+    if (this.inFlight) return this.inFlight;
+    if (Date.now() < this.backoffUntil) return Promise.resolve();
+    let batch = this.sealed.shift();
+    if (!batch && this.current && this.current.n > 0) {
+      batch = this.current;
+      this.current = null;
+    }
+    if (!batch) return Promise.resolve();
+    const b = batch;
+    const body = Buffer.concat([OPEN, b.buf.subarray(0, b.bytes), CLOSE]);
+    this.inFlight = this.sink.postPredictions(body, b.n).then(
+      () => {
+        this.inFlight = null;
+        this.count -= b.n;
+        this.sentTotal.inc(b.n);
+        if (this.failures > 0) this.log(`kiln serving: prediction log reaches the control plane again (${this.count} record(s) waiting)`);
+        this.failures = 0;
+        this.lastError = '';
+        if (this.sealed.length > 0) setImmediate(() => void this.flush());
+      },
+      (e: unknown) => {
+        this.inFlight = null;
+        // Back at the front, in order: it is sent again after the backoff.
+        this.sealed.unshift(b);
+        this.failures++;
+        this.lastError = ((e as Error)?.message ?? String(e)).split('\n')[0]!.slice(0, 200);
+        this.backoffUntil = Date.now() + Math.min(30_000, this.flushMs * 2 ** Math.min(this.failures, 5));
+        if (this.failures === 1 || this.failures % 10 === 0) this.log(`kiln serving: prediction log: ${this.lastError} (attempt ${this.failures}; ${this.count} record(s) waiting)`);
+      },
+    );
+    return this.inFlight;
+  }
+
+  /** Stops the timer and tries to send what is left, for at most `timeoutMs`. */
+  async close(timeoutMs = 5000): Promise<void> {
+    clearInterval(this.timer);
+    const deadline = Date.now() + timeoutMs;
+    this.backoffUntil = 0;
+    while ((this.count > 0 || this.inFlight) && Date.now() < deadline) {
+      const before = this.failures;
+      await Promise.race([this.flush(), new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())))]);
+      if (this.failures > before) break;
+    }
+    if (this.count > 0) this.log(`kiln serving: prediction log: ${this.count} record(s) not sent at shutdown`);
+  }
+}
