@@ -6,12 +6,12 @@
  * `kiln feedback` for half the ids gives a live MAPE equal to lib/metrics' MAPE of those rows.
  */
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../lib/rng';
 import { mape } from '../../lib/metrics';
-import { carsGraph, kiln, Proc, REPO, TEST_OWNER_TOKEN } from '../runner/harness';
+import { carsGraph, freePort, kiln, Proc, REPO, TEST_OWNER_TOKEN } from '../runner/harness';
 import type { MonitoringReport } from './report';
 
 let dir: string;
@@ -21,33 +21,11 @@ let serving: string;
 
 type Car = Record<string, number | string | null>;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 async function json(args: string[]) {
   const r = await kiln([...args, '--server', url, '--json']);
   return { code: r.code, out: r.stdout.trim() ? JSON.parse(r.stdout.trim().split('\n').at(-1)!) : null, stderr: r.stderr };
 }
 
-/** A seeded generator (mulberry32): the same rows every run. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sends `rows` as 50 requests of 10 instances with ids `prefix-k`; returns the predictions by id. */
 async function send(prefix: string, rows: Car[]): Promise<Map<string, number>> {
@@ -122,7 +100,7 @@ describe('monitoring a deployed cars model', () => {
 
   it('500 predictions of real cars rows: nothing drifts', async () => {
     const all = await cars();
-    const r = rng(13);
+    const r = createRng(13);
     rows = Array.from({ length: 500 }, () => all[Math.floor(r() * all.length)]!);
     normal = await send('a', rows.map(inputsOf));
     const rep = await reportWith(500, '1h');
@@ -138,7 +116,7 @@ describe('monitoring a deployed cars model', () => {
     await new Promise((res) => setTimeout(res, 2500));
     const t0 = Date.now();
     const all = await cars();
-    const r = rng(29);
+    const r = createRng(29);
     const shifted = Array.from({ length: 500 }, () => {
       const c = all[Math.floor(r() * all.length)]!;
       return { ...inputsOf(c), Horsepower: (c.Horsepower as number) + 60, Origin: 'Mars' };

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../../lib/rng';
 import { mape, rmse } from '../../lib/metrics';
 import { ensureProject, insertDatasetVersion } from '../db/catalog';
 import { openDb, type KilnDb } from '../db/client';
@@ -25,20 +26,9 @@ import { parseWindow } from './window';
 const HOUR = 3_600_000;
 const ORIGINS = ['USA', 'Europe', 'Japan'];
 
-/** A seeded generator (mulberry32), so every run sees the same samples. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function rows(n: number, seed: number) {
-  const r = rng(seed);
+  const r = createRng(seed);
   return Array.from({ length: n }, () => {
     const hp = Math.round(60 + r() * 160);
     const weight = Math.round(2000 + r() * 2500);

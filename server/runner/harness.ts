@@ -3,6 +3,7 @@
  * real server (`server/main.ts --no-ui`) and real `kiln runner` / `kiln submit` processes, waits
  * for their ready lines, and talks to the server over tRPC like the studio does.
  */
+import { createServer as createNetServer } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -86,6 +87,18 @@ export interface StartedServer {
  * tests and the CLI acceptance tests run authenticated, as CI pipelines do.
  */
 export const TEST_OWNER_TOKEN = 'kiln_pat_test-owner-token-not-secret-0123456789';
+
+/** A TCP port free on 127.0.0.1 right now (for a child that must be told its port up front). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
 
 /** Starts `server/main.ts --no-ui` and waits for its `listening on` line. */
 export async function startServer(o: ServerOptions): Promise<StartedServer> {

@@ -7,29 +7,17 @@
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { carsGraph, kiln, Proc, REPO, TEST_OWNER_TOKEN, trpcClient } from '../runner/harness';
+import { carsGraph, freePort, kiln, Proc, REPO, TEST_OWNER_TOKEN, trpcClient } from '../runner/harness';
 
 const run = promisify(execFile);
 let dir: string;
 let server: Proc;
 let url: string;
 let serving: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function json(args: string[]) {
   const r = await kiln([...args, '--server', url, '--json']);
