@@ -26,3 +26,4 @@ export { chi2Contingency2xK, chi2Sf, chisquare, jensenShannonDistance, normalTwo
 export { ks2samp, kolmogorovSf, type KsResult } from './ks';
 export { dataSchemaSchema, DATA_SCHEMA_VERSION, fromJsonSchema, inferDataSchema, parseDataSchema, toJsonSchema, type DataColumn, type DataSchema, type InferSchemaOptions } from './data-schema';
 export { ANOMALY_CODES, createRecordChecker, validateSketch, type Anomaly, type AnomalyCode, type RecordAnomaly, type ValidateOptions } from './anomalies';
+export { compareHistogram, OTHER_BIN, type ComparedHistogram, type HistogramBin, type HistogramOptions } from './histogram';

@@ -163,7 +163,7 @@ function count(c: ColumnSketch): number {
   return c.numeric ? c.numeric.count : c.categorical!.count;
 }
 
-function finiteOnly(x: Record<string, number | null>): Metrics {
+export function finiteOnly(x: Record<string, number | null>): Metrics {
   const out: Metrics = {};
   for (const [k, v] of Object.entries(x)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
   return out;
@@ -237,7 +237,7 @@ function predictedValue(o: unknown, regression: boolean): number | string | unde
  * accuracy, macro F1, log loss (and AUC) for classification. Pairs whose actual or prediction
  * cannot be read (a text actual for a regression, a missing prediction) are left out.
  */
-function liveMetrics(m: Manifest, pairs: { actual: unknown[]; output: unknown[] }): Metrics | null {
+export function liveMetrics(m: Manifest, pairs: { actual: unknown[]; output: unknown[] }): Metrics | null {
   if (m.task === 'regression') {
     const yTrue: number[] = [];
     const yPred: number[] = [];

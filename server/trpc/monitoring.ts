@@ -7,7 +7,16 @@ import { feedbackBodySchema } from '../serving/log-protocol';
 import { recordFeedback } from '../monitoring/prediction-log';
 import { monitoringReport } from '../monitoring/report';
 import { parseWindow } from '../monitoring/window';
+import { monitoringSeries } from '../monitoring/series';
+import { LOG_PAGE_MAX, logCursorSchema, predictionLogPage } from '../monitoring/log-page';
+import { featureHistogram } from '../monitoring/feature-histogram';
+import { projectHealth } from '../monitoring/overview';
+import { projectRefSchema } from './graphs';
 import { access, on, procedure, router } from './trpc';
+
+const nameSchema = z.string().min(1).max(64);
+const windowSchema = z.string().max(20).default('24h');
+const referenceOf = (text: string) => (text === 'training' ? ('training' as const) : { windowMs: parseWindow(text, 'reference') });
 
 export const monitoringRouter = router({
   /** `window` like `24h` (default) ending `until` (default now); `reference` `training` (default) or a window length such as `7d` (the span just before `window`). */
@@ -18,6 +27,53 @@ export const monitoringRouter = router({
       const reference = input.reference === 'training' ? 'training' : { windowMs: parseWindow(input.reference, 'reference') };
       return monitoringReport(ctx.db, ctx.store, { endpoint: input.name, windowMs, reference, ...(input.until ? { now: new Date(input.until) } : {}) });
     }),
+  /** The log bucket by bucket (`bucket` minute/hour/day, or `auto`: 24 to 96 points): requests, latency p50/p95/p99, anomalies by code, live metrics and baseline from feedback. */
+  series: procedure(access.need('READ', on.endpoint()))
+    .input(z.object({ name: nameSchema, window: windowSchema, bucket: z.enum(['minute', 'hour', 'day', 'auto']).default('auto'), until: z.iso.datetime({ offset: true }).optional() }))
+    .query(({ ctx, input }) =>
+      monitoringSeries(ctx.db, ctx.store, { endpoint: input.name, windowMs: parseWindow(input.window, 'window'), bucket: input.bucket, ...(input.until ? { now: new Date(input.until) } : {}) }),
+    ),
+  /** The prediction log, newest first: `limit` rows from `cursor` (the previous page's `next`), filtered by time range, version and anomaly code (`any`: any anomaly). */
+  log: procedure(access.need('READ', on.endpoint()))
+    .input(
+      z.object({
+        name: nameSchema,
+        start: z.iso.datetime({ offset: true }).optional(),
+        end: z.iso.datetime({ offset: true }).optional(),
+        version: z.number().int().min(1).optional(),
+        anomaly: z.string().min(1).max(64).optional(),
+        cursor: logCursorSchema.optional(),
+        limit: z.number().int().min(1).max(LOG_PAGE_MAX).default(100),
+      }),
+    )
+    .query(({ ctx, input }) =>
+      predictionLogPage(ctx.db, {
+        endpoint: input.name,
+        ...(input.start ? { start: new Date(input.start) } : {}),
+        ...(input.end ? { end: new Date(input.end) } : {}),
+        ...(input.version !== undefined ? { version: input.version } : {}),
+        ...(input.anomaly ? { anomaly: input.anomaly } : {}),
+        ...(input.cursor ? { cursor: input.cursor } : {}),
+        limit: input.limit,
+      }),
+    ),
+  /** One input's histogram in the window beside its reference (training, or a window length such as `7d` just before). */
+  histogram: procedure(access.need('READ', on.endpoint()))
+    .input(z.object({ name: nameSchema, feature: z.string().min(1).max(200), window: windowSchema, reference: z.string().max(20).default('training'), bins: z.number().int().min(1).max(100).default(20), until: z.iso.datetime({ offset: true }).optional() }))
+    .query(({ ctx, input }) =>
+      featureHistogram(ctx.db, ctx.store, {
+        endpoint: input.name,
+        feature: input.feature,
+        windowMs: parseWindow(input.window, 'window'),
+        reference: referenceOf(input.reference),
+        bins: input.bins,
+        ...(input.until ? { now: new Date(input.until) } : {}),
+      }),
+    ),
+  /** Every endpoint of the project at a glance over a short window (default 24h): traffic, watched metric vs gate, drift share, model age, firing alerts. */
+  overview: procedure(access.need('READ', on.project()))
+    .input(projectRefSchema.extend({ window: windowSchema }))
+    .query(({ ctx, input }) => projectHealth(ctx.db, ctx.store, { projectId: ctx.grant.projects[0]!.id, windowMs: parseWindow(input.window, 'window') })),
   /** Actual outcomes for logged prediction ids (`kiln feedback`); unknown ids are counted and the first few listed. */
   feedback: procedure(access.need('EDIT', on.endpoint()))
     .input(feedbackBodySchema.extend({ name: z.string().min(1).max(64) }))
