@@ -20,6 +20,10 @@ export function LineChart({
   height = 170,
   width = 360,
   testId,
+  xFormat = fmt,
+  dashed = [],
+  xTickValues,
+  xDomain,
 }: {
   series: LineSeries[];
   xLabel?: string;
@@ -28,6 +32,14 @@ export function LineChart({
   /** drawing width in viewBox units; the SVG always fills its container's width */
   width?: number;
   testId?: string;
+  /** x tick and tooltip labels (e.g. times for a series over time) */
+  xFormat?: (x: number) => string;
+  /** names of series drawn dashed (references such as a training value) */
+  dashed?: string[];
+  /** x ticks to use instead of round numbers (e.g. whole hours) */
+  xTickValues?: (min: number, max: number) => number[];
+  /** the x range drawn (default: the points' extent) */
+  xDomain?: [number, number];
 }) {
   const [box, W] = useChartWidth(width);
   const pts = series.flatMap((s) => s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
@@ -39,29 +51,29 @@ export function LineChart({
       </div>
     );
   }
-  const [xmin, xmax] = extent(pts.map((p) => p.x));
+  const [xmin, xmax] = xDomain ?? extent(pts.map((p) => p.x));
   const [ymin, ymax] = extent(pts.map((p) => p.y), 0.05);
   const sx = linear(xmin, xmax, f.left, W - f.right);
   const sy = linear(ymin, ymax, height - f.bottom, f.top);
   // Epochs, steps and counts are whole numbers: no tick at 2.5.
   const wholeX = pts.every((p) => Number.isInteger(p.x));
-  const xTicks = niceTicks(xmin, xmax, 6).filter((t) => t >= xmin && t <= xmax && (!wholeX || Number.isInteger(t)));
+  const xTicks = (xTickValues ? xTickValues(xmin, xmax) : niceTicks(xmin, xmax, 6)).filter((t) => t >= xmin && t <= xmax && (xTickValues !== undefined || !wholeX || Number.isInteger(t)));
   const yTicks = niceTicks(ymin, ymax, 4).filter((t) => t >= ymin && t <= ymax);
   const many = pts.length > 400;
   return (
     <div ref={box} className="kiln-chart-box">
     <svg className="kiln-chart" data-testid={testId} viewBox={`0 0 ${W} ${height}`} width="100%" role="img" aria-label={`${yLabel ?? 'y'} by ${xLabel ?? 'x'}`}>
-      <Axes f={f} xTicks={xTicks} yTicks={yTicks} sx={sx} sy={sy} xLabel={xLabel} yLabel={yLabel} />
+      <Axes f={f} xTicks={xTicks} yTicks={yTicks} sx={sx} sy={sy} xLabel={xLabel} yLabel={yLabel} xFormat={xFormat} />
       {series.map((s, i) => {
         const color = s.color ?? PALETTE[i % PALETTE.length];
         const ps = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
         const d = ps.map((p, j) => `${j ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join('');
         return (
           <g key={s.name}>
-            <path d={d} fill="none" stroke={color} strokeWidth={1.5} />
+            <path d={d} fill="none" stroke={color} strokeWidth={1.5} strokeDasharray={dashed.includes(s.name) ? '5 4' : undefined} />
             {ps.map((p, j) => (
               <circle key={j} className="kiln-pt" cx={sx(p.x)} cy={sy(p.y)} r={many ? 1 : 2.2} fill={color}>
-                <title>{`${s.name}: ${xLabel ?? 'x'} ${fmt(p.x)} → ${fmt(p.y)}`}</title>
+                <title>{`${s.name}: ${xLabel ?? 'x'} ${xFormat(p.x)} → ${fmt(p.y)}`}</title>
               </circle>
             ))}
           </g>

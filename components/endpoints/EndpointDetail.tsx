@@ -1,5 +1,6 @@
 'use client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useState, useSyncExternalStore } from 'react';
 import { fmtDate } from '../runs/format';
 import { errorMessage, trpc, type RouterOutputs } from '../studio/trpc';
@@ -15,7 +16,7 @@ type Endpoint = RouterOutputs['endpoints']['list'][number];
 const noSubscribe = () => () => undefined;
 
 /** One endpoint: URL, target, access and keys (a new key shown once), browser origins, try-it form and client snippets. */
-export function EndpointDetail({ ep }: { ep: Endpoint }) {
+export function EndpointDetail({ ep, project }: { ep: Endpoint; project: string }) {
   const qc = useQueryClient();
   const host = useSyncExternalStore(noSubscribe, () => window.location.hostname, () => null);
   const snippets = useQuery({ queryKey: ['endpoint-snippets', ep.name, ep.updatedAt, ep.access], queryFn: () => trpc.endpoints.snippets.query({ name: ep.name }), retry: false });
@@ -32,9 +33,14 @@ export function EndpointDetail({ ep }: { ep: Endpoint }) {
   return (
     <div className="ep-detail" data-testid="endpoint-detail">
       <section className="panel">
-        <h2>
-          {ep.name} <span className="muted small">serves {ep.model}</span>
-        </h2>
+        <div className="row ep-bind-head">
+          <h2>
+            {ep.name} <span className="muted small">serves {ep.model}</span>
+          </h2>
+          <Link href={`/projects/${encodeURIComponent(project)}/endpoints/${encodeURIComponent(ep.name)}/monitoring`} data-testid="endpoint-monitoring-link">
+            Monitoring →
+          </Link>
+        </div>
         <dl className="ep-dl small">
           <dt>URL</dt>
           <dd>

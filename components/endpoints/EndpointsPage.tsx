@@ -8,6 +8,7 @@ import { BindForm } from './BindForm';
 import { EndpointDetail } from './EndpointDetail';
 import './endpoints.css';
 import { ErrorAlert } from '../ui/ErrorAlert';
+import { ProjectHealth } from '../monitoring/ProjectHealth';
 
 /** Endpoints: the served names apps call, bound to a model alias or version. */
 export function EndpointsPage({ project }: { project: string }) {
@@ -25,6 +26,7 @@ export function EndpointsPage({ project }: { project: string }) {
         <p className="muted">HTTP endpoints (TensorFlow Serving&apos;s REST API) that apps call, public or with an API key. Rebinding swaps versions without a failed request.</p>
       </div>
       <ErrorAlert error={eps.error} />
+      {list.length > 0 && <ProjectHealth project={project} />}
       <div className="ep-layout">
         <aside className="panel ep-list">
           <h2>Endpoints</h2>
@@ -74,7 +76,7 @@ export function EndpointsPage({ project }: { project: string }) {
               />
             )}
           </section>
-          {ep && <EndpointDetail key={ep.name} ep={ep} />}
+          {ep && <EndpointDetail key={ep.name} ep={ep} project={project} />}
         </div>
       </div>
     </div>
