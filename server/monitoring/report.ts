@@ -22,6 +22,7 @@ import { getEndpoint } from '../registry/endpoints';
 import { getVersion } from '../registry/registry';
 import type { ArtifactStore } from '../storage/types';
 import { trainingReference } from './reference';
+import { requestSeries, type RequestSummary } from './request-stats';
 
 /** Rows read per page. */
 const PAGE = 5000;
@@ -69,6 +70,8 @@ export interface MonitoringReport {
   anomalies: Record<string, number>;
   /** alert rules are not evaluated yet (issue 13's alerts) */
   alerts: { rule: string; state: string; since: string; message: string }[];
+  /** every answer in the window (failed and unsampled ones too), from serving's request statistics */
+  traffic: Omit<RequestSummary, 'start'>;
 }
 
 export interface ReportOptions {
@@ -136,6 +139,7 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
     all.output.push(...pairs.output);
     versions.push({ version, requests, labelled: pairs.actual.length, live: liveMetrics(m, pairs), training: await trainingOf(version) });
   }
+  const { start: _s, ...traffic } = (await requestSeries(db, ep.name, { start, end })).total;
   const stored = m.trainingStats.target;
   const targetMean = ref.target?.columns[0]?.numeric?.mean ?? (stored && stored.type !== 'categorical' ? stored.mean : null);
   return {
@@ -152,6 +156,7 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
     drift: { reference, share: drift.share, shareThreshold: drift.shareThreshold, drifted: drift.drifted, features: drift.columns.map(featureDrift), prediction, skipped: drift.skipped },
     anomalies: cur.anomalies,
     alerts: [],
+    traffic,
   };
 }
 

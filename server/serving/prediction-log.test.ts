@@ -26,6 +26,7 @@ import { createApi } from '../http/router';
 import { createRunnerToken } from '../jobs/runners';
 import type { PredictionRecord } from './log-protocol';
 import { setMonitoringSettings } from '../monitoring/prediction-log';
+import { requestSeries } from '../monitoring/request-stats';
 import { createOrBindEndpoint } from '../registry/endpoints';
 import { moveAlias, registerVersion } from '../registry/registry';
 import { seedRun } from '../registry/test-fixtures';
@@ -172,5 +173,21 @@ describe('prediction log end to end (pglite control plane, serving over HTTP)', 
     expect(bad.json.error).toMatch(/^feedback\[0\]\.actual: /);
     const row = await kdb.db.select().from(predictions).where(eq(predictions.predictionId, 'req-7/0'));
     expect(row).toHaveLength(1);
+  });
+
+  it('every answer, failed and unsampled ones too, reaches the control plane\'s per-minute request statistics', async () => {
+    const window = () => ({ start: new Date(Date.now() - 3_600_000), end: new Date(Date.now() + 60_000) });
+    await serving.requestStats!.flush();
+    const before = await requestSeries(kdb.db, 'cars', window());
+    const ok = { instances: [{ hp: 100, weight: 2000, origin: 'USA' }] };
+    expect((await http(`${url}/v1/models/cars:predict`, { body: JSON.stringify(ok) })).status).toBe(200);
+    expect((await http(`${url}/v1/models/cars:predict`, { body: JSON.stringify(ok) })).status).toBe(200);
+    expect((await http(`${url}/v1/models/cars:predict`, { body: '{"instances": [{"hp": "fast"}]}' })).status).toBe(400);
+    await serving.requestStats!.flush();
+    const after = await requestSeries(kdb.db, 'cars', window());
+    expect(after.total.requests - before.total.requests).toBe(3);
+    expect(after.total.errors - before.total.errors).toBe(1);
+    expect((after.total.codes['400'] ?? 0) - (before.total.codes['400'] ?? 0)).toBe(1);
+    expect(after.total.latency!.p99).toBeGreaterThan(0);
   });
 });

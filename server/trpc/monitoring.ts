@@ -12,6 +12,7 @@ import { LOG_PAGE_MAX, logCursorSchema, predictionLogPage } from '../monitoring/
 import { featureHistogram } from '../monitoring/feature-histogram';
 import { projectHealth } from '../monitoring/overview';
 import { projectRefSchema } from './graphs';
+import { requestSeries } from '../monitoring/request-stats';
 import { access, on, procedure, router } from './trpc';
 
 const nameSchema = z.string().min(1).max(64);
@@ -74,6 +75,18 @@ export const monitoringRouter = router({
   overview: procedure(access.need('READ', on.project()))
     .input(projectRefSchema.extend({ window: windowSchema }))
     .query(({ ctx, input }) => projectHealth(ctx.db, ctx.store, { projectId: ctx.grant.projects[0]!.id, windowMs: parseWindow(input.window, 'window') })),
+  /**
+   * Every answer of the endpoint over `window` ending `until` (default now), in buckets of `bucket`
+   * (`1m`, `1h`, `1d`…; default the whole window): requests, errors, error rate, status codes and
+   * latency percentiles, per bucket, per version and in total (serving's request statistics).
+   */
+  requests: procedure(access.need('READ', on.endpoint()))
+    .input(z.object({ name: z.string().min(1).max(64), window: z.string().max(20).default('24h'), bucket: z.string().max(20).optional(), until: z.iso.datetime({ offset: true }).optional() }))
+    .query(({ ctx, input }) => {
+      const end = input.until ? new Date(input.until) : new Date();
+      const start = new Date(end.getTime() - parseWindow(input.window, 'window'));
+      return requestSeries(ctx.db, input.name, { start, end, ...(input.bucket ? { bucketMs: parseWindow(input.bucket, 'bucket') } : {}) });
+    }),
   /** Actual outcomes for logged prediction ids (`kiln feedback`); unknown ids are counted and the first few listed. */
   feedback: procedure(access.need('EDIT', on.endpoint()))
     .input(feedbackBodySchema.extend({ name: z.string().min(1).max(64) }))
