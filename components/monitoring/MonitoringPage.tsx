@@ -35,6 +35,14 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
   const base = `/projects/${encodeURIComponent(project)}`;
   const report = useQuery({ queryKey: ['monitoring-report', endpoint, win], queryFn: () => trpc.monitoring.report.query({ name: endpoint, window: win }), refetchInterval: REFRESH_MS, retry: false });
   const series = useQuery({ queryKey: ['monitoring-series', endpoint, win], queryFn: () => trpc.monitoring.series.query({ name: endpoint, window: win }), refetchInterval: REFRESH_MS, retry: false });
+  const bucket = series.data ? `${series.data.bucketMs / 60_000}m` : null;
+  const requests = useQuery({
+    queryKey: ['monitoring-requests', endpoint, win, bucket],
+    queryFn: () => trpc.monitoring.requests.query({ name: endpoint, window: win, bucket: bucket! }),
+    enabled: bucket !== null,
+    refetchInterval: REFRESH_MS,
+    retry: false,
+  });
   const ep = useQuery({ queryKey: ['endpoint', endpoint], queryFn: () => trpc.endpoints.get.query({ name: endpoint }), retry: false });
   const r = report.data;
   const firing = r?.alerts.filter((a) => a.state === 'firing').length ?? 0;
@@ -62,7 +70,7 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
               </button>
             ))}
           </div>
-          <button type="button" onClick={() => void Promise.all([report.refetch(), series.refetch()])} disabled={report.isFetching}>
+          <button type="button" onClick={() => void Promise.all([report.refetch(), series.refetch(), requests.refetch()])} disabled={report.isFetching}>
             {report.isFetching ? 'Refreshing…' : 'Refresh'}
           </button>
         </div>
@@ -85,8 +93,14 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
       ) : (
         <>
           <section className="mon-summary" data-testid="monitoring-summary">
-            <Stat label="Predictions logged" value={r.requests.toLocaleString()} sub={`${fmtDate(r.window.start)} – ${fmtDate(r.window.end)}`} />
-            <Stat label="With feedback" value={r.metrics.labelled.toLocaleString()} sub={r.requests ? `${fmtNum((r.metrics.labelled / r.requests) * 100)} % labelled` : '—'} />
+            <Stat label="Requests answered" value={r.traffic.requests.toLocaleString()} sub={`${fmtDate(r.window.start)} – ${fmtDate(r.window.end)}`} />
+            <Stat
+              label="Error rate"
+              value={r.traffic.errorRate === null ? '—' : `${fmtNum(r.traffic.errorRate * 100)} %`}
+              sub={`${r.traffic.errors.toLocaleString()} failed`}
+              tone={r.traffic.errors > 0 ? 'warn' : undefined}
+            />
+            <Stat label="Predictions logged" value={r.requests.toLocaleString()} sub={r.metrics.labelled ? `${r.metrics.labelled.toLocaleString()} with feedback` : 'none with feedback yet'} />
             <Stat
               label="Drift share"
               value={r.requests ? `${fmtNum(r.drift.share * 100)} %` : '—'}
@@ -100,7 +114,7 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
           {r.requests === 0 && <EmptyWindow endpoint={endpoint} win={win} sampleRate={ep.data?.monitoring.sampleRate ?? null} />}
 
           <AlertsPanel alerts={r.alerts} />
-          <TrafficPanel series={series.data ?? null} error={series.error} />
+          <TrafficPanel series={series.data ?? null} requests={requests.data ?? null} error={series.error ?? requests.error} />
           {r.requests > 0 && (
             <>
               <MetricsPanel report={r} series={series.data ?? null} />

@@ -27,7 +27,9 @@ export function ProjectHealth({ project }: { project: string }) {
             <tr>
               <th>Endpoint</th>
               <th>Model</th>
-              <th className="num">Predictions</th>
+              <th className="num">Requests</th>
+              <th className="num">Error rate</th>
+              <th className="num">Logged</th>
               <th>Live metric vs gate</th>
               <th className="num">Drift share</th>
               <th className="num">Model age</th>
@@ -45,12 +47,14 @@ export function ProjectHealth({ project }: { project: string }) {
                   {h.version !== null ? ` v${h.version}` : ''}
                 </td>
                 {h.error ? (
-                  <td colSpan={5} className="error small">
+                  <td colSpan={7} className="error small">
                     {h.error}
                   </td>
                 ) : (
                   <>
-                    <td className="num">{h.requests === null ? '—' : h.requests === 0 ? <span className="warn">none</span> : h.requests.toLocaleString()}</td>
+                    <td className="num">{h.traffic === null ? '—' : h.traffic.requests === 0 ? <span className="warn">none</span> : h.traffic.requests.toLocaleString()}</td>
+                    <td className={`num${h.traffic?.errors ? ' warn' : ''}`}>{h.traffic?.errorRate != null ? `${fmtNum(h.traffic.errorRate * 100)} %` : '—'}</td>
+                    <td className="num">{h.requests === null ? '—' : h.requests.toLocaleString()}</td>
                     <td>
                       {h.metric ? (
                         <span className={h.metric.passing === false ? 'error' : h.metric.passing ? 'ok' : undefined}>

@@ -23,7 +23,10 @@ export interface EndpointHealth {
   version: number | null;
   /** days since that version was registered */
   ageDays: number | null;
+  /** logged predictions in the window */
   requests: number | null;
+  /** every answer serving counted (failed and unlogged ones too), and the share that failed */
+  traffic: { requests: number; errors: number; errorRate: number | null } | null;
   /** the metric watched: the version's first gate's, else mape (regression) or accuracy */
   metric: { name: string; live: number | null; training: number | null; labelled: number; gate: string | null; passing: boolean | null } | null;
   drift: { share: number; drifted: boolean; features: number; driftedFeatures: string[] } | null;
@@ -43,7 +46,7 @@ export async function projectHealth(db: Db, store: ArtifactStore, o: { projectId
     .orderBy(asc(endpoints.name));
   const out: EndpointHealth[] = [];
   for (const e of eps) {
-    const h: EndpointHealth = { endpoint: e.name, model: e.model, version: null, ageDays: null, requests: null, metric: null, drift: null, alerts: { firing: 0, total: 0 }, error: null };
+    const h: EndpointHealth = { endpoint: e.name, model: e.model, version: null, ageDays: null, requests: null, traffic: null, metric: null, drift: null, alerts: { firing: 0, total: 0 }, error: null };
     try {
       const ep = await getEndpoint(db, e.name);
       h.version = ep?.defaultVersion ?? null;
@@ -51,6 +54,7 @@ export async function projectHealth(db: Db, store: ArtifactStore, o: { projectId
       if (v) h.ageDays = (now.getTime() - v.createdAt.getTime()) / DAY;
       const r = await monitoringReport(db, store, { endpoint: e.name, windowMs: o.windowMs, now });
       h.requests = r.requests;
+      h.traffic = { requests: r.traffic.requests, errors: r.traffic.errors, errorRate: r.traffic.errorRate };
       h.drift = { share: r.drift.share, drifted: r.drift.drifted, features: r.drift.features.length, driftedFeatures: r.drift.features.filter((f) => f.drifted).map((f) => f.name) };
       h.alerts = { firing: r.alerts.filter((a) => a.state === 'firing').length, total: r.alerts.length };
       const gate = ((v?.gates ?? []) as { expr?: unknown; metric?: unknown }[]).find((g) => typeof g.expr === 'string' && typeof g.metric === 'string') ?? null;

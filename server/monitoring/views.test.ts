@@ -24,7 +24,9 @@ import type { PredictionRecord } from '../serving/log-protocol';
 import { createLocalStore } from '../storage/local';
 import type { ArtifactStore } from '../storage/types';
 import { callerAs, rejectionOf } from '../trpc/test-utils';
+import { NumericSketch } from '../../lib/sketch/numeric-sketch';
 import { featureHistogram } from './feature-histogram';
+import { ingestRequestStats } from './request-stats';
 import { predictionLogPage, type LogRow } from './log-page';
 import { projectHealth } from './overview';
 import { bucketMs, monitoringSeries } from './series';
@@ -109,6 +111,10 @@ describe.each(DB_KINDS)('monitoring views (%s)', (kind) => {
       if (i % 3 === 0) fed.set(s.id, (s.outputs as { prediction: number }).prediction + ((i % 4) - 1.5));
     });
     await recordFeedback(kdb.db, 'mpg', [...fed].map(([id, actual]) => ({ id, actual })));
+    // Serving's request statistics for one minute: 4 answers, one of them a 500.
+    const latency = new NumericSketch();
+    for (const x of [1, 2, 3, 9]) latency.add(x);
+    await ingestRequestStats(kdb.db, 'serving-1', [{ endpoint: 'mpg', version: 1, minute: now.getTime() - 2 * HOUR, codes: { '200': 3, '500': 1 }, latency: latency.toJSON() }]);
   }, 120_000);
   afterAll(async () => {
     await kdb?.close();
@@ -217,6 +223,7 @@ describe.each(DB_KINDS)('monitoring views (%s)', (kind) => {
   it('overview and the procedures: each endpoint of the project with its health, or why none', async () => {
     const [mpg, staging] = await projectHealth(kdb.db, store, { projectId: (await ensureProject(kdb.db, 'registry-test')).id, windowMs: 4 * HOUR, now });
     expect(mpg).toMatchObject({ endpoint: 'mpg', model: 'mpg', version: 1, requests: 240, error: null, alerts: { firing: 0, total: 0 } });
+    expect(mpg!.traffic).toEqual({ requests: 4, errors: 1, errorRate: 0.25 });
     expect(mpg!.ageDays).toBeGreaterThanOrEqual(-1 / 24);
     expect(mpg!.ageDays).toBeLessThan(1);
     expect(mpg!.drift).toMatchObject({ features: 3, driftedFeatures: ['hp', 'origin'] });
@@ -226,7 +233,7 @@ describe.each(DB_KINDS)('monitoring views (%s)', (kind) => {
     const rmse = Math.sqrt(yTrue.reduce((a, y, i) => a + (y - yPred[i]!) ** 2, 0) / yTrue.length);
     expect(mpg!.metric).toMatchObject({ name: 'rmse', training: 3.4, labelled: 80, gate: 'rmse <= 5', passing: rmse <= 5 });
     expect(mpg!.metric!.live).toBeCloseTo(rmse, 12);
-    expect(staging).toMatchObject({ endpoint: 'mpg-staging', version: null, requests: null, error: 'endpoint "mpg-staging" resolves to no version' });
+    expect(staging).toMatchObject({ endpoint: 'mpg-staging', version: null, requests: null, traffic: null, error: 'endpoint "mpg-staging" resolves to no version' });
 
     // Through the router, as the studio calls them: READ on the endpoint / project.
     const owner = await createTestUser(kdb.db, { email: `owner-${kind}@kiln.test`, orgRole: 'owner' });
