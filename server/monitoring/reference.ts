@@ -17,9 +17,13 @@ import type { Manifest } from '../../lib/package/manifest';
 import { readZipManifest } from '../../lib/package/zip';
 import { inferDataSchema, type DataSchema } from '../../lib/sketch/data-schema';
 import { sketchTable, type TableSketch } from '../../lib/sketch/table-sketch';
-import { getDataset } from '../db/catalog';
+import { eq } from 'drizzle-orm';
+import '../../lib/nodes/catalog';
+import { loadBuiltinDataset } from '../../lib/data/node';
+import { graphDatasets } from '../../lib/nodes/graph-queries';
+import { getDataset, getGraph } from '../db/catalog';
 import type { Db } from '../db/client';
-import type { ModelVersion } from '../db/schema';
+import { runs, type ModelVersion } from '../db/schema';
 import type { ArtifactStore } from '../storage/types';
 
 export interface TrainingReference {
@@ -61,6 +65,11 @@ async function compute(db: Db, store: ArtifactStore, v: ModelVersion): Promise<T
   const manifest = await versionManifest(store, v);
   const names = manifest.inputSchema.map((c) => c.name);
   const tried: string[] = [];
+  const reference = (table: Table): TrainingReference => {
+    const inputs = sketchTable(pick(table, names));
+    const target = getColumn(table, manifest.target) ? sketchTable(pick(table, [manifest.target])) : null;
+    return { manifest, inputs, target, schema: inferDataSchema(inputs) };
+  };
   for (const [input, datasetId] of Object.entries(v.datasets)) {
     const d = await getDataset(db, datasetId);
     if (!d) {
@@ -77,11 +86,30 @@ async function compute(db: Db, store: ArtifactStore, v: ModelVersion): Promise<T
       tried.push(`${input}=${datasetId} (lacks some inputs)`);
       continue;
     }
-    const inputs = sketchTable(pick(table, names));
-    const target = getColumn(table, manifest.target) ? sketchTable(pick(table, [manifest.target])) : null;
-    return { manifest, inputs, target, schema: inferDataSchema(inputs) };
+    return reference(table);
+  }
+  // A graph that read a built-in dataset (the studio's samples) records no dataset version: the
+  // data is the vega-datasets file its dataset node names, which ships with Kiln and never changes.
+  for (const ref of await builtinDatasetsOf(db, v)) {
+    const table = parseTable(await loadBuiltinDataset(ref.name), ref.schema ? { schema: ref.schema } : {});
+    if (!names.every((n) => getColumn(table, n))) {
+      tried.push(`built-in ${ref.name} (lacks some inputs)`);
+      continue;
+    }
+    return reference(table);
   }
   throw new KilnError('NOT_FOUND', `model version ${v.id} (v${v.version}): no training dataset version with its inputs (${tried.join(', ') || 'none recorded'})`);
+}
+
+/** The built-in datasets the version's run graph read (none when its run or graph is gone). */
+async function builtinDatasetsOf(db: Db, v: ModelVersion): Promise<{ name: string; schema?: ColumnSchema[] }[]> {
+  if (!v.runId) return [];
+  const [run] = await db.select({ projectId: runs.projectId }).from(runs).where(eq(runs.id, v.runId));
+  const g = run ? await getGraph(db, run.projectId, v.graphHash) : null;
+  if (!g) return [];
+  const out: { name: string; schema?: ColumnSchema[] }[] = [];
+  for (const { ref } of graphDatasets(g.doc)) if (ref.source === 'builtin' && !out.some((o) => o.name === ref.name)) out.push({ name: ref.name, ...(ref.schema ? { schema: ref.schema } : {}) });
+  return out;
 }
 
 function pick(t: Table, names: readonly string[]): Table {
