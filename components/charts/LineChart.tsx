@@ -24,6 +24,7 @@ export function LineChart({
   dashed = [],
   xTickValues,
   xDomain,
+  yFromZero = false,
 }: {
   series: LineSeries[];
   xLabel?: string;
@@ -40,6 +41,8 @@ export function LineChart({
   xTickValues?: (min: number, max: number) => number[];
   /** the x range drawn (default: the points' extent) */
   xDomain?: [number, number];
+  /** a y axis starting at 0 (counts, rates, latencies: never negative) */
+  yFromZero?: boolean;
 }) {
   const [box, W] = useChartWidth(width);
   const pts = series.flatMap((s) => s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
@@ -52,7 +55,7 @@ export function LineChart({
     );
   }
   const [xmin, xmax] = xDomain ?? extent(pts.map((p) => p.x));
-  const [ymin, ymax] = extent(pts.map((p) => p.y), 0.05);
+  const [ymin, ymax] = yFromZero ? [0, Math.max(...pts.map((p) => p.y)) * 1.05 || 1] : extent(pts.map((p) => p.y), 0.05);
   const sx = linear(xmin, xmax, f.left, W - f.right);
   const sy = linear(ymin, ymax, height - f.bottom, f.top);
   // Epochs, steps and counts are whole numbers: no tick at 2.5.

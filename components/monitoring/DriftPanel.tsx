@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { PairedHistogram } from '../charts/PairedHistogram';
 import { fmt } from '../charts/scale';
-import { fmtNum } from '../runs/format';
+import { fmtDate, fmtNum } from '../runs/format';
 import { errorMessage, trpc, type RouterOutputs } from '../studio/trpc';
 import { sortFeatures, type DriftSortKey } from './drift-sort';
 
@@ -37,7 +37,7 @@ export function DriftPanel({ report, endpoint, win }: { report: Report; endpoint
   const rows = sortFeatures(d.features, sort.key, sort.desc);
   const [picked, setPicked] = useState<string | null>(null);
   const selected = picked && d.features.some((f) => f.name === picked) ? picked : (rows[0]?.name ?? null);
-  const refText = d.reference === 'training' ? 'the training data' : `the window before (${new Date(d.reference.start).toLocaleString()} – ${new Date(d.reference.end).toLocaleString()})`;
+  const refText = d.reference === 'training' ? 'the training data' : `the ${win} before (${fmtDate(d.reference.start)} – ${fmtDate(d.reference.end)})`;
   const click = (key: DriftSortKey) => setSort((s) => ({ key, desc: s.key === key ? !s.desc : key === 'drifted' || key === 'statistic' }));
 
   return (
@@ -118,7 +118,7 @@ function FeatureHistogram({ endpoint, win, feature, reference }: { endpoint: str
         <>
           <PairedHistogram
             testId="drift-histogram-chart"
-            names={[data.reference === 'training' ? 'training' : 'window before', 'this window']}
+            names={[data.reference === 'training' ? 'training' : `${win} before`, 'this window']}
             bins={data.bins.map((b) => ({
               label: b.low !== undefined ? fmt(b.low) : b.label,
               a: data.referenceCount ? b.reference / data.referenceCount : 0,

@@ -1,5 +1,5 @@
 'use client';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { TRPCClientError } from '@trpc/client';
 import Link from 'next/link';
 import { useState, useSyncExternalStore } from 'react';
@@ -32,8 +32,10 @@ function hintFor(e: unknown): string | null {
 /** An endpoint's Monitoring view: traffic, live metrics, drift, anomalies, alerts and the prediction log over a window. */
 export function MonitoringPage({ project, endpoint }: { project: string; endpoint: string }) {
   const [win, setWin] = useState<MonitorWindow>('24h');
+  const qc = useQueryClient();
+  const [reference, setReference] = useState<'training' | 'window'>('training');
   const base = `/projects/${encodeURIComponent(project)}`;
-  const report = useQuery({ queryKey: ['monitoring-report', endpoint, win], queryFn: () => trpc.monitoring.report.query({ name: endpoint, window: win }), refetchInterval: REFRESH_MS, retry: false });
+  const report = useQuery({ queryKey: ['monitoring-report', endpoint, win, reference], queryFn: () => trpc.monitoring.report.query({ name: endpoint, window: win, reference: reference === 'training' ? 'training' : win }), refetchInterval: REFRESH_MS, retry: false });
   const series = useQuery({ queryKey: ['monitoring-series', endpoint, win], queryFn: () => trpc.monitoring.series.query({ name: endpoint, window: win }), refetchInterval: REFRESH_MS, retry: false });
   const bucket = series.data ? `${series.data.bucketMs / 60_000}m` : null;
   const requests = useQuery({
@@ -59,6 +61,7 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
             <p className="muted small">
               serves {ep.data.model} {'alias' in ep.data.target ? `@${ep.data.target.alias}` : `v${ep.data.target.version}`}
               {ep.data.defaultVersion !== null ? ` → v${ep.data.defaultVersion}` : ' → no version'} · logs {Math.round(ep.data.monitoring.sampleRate * 100)} % of predictions, kept {ep.data.monitoring.retentionDays} days
+              {r && ` · window ${fmtDate(r.window.start)} – ${fmtDate(r.window.end)}`}
             </p>
           )}
         </div>
@@ -70,7 +73,14 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
               </button>
             ))}
           </div>
-          <button type="button" onClick={() => void Promise.all([report.refetch(), series.refetch(), requests.refetch()])} disabled={report.isFetching}>
+          <label className="small mon-ref">
+            Drift against{' '}
+            <select value={reference} onChange={(e) => setReference(e.target.value as 'training' | 'window')} data-testid="drift-reference">
+              <option value="training">the training data</option>
+              <option value="window">the {win} before</option>
+            </select>
+          </label>
+          <button type="button" onClick={() => void Promise.all([report.refetch(), series.refetch(), requests.refetch(), qc.invalidateQueries({ queryKey: ['monitoring-log', endpoint] })])} disabled={report.isFetching}>
             {report.isFetching ? 'Refreshing…' : 'Refresh'}
           </button>
         </div>
@@ -93,7 +103,7 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
       ) : (
         <>
           <section className="mon-summary" data-testid="monitoring-summary">
-            <Stat label="Requests answered" value={r.traffic.requests.toLocaleString()} sub={`${fmtDate(r.window.start)} – ${fmtDate(r.window.end)}`} />
+            <Stat label="Requests answered" value={r.traffic.requests.toLocaleString()} sub="HTTP requests, every status" />
             <Stat
               label="Error rate"
               value={r.traffic.errorRate === null ? '—' : `${fmtNum(r.traffic.errorRate * 100)} %`}

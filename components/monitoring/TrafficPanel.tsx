@@ -64,7 +64,7 @@ export function TrafficPanel({ series, requests, error }: { series: Series | nul
       : series.buckets.filter((b) => b.latency).map((b) => ({ x: mid(series, b.start), y: b.latency![q] })),
   }));
   const errorRate: LineSeries[] = requests ? [{ name: 'error rate %', color: '#dc2626', points: requests.buckets.filter((b) => b.errorRate !== null).map((b) => ({ x: at(b.start), y: b.errorRate! * 100 })) }] : [];
-  const anomalous: LineSeries[] = [{ name: 'with anomalies', color: '#d97706', points: series.buckets.map((b) => ({ x: mid(series, b.start), y: b.anomalous })) }];
+  const anomalous: LineSeries[] = [{ name: 'anomalous', color: '#d97706', points: series.buckets.map((b) => ({ x: mid(series, b.start), y: b.anomalous })) }];
   return (
     <section className="panel" aria-label="Traffic" data-testid="monitoring-traffic">
       <h2>
@@ -86,20 +86,20 @@ export function TrafficPanel({ series, requests, error }: { series: Series | nul
       {!stats && <p className="small muted">No request statistics from serving in this window yet (serving sends them each minute); latency below is of the logged predictions.</p>}
       <div className="mon-charts">
         <figure>
-          <figcaption className="kiln-chart-title">Predictions</figcaption>
-          <LineChart series={volume} yLabel="predictions" testId="chart-volume" {...axis} />
+          <figcaption className="kiln-chart-title">HTTP requests and logged predictions</figcaption>
+          <LineChart series={volume} yLabel="count" testId="chart-volume" yFromZero {...axis} />
         </figure>
         <figure>
           <figcaption className="kiln-chart-title">Latency (ms)</figcaption>
-          <LineChart series={latency} yLabel="ms" testId="chart-latency" {...axis} />
+          <LineChart series={latency} yLabel="ms" testId="chart-latency" yFromZero {...axis} />
         </figure>
         <figure>
           <figcaption className="kiln-chart-title">Error rate (%)</figcaption>
-          <LineChart series={errorRate} yLabel="%" testId="chart-errors" {...axis} />
+          <LineChart series={errorRate} yLabel="%" testId="chart-errors" yFromZero {...axis} />
         </figure>
         <figure>
           <figcaption className="kiln-chart-title">Predictions with anomalies</figcaption>
-          <LineChart series={anomalous} yLabel="predictions" testId="chart-anomalies" {...axis} />
+          <LineChart series={anomalous} yLabel="predictions" testId="chart-anomalies" yFromZero {...axis} />
         </figure>
       </div>
     </section>
