@@ -63,6 +63,7 @@ test('the Monitoring view shows traffic, drift of a shifted input, live metrics 
   await expect(health).toBeVisible();
   await expect(health).toContainText(model);
   await expect(health).toContainText('201');
+  await shot(page, testInfo, 'endpoints-health');
   await health.getByRole('link', { name: endpoint }).click();
 
   await expect(page).toHaveURL(new RegExp(`/projects/${project}/endpoints/${endpoint}/monitoring`));
@@ -91,4 +92,13 @@ test('the Monitoring view shows traffic, drift of a shifted input, live metrics 
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, testInfo, 'monitoring');
   await page.screenshot({ path: 'test-results/screenshots/monitoring-full.png', fullPage: true });
+
+  // An endpoint nothing has called yet: the view says so and how to send a prediction.
+  const quiet = uniq('quiet');
+  await api(request, baseURL!, 'endpoints.bind', { name: quiet, model, target: { version: 1 } }, { mutation: true });
+  await page.goto(`/projects/${project}/endpoints/${quiet}/monitoring`);
+  await expect(page.getByTestId('monitoring-empty')).toContainText('No predictions logged in this window');
+  await expect(page.getByTestId('monitoring-empty')).toContainText(`/v1/models/${quiet}:predict`);
+  await expect(page.getByTestId('log-empty')).toBeVisible();
+  await shot(page, testInfo, 'monitoring-empty');
 });

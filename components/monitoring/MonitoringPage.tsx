@@ -25,7 +25,7 @@ function hintFor(e: unknown): string | null {
   const code = e instanceof TRPCClientError ? (e.data as { kilnCode?: string } | undefined)?.kilnCode : undefined;
   if (code === 'ENDPOINT_BAD_TARGET') return 'Point the endpoint at a model version (or assign its alias) on the Endpoints tab.';
   if (code === 'ENDPOINT_NOT_FOUND') return 'The endpoint may have been deleted or renamed; pick one on the Endpoints tab.';
-  if (code === 'NOT_FOUND') return 'The model version’s package or training data is missing from the artifact store; re-register the version from its run.';
+  if (code === 'NOT_FOUND') return 'Monitoring compares with the model version’s package and the data it was trained on, and one of them is gone from the artifact store: bind the endpoint to a version whose run data is still stored.';
   return null;
 }
 
@@ -103,7 +103,7 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
       ) : (
         <>
           <section className="mon-summary" data-testid="monitoring-summary">
-            <Stat label="Requests answered" value={r.traffic.requests.toLocaleString()} sub="HTTP requests, every status" />
+            <Stat label="Requests answered" value={r.traffic.requests.toLocaleString()} sub="all HTTP answers" />
             <Stat
               label="Error rate"
               value={r.traffic.errorRate === null ? '—' : `${fmtNum(r.traffic.errorRate * 100)} %`}
