@@ -52,7 +52,17 @@ export function ProjectHealth({ project }: { project: string }) {
                   </td>
                 ) : (
                   <>
-                    <td className="num">{h.traffic === null ? '—' : h.traffic.requests === 0 ? <span className="warn">none</span> : h.traffic.requests.toLocaleString()}</td>
+                    <td className="num">
+                      {h.traffic === null ? (
+                        '—'
+                      ) : h.traffic.requests > 0 ? (
+                        h.traffic.requests.toLocaleString()
+                      ) : h.requests ? (
+                        <span className="muted small" title="serving reports its request counts once each minute is over">not reported yet</span>
+                      ) : (
+                        <span className="warn">none</span>
+                      )}
+                    </td>
                     <td className={`num${h.traffic?.errors ? ' warn' : ''}`}>{h.traffic?.errorRate != null ? `${fmtNum(h.traffic.errorRate * 100)} %` : '—'}</td>
                     <td className="num">{h.requests === null ? '—' : h.requests.toLocaleString()}</td>
                     <td>
