@@ -89,6 +89,8 @@ test('the Monitoring view shows traffic, drift of a shifted input, live metrics 
   await page.getByTestId('window-1h').click();
   await expect(page.getByTestId('window-1h')).toHaveAttribute('aria-checked', 'true');
   await expect(page.getByTestId('monitoring-summary')).toContainText('201');
+  await expect(page.getByTestId('drift-histogram-chart')).toBeVisible();
+  await expect(rows.first()).toBeVisible();
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, testInfo, 'monitoring');
   await page.screenshot({ path: 'test-results/screenshots/monitoring-full.png', fullPage: true });

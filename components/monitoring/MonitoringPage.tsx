@@ -114,8 +114,8 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
             <Stat
               label="Drift share"
               value={r.requests ? `${fmtNum(r.drift.share * 100)} %` : '—'}
-              sub={`threshold ${fmtNum(r.drift.shareThreshold * 100)} %`}
-              tone={r.requests ? (r.drift.drifted ? 'bad' : 'good') : undefined}
+              sub={`${r.drift.features.filter((f) => f.drifted).length} of ${r.drift.features.length} inputs · threshold ${fmtNum(r.drift.shareThreshold * 100)} %`}
+              tone={r.requests ? (r.drift.drifted ? 'bad' : r.drift.features.some((f) => f.drifted) ? 'warn' : 'good') : undefined}
             />
             <Stat label="Anomalies" value={Object.values(r.anomalies).reduce((a, b) => a + b, 0).toLocaleString()} sub={`${Object.keys(r.anomalies).length} codes`} tone={Object.keys(r.anomalies).length ? 'warn' : undefined} />
             <Stat label="Alerts firing" value={String(firing)} sub={`${r.alerts.length} in all`} tone={firing ? 'bad' : undefined} />
