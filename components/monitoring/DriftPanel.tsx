@@ -45,7 +45,7 @@ export function DriftPanel({ report, endpoint, win }: { report: Report; endpoint
       <h2>
         Drift <span className="muted small">of each input in this window against {refText}</span>
       </h2>
-      <p className={`small ${d.drifted ? 'error' : 'ok'}`} data-testid="drift-share">
+      <p className={`small ${d.drifted ? 'error' : d.features.some((f) => f.drifted) ? 'warn' : 'ok'}`} data-testid="drift-share">
         {d.features.filter((f) => f.drifted).length} of {d.features.length} inputs drifted — share {fmtNum(d.share * 100)} % {d.drifted ? '≥' : '<'} threshold {fmtNum(d.shareThreshold * 100)} %
         {d.drifted ? ': the dataset drifted.' : '.'}
       </p>
