@@ -145,6 +145,8 @@ describe('prediction log end to end (pglite control plane, serving over HTTP)', 
     expect(rows.map((x) => x.predictionId)).toEqual(['req-7/0', 'req-7/1', 'req-7/2', one.headers['x-request-id'], 'v2-call', v2anon.json.id]);
     expect(rows[0]).toMatchObject({ version: 1, inputs: instances[0], outputs: { prediction: r.json.predictions[0] }, anomalies: [] });
     expect(rows[1]!.anomalies).toEqual([{ code: 'UNKNOWN_CATEGORY', column: 'origin' }]);
+    // A compact one-instance body is logged from its own bytes, not re-serialised: the same record.
+    expect(rows[3]).toMatchObject({ version: 1, inputs: instances[0], outputs: { prediction: one.json.predictions[0] }, anomalies: [] });
     expect(rows[0]!.latencyMs).toBeGreaterThan(0);
     expect(serving.predictionLog!.dropped).toBe(0);
   });

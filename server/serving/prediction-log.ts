@@ -31,7 +31,7 @@ export interface PredictionLogOptions {
   sink: PredictionSink;
   /** records held at most while the control plane is slow (default 20,000) */
   capacity?: number;
-  /** records per POST (default 500) */
+  /** records per POST (default 2,000; the control plane takes 5,000) */
   batchSize?: number;
   /** bytes per POST at most, unless one record is larger (default 4 MiB; the control plane reads 16) */
   batchBytes?: number;
@@ -135,7 +135,7 @@ export class PredictionLog {
   constructor(o: PredictionLogOptions) {
     this.sink = o.sink;
     this.capacity = o.capacity ?? 20_000;
-    this.batchSize = o.batchSize ?? 500;
+    this.batchSize = o.batchSize ?? 2000;
     this.batchBytes = o.batchBytes ?? 4 * 1024 * 1024;
     this.flushMs = o.flushMs ?? 1000;
     this.log = o.log;
@@ -157,29 +157,51 @@ export class PredictionLog {
    * second would promote them all to the old generation, which costs more than the JSON.
    */
   add(r: PredictionRecord): boolean {
+    return this.addParts(JSON.stringify(r), null, '');
+  }
+
+  /**
+   * Queues one record given as JSON in up to three parts — `head`, bytes copied as they are
+   * (`raw`: e.g. the instance's own bytes from the request body, never re-serialised), `tail` —
+   * which together must be one JSON object of the record's shape. Never waits; false when dropped.
+   */
+  addParts(head: string, raw: Uint8Array | null, tail: string): boolean {
     if (this.count >= this.capacity) {
       this.drop(1);
       return false;
     }
-    const json = JSON.stringify(r);
-    const need = Buffer.byteLength(json) + 1;
+    const rawLength = raw ? raw.length : 0;
     let b = this.current;
-    if (b !== null && (b.n >= this.batchSize || b.bytes + need > b.buf.length)) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: when that bound fits, the strings are not measured first.
+    const bound = 3 * (head.length + tail.length) + rawLength + 1;
+    const need = b !== null && b.n < this.batchSize && b.bytes + bound <= b.buf.length ? bound : Buffer.byteLength(head) + rawLength + (tail.length ? Buffer.byteLength(tail) : 0) + 1;
+    if (b !== null && b.n >= this.batchSize) {
       this.sealed.push(b);
       b = null;
+    }
+    if (b !== null && b.bytes + need > b.buf.length) {
+      if (b.bytes + need <= this.batchBytes) {
+        // Grow up to the batch's byte limit (a record larger than that gets a batch of its own).
+        const grown = Buffer.allocUnsafe(Math.max(b.bytes + need, Math.min(this.batchBytes, b.buf.length * 2)));
+        b.buf.copy(grown, 0, 0, b.bytes);
+        b.buf = grown;
+      } else {
+        this.sealed.push(b);
+        b = null;
+      }
     }
     if (b === null) {
       b = { buf: Buffer.allocUnsafe(Math.max(need, Math.min(this.batchBytes, 256 * 1024))), bytes: 0, n: 0 };
       this.current = b;
     }
-    if (b.bytes + need > b.buf.length) {
-      // Grow up to the batch's byte limit (a record larger than that gets a batch of its own).
-      const grown = Buffer.allocUnsafe(Math.max(b.bytes + need, Math.min(this.batchBytes, b.buf.length * 2)));
-      b.buf.copy(grown, 0, 0, b.bytes);
-      b.buf = grown;
+    const buf = b.buf;
+    if (b.n > 0) buf[b.bytes++] = 0x2c; // ','
+    b.bytes += buf.write(head, b.bytes);
+    if (raw) {
+      buf.set(raw, b.bytes);
+      b.bytes += raw.length;
     }
-    if (b.n > 0) b.buf[b.bytes++] = 0x2c; // ','
-    b.bytes += b.buf.write(json, b.bytes);
+    if (tail.length) b.bytes += buf.write(tail, b.bytes);
     b.n++;
     this.count++;
     if (this.sealed.length > 0 && !this.inFlight) setImmediate(() => void this.flush());
