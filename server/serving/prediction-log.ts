@@ -3,7 +3,8 @@
  * buffer (off the JS heap) and posted to the control plane in batches, off the request path. A slow or unreachable
  * control plane never slows or fails a prediction: the buffer only fills, and once full each
  * new record is dropped and counted (`kiln_serving_prediction_log_dropped_total`, and a log line
- * at most every 10 s) instead of waiting. A failed batch stays at the front and is retried with
+ * at most every 10 s) instead of waiting. A batch the control plane refuses as malformed (400,
+ * 413, 422) is dropped and counted (`…_rejected_total`). Any other failed batch stays at the front and is retried with
  * backoff (while it waits it counts against the bound, so new records are dropped, not old ones); the control plane stores each prediction id once, so a retry after a
  * lost answer duplicates nothing.
  *
@@ -122,6 +123,9 @@ export class PredictionLog {
   private readonly log: (line: string) => void;
   private readonly droppedTotal: Counter;
   private readonly sentTotal: Counter;
+  private readonly rejectedTotal: Counter;
+  /** records dropped because the control plane refused their batch (never retried) */
+  rejected = 0;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout;
   private backoffUntil = 0;
@@ -142,6 +146,7 @@ export class PredictionLog {
     const registers = [o.registry];
     this.droppedTotal = new Counter({ name: 'kiln_serving_prediction_log_dropped_total', help: 'Logged predictions dropped because the buffer to the control plane was full', registers });
     this.sentTotal = new Counter({ name: 'kiln_serving_prediction_log_sent_total', help: 'Logged predictions the control plane acknowledged', registers });
+    this.rejectedTotal = new Counter({ name: 'kiln_serving_prediction_log_rejected_total', help: 'Logged predictions dropped because the control plane refused their batch as malformed (400, 413, 422): a retry could not succeed', registers });
     this.timer = setInterval(() => void this.flush(), this.flushMs);
     this.timer.unref();
   }
@@ -244,6 +249,17 @@ export class PredictionLog {
       },
       (e: unknown) => {
         this.inFlight = null;
+        const status = (e as { extra?: { upstreamStatus?: unknown } } | null)?.extra?.upstreamStatus;
+        if (status === 400 || status === 413 || status === 422) {
+          // A batch the control plane refuses as malformed would be refused forever and stall
+          // every record behind it: dropped and counted instead.
+          this.count -= b.n;
+          this.rejected += b.n;
+          this.rejectedTotal.inc(b.n);
+          this.log(`kiln serving: prediction log: the control plane refused a batch of ${b.n} record(s), dropped: ${((e as Error)?.message ?? String(e)).split('\n')[0]!.slice(0, 300)}`);
+          if (this.sealed.length > 0) setImmediate(() => void this.flush());
+          return;
+        }
         // Back at the front, in order: it is sent again after the backoff.
         this.sealed.unshift(b);
         this.failures++;
