@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { Registry } from 'prom-client';
+import { KilnError } from '../../lib/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../lib/nodes/catalog';
 import { openAuth } from '../auth';
@@ -76,6 +77,32 @@ describe('PredictionLog buffer', () => {
     expect(log.dropped).toBe(0);
     expect(lines[0]).toMatch(/prediction log: POST \/api\/serving\/predictions: 503 \(attempt 1; 10 record\(s\) waiting\)/);
     expect(lines.some((l) => /reaches the control plane again/.test(l))).toBe(true);
+    await log.close(100);
+  });
+
+  it('a batch the control plane refuses as malformed is dropped and counted, not retried forever; the records behind it go through', async () => {
+    const got: string[] = [];
+    const lines: string[] = [];
+    const registry = new Registry();
+    let calls = 0;
+    const sink: PredictionSink = {
+      postPredictions: async (body) => {
+        calls++;
+        const ids = (JSON.parse(Buffer.from(body).toString('utf8')) as { records: PredictionRecord[] }).records.map((r) => r.id);
+        if (ids.includes('poison')) throw new KilnError('SERVING_CONFIG', 'POST /api/serving/predictions: 400 records[1].latencyMs: Too small', {}, { extra: { upstreamStatus: 400 } });
+        got.push(...ids);
+      },
+      postFeedback: async () => ({ accepted: 0, unknown: 0, unknownIds: [] }),
+    };
+    const log = new PredictionLog({ sink, batchSize: 2, flushMs: 1, registry, log: (l) => lines.push(l) });
+    for (const id of ['a', 'poison', 'b', 'c']) log.add(rec(id));
+    for (let i = 0; i < 200 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual(['b', 'c']);
+    expect(calls).toBe(2);
+    expect(log.rejected).toBe(2);
+    expect(log.pending).toBe(0);
+    expect(await registry.getSingleMetricAsString('kiln_serving_prediction_log_rejected_total')).toContain('kiln_serving_prediction_log_rejected_total 2');
+    expect(lines).toEqual([expect.stringMatching(/refused a batch of 2 record\(s\), dropped: POST \/api\/serving\/predictions: 400 records\[1\]\.latencyMs/)]);
     await log.close(100);
   });
 
@@ -145,6 +172,8 @@ describe('prediction log end to end (pglite control plane, serving over HTTP)', 
     expect(rows.map((x) => x.predictionId)).toEqual(['req-7/0', 'req-7/1', 'req-7/2', one.headers['x-request-id'], 'v2-call', v2anon.json.id]);
     expect(rows[0]).toMatchObject({ version: 1, inputs: instances[0], outputs: { prediction: r.json.predictions[0] }, anomalies: [] });
     expect(rows[1]!.anomalies).toEqual([{ code: 'UNKNOWN_CATEGORY', column: 'origin' }]);
+    // A compact one-instance body is logged from its own bytes, not re-serialised: the same record.
+    expect(rows[3]).toMatchObject({ version: 1, inputs: instances[0], outputs: { prediction: one.json.predictions[0] }, anomalies: [] });
     expect(rows[0]!.latencyMs).toBeGreaterThan(0);
     expect(serving.predictionLog!.dropped).toBe(0);
   });

@@ -308,7 +308,7 @@ export class ControlPlaneSource implements PackageSource {
       } catch {
         // not the catalog's shape: keep the text
       }
-      throw new KilnError(status === 404 && err.code === 'ENDPOINT_NOT_FOUND' ? 'ENDPOINT_NOT_FOUND' : 'SERVING_CONFIG', `POST ${p}: ${status} ${(err.error ?? text).slice(0, 200)}`);
+      throw new KilnError(status === 404 && err.code === 'ENDPOINT_NOT_FOUND' ? 'ENDPOINT_NOT_FOUND' : 'SERVING_CONFIG', `POST ${p}: ${status} ${(err.error ?? text).slice(0, 200)}`, {}, { extra: { upstreamStatus: status } });
     }
     return JSON.parse(text) as unknown;
   }
