@@ -18,8 +18,9 @@ import { openDb, type KilnDb } from '../db/client';
 import { modelAliases } from '../db/schema';
 import { createTestDbTarget, DB_KINDS, type TestDbTarget } from '../db/testing';
 import { createOrBindEndpoint } from '../registry/endpoints';
-import { moveAlias, registerVersion } from '../registry/registry';
-import { seedRun } from '../registry/test-fixtures';
+import { getVersion, moveAlias, registerVersion } from '../registry/registry';
+import { seedRun, testGraph } from '../registry/test-fixtures';
+import { trainingReference } from './reference';
 import type { PredictionRecord } from '../serving/log-protocol';
 import { createLocalStore } from '../storage/local';
 import type { ArtifactStore } from '../storage/types';
@@ -218,6 +219,17 @@ describe.each(DB_KINDS)('monitoring views (%s)', (kind) => {
     expect(o.bins.find((b) => b.label === 'Mars')).toEqual({ label: 'Mars', reference: 0, current: 120 });
     expect([o.referenceCount, o.currentCount]).toEqual([120, 120]);
     await expect(featureHistogram(kdb.db, store, { endpoint: 'mpg', feature: 'colour', windowMs: HOUR })).rejects.toThrow(/^feature: "colour" is not an input of mpg v1 \(inputs: /);
+  });
+
+  it('a version trained on a built-in dataset takes its reference from the vega-datasets file its graph names', async () => {
+    const g = testGraph();
+    const graph = { ...g, nodes: g.nodes.map((n) => (n.id === 'data' ? { ...n, params: { source: 'builtin', name: 'cars', target: 'Miles_per_Gallon' } } : n)) };
+    const runId = await seedRun(kdb.db, store, { graph, datasets: {} });
+    const v = await registerVersion(kdb.db, store, { modelName: 'mpg-builtin', runId, actor: 'test' });
+    const version = (await getVersion(kdb.db, 'mpg-builtin', v.version))!;
+    // The test package's inputs (hp, weight, origin) are not cars.json's columns: the built-in file
+    // was found and read, and refused for what it lacks rather than "none recorded".
+    await expect(trainingReference(kdb.db, store, version)).rejects.toThrow(/no training dataset version with its inputs \(built-in cars \(lacks some inputs\)\)/);
   });
 
   it('overview and the procedures: each endpoint of the project with its health, or why none', async () => {
