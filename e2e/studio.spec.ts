@@ -88,6 +88,10 @@ test('a new user builds, prototypes on WebGPU, trains on the server, registers, 
   // Deploy: bind an endpoint to version 1.
   await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
   const endpoint = uniq('ep');
+  // Endpoints of other projects (tests running beside this one) may already exist: the form is then folded.
+  const unfold = page.getByRole('button', { name: 'New / rebind…' });
+  await expect(page.getByTestId('bind-name').or(unfold)).toBeVisible();
+  if (await unfold.isVisible()) await unfold.click();
   await page.getByTestId('bind-name').fill(endpoint);
   await page.getByTestId('bind-model').selectOption(model);
   await page.getByTestId('bind-mode').selectOption('version');

@@ -15,8 +15,11 @@ export function EndpointsPage({ project }: { project: string }) {
   const base = `/projects/${encodeURIComponent(project)}`;
   const eps = useQuery({ queryKey: ['endpoints'], queryFn: () => trpc.endpoints.list.query() });
   const [picked, setPicked] = useState<string | null>(null);
-  const [binding, setBinding] = useState(false);
+  // Open at first when there is no endpoint yet; from then on only the user opens or closes it,
+  // so an endpoint appearing meanwhile (another tab, a script) never hides a form being filled.
+  const [binding, setBinding] = useState<boolean | null>(null);
   const list = eps.data ?? [];
+  if (binding === null && eps.isSuccess) setBinding(list.length === 0);
   const ep = list.find((e) => e.name === picked) ?? list[0] ?? null;
 
   return (
@@ -58,15 +61,15 @@ export function EndpointsPage({ project }: { project: string }) {
             <div className="row ep-bind-head">
               <div>
                 <h2>Create or rebind an endpoint</h2>
-                {list.length > 0 && !binding && <p className="small muted ep-hint">Serve a model under a new name, or point an existing name at another alias, version or traffic split.</p>}
+                {!binding && <p className="small muted ep-hint">Serve a model under a new name, or point an existing name at another alias, version or traffic split.</p>}
               </div>
-              {list.length > 0 && (
+              {binding !== null && (
                 <button type="button" onClick={() => setBinding(!binding)} aria-expanded={binding}>
                   {binding ? 'Hide' : 'New / rebind…'}
                 </button>
               )}
             </div>
-            {(list.length === 0 || binding) && (
+            {binding && (
               <BindForm
                 {...(ep && binding ? { initialName: ep.name } : {})}
                 onBound={(name) => {
