@@ -98,6 +98,8 @@ test('a new user builds, prototypes on WebGPU, trains on the server, registers, 
   await page.getByTestId('bind-version').selectOption('1');
   await page.getByTestId('bind-submit').click();
   await expect(page.getByTestId('endpoint-url')).toContainText(`/v1/models/${endpoint}:predict`);
+  // The project's health overview lists the new endpoint, linked to its Monitoring view.
+  await expect(page.getByTestId(`health-${endpoint}`)).toContainText(model);
   await shot(page, testInfo, 'endpoints');
 
   // An app calls the endpoint URL the studio shows.

@@ -8,7 +8,8 @@ import './monitoring.css';
 /** Every endpoint of the project at a glance over the last 24 h; each row opens its Monitoring view. */
 export function ProjectHealth({ project }: { project: string }) {
   const base = `/projects/${encodeURIComponent(project)}`;
-  const q = useQuery({ queryKey: ['monitoring-overview', project], queryFn: () => trpc.monitoring.overview.query({ projectName: project, window: '24h' }), refetchInterval: 60_000, retry: false });
+  // Under ['endpoints'], so binding an endpoint (which invalidates that key) refreshes it.
+  const q = useQuery({ queryKey: ['endpoints', 'health', project], queryFn: () => trpc.monitoring.overview.query({ projectName: project, window: '24h' }), refetchInterval: 60_000, retry: false });
   const list = q.data ?? [];
   return (
     <section className="panel" aria-label="Endpoint health" data-testid="project-health">
