@@ -103,6 +103,7 @@ export const ERROR_CATALOG = {
   SKETCH_MISMATCH: { status: 400, message: '{what}: {problem}' },
   DATA_SCHEMA_INVALID: { status: 400, message: 'schema at {path}: {problem}', field: 'path' },
   DRIFT_METHOD: { status: 400, message: 'column "{column}": {problem}', field: 'column' },
+  ALERT_RULE_INVALID: { status: 400, message: 'alert rule {rule}: {problem}', field: 'param' },
 
   // ── Columns, params and nodes ──────────────────────────────────────────────────────────
   MISSING_COLUMN: { status: 400, message: 'column "{column}" not found (columns: {columns})', field: 'column' },

@@ -587,3 +587,107 @@ export type User = typeof users.$inferSelect;
 export type ProjectMember = typeof projectMembers.$inferSelect;
 export type PersonalToken = typeof personalTokens.$inferSelect;
 export type ShareLink = typeof shareLinks.$inferSelect;
+
+// ── Alerts (issue 13) ───────────────────────────────────────────────────────────────────────
+
+/**
+ * An alert rule of an endpoint (lib/alerts/rule.ts): its condition, window and what firing
+ * does. `nextEvalAt` is the evaluator's claim: a control plane takes a due rule by moving it
+ * forward in one UPDATE, so two control planes never evaluate it twice.
+ */
+export const alertRules = pgTable(
+  'alert_rules',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    /** the canonical text (`mape > 0.45 over 24h`): the rule's name everywhere */
+    expr: text('expr').notNull(),
+    condition: jsonb('condition').notNull(),
+    window: text('window').notNull().default('24h'),
+    /** actions on a firing transition (`notify`; issue 14 adds `retrain`) */
+    onFire: jsonb('on_fire').$type<string[]>().notNull().default(['notify']),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+    nextEvalAt: timestamp('next_eval_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('alert_rules_endpoint_expr').on(t.endpointId, t.expr), index('alert_rules_due').on(t.nextEvalAt)],
+);
+
+/** The state of each rule now: firing or resolved since when, with the last evaluation's message. */
+export const alertStates = pgTable('alert_states', {
+  ruleId: text('rule_id')
+    .primaryKey()
+    .references(() => alertRules.id, { onDelete: 'cascade' }),
+  state: text('state', { enum: ['firing', 'resolved'] }).notNull(),
+  since: timestamp('since', { withTimezone: true, mode: 'date' }).notNull(),
+  message: text('message').notNull(),
+  /** the observed value of the last evaluation (null: nothing to measure, e.g. no feedback yet) */
+  value: doublePrecision('value'),
+  evaluatedAt: timestamp('evaluated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  /** the last evaluation's failure (the report could not be made), else null */
+  error: text('error'),
+});
+
+/**
+ * Every transition of a rule (firing → resolved and back), kept as history, and the outbox of
+ * its notification: `delivery` goes pending → sent | failed, retried with backoff until
+ * `nextAttemptAt`; a delivery worker claims a due row by moving `nextAttemptAt` forward.
+ */
+export const alertEvents = pgTable(
+  'alert_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ruleId: text('rule_id')
+      .notNull()
+      .references(() => alertRules.id, { onDelete: 'cascade' }),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    state: text('state', { enum: ['firing', 'resolved'] }).notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    message: text('message').notNull(),
+    value: doublePrecision('value'),
+    /** none: no webhook or email configured when it happened */
+    delivery: text('delivery', { enum: ['pending', 'sent', 'failed', 'none'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** the last failed attempt's reason per channel (`webhook: HTTP 500`, `email: …`) */
+    deliveryError: text('delivery_error'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+    /** channels that took it already (`webhook`, `email`): a retry sends only to the others */
+    sentTo: jsonb('sent_to').$type<string[]>().notNull().default([]),
+  },
+  (t) => [index('alert_events_rule').on(t.ruleId, t.at), index('alert_events_endpoint').on(t.endpointId, t.at), index('alert_events_delivery').on(t.delivery, t.nextAttemptAt)],
+);
+
+/** Where an endpoint's (or, failing that, its project's) alerts are delivered. */
+export const alertChannels = pgTable(
+  'alert_channels',
+  {
+    scope: text('scope', { enum: ['endpoint', 'project'] }).notNull(),
+    /** the endpoint's or the project's id */
+    scopeId: text('scope_id').notNull(),
+    webhookUrl: text('webhook_url'),
+    emails: jsonb('emails').$type<string[]>().notNull().default([]),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.scopeId] })],
+);
+
+/**
+ * The last monitoring report of each endpoint the evaluator made (default window), so the
+ * control plane's `/api/monitoring/metrics` answers a scrape from one row per endpoint.
+ */
+export const monitoringSnapshots = pgTable('monitoring_snapshots', {
+  endpointId: text('endpoint_id')
+    .primaryKey()
+    .references(() => endpoints.id, { onDelete: 'cascade' }),
+  at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+  report: jsonb('report').notNull(),
+});
+
+export type AlertRule = typeof alertRules.$inferSelect;
+export type AlertState = typeof alertStates.$inferSelect;
+export type AlertEvent = typeof alertEvents.$inferSelect;
