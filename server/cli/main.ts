@@ -16,6 +16,7 @@ import type { SubmitOptions } from './submit';
 import type { ServeOptions, ServingCommandOptions } from './serve';
 import type { LoginOptions } from './login';
 import type { FeedbackOptions, MonitorOptions } from './monitor';
+import type { ExportOptions, RulesOptions } from './monitor-alerts';
 import type { AliasSetOptions, EndpointBindOptions, EndpointKeyOptions, RegisterOptions } from './registry';
 import { readJsonFile } from './io';
 import { getConfig, type KilnConfig } from '../config';
@@ -266,7 +267,7 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
   server(
     program
       .command('monitor')
-      .description("an endpoint's monitoring report: live metrics from feedback, drift, anomalies")
+      .description("an endpoint's monitoring report: live metrics from feedback, drift, anomalies, alerts; also `kiln monitor rules ENDPOINT` and `kiln monitor export`")
       .argument('<endpoint>', 'endpoint name')
       .option('--window <duration>', 'the window reported, e.g. 1h, 24h, 7d', '24h')
       .option('--reference <ref>', '"training" (the training data) or a duration: the window just before', 'training')
@@ -274,6 +275,33 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
   ).action(async (name: string, o: MonitorOptions) => {
     const { monitorCommand } = await import('./monitor');
     code = await monitorCommand(name, o, io);
+  });
+  // `kiln monitor rules …` and `kiln monitor export …` are these two (argv is rewritten below):
+  // as subcommands of `monitor`, commander would hand their --server and --json to `monitor`.
+  server(
+    program
+      .command('monitor-rules', { hidden: true })
+      .description("list an endpoint's alert rules with their state; add or remove rules; set where its alerts go (docs/monitoring.md)")
+      .argument('<endpoint>', 'endpoint name')
+      .option('--add <rule>', 'add a rule, e.g. "mape > 0.45 over 24h", "stale_model > 60d" (repeatable)', collect, [])
+      .option('--remove <rule>', 'remove a rule by its text or id (repeatable)', collect, [])
+      .option('--webhook <url>', 'POST its alerts to this URL ("none" clears it)')
+      .option('--email <address>', 'email its alerts here (repeatable; needs KILN_SMTP_URL on the server)', collect, [])
+      .option('--history', 'also list the transitions, newest first'),
+  ).action(async (name: string, o: RulesOptions) => {
+    const { rulesCommand } = await import('./monitor-alerts');
+    code = await rulesCommand(name, o, io);
+  });
+  server(
+    program
+      .command('monitor-export', { hidden: true })
+      .description('write a Prometheus rules file for the configured alert rules and a Grafana dashboard')
+      .option('--prometheus-rules <file>', 'the Prometheus rules file (YAML) to write')
+      .option('--grafana <file>', 'the Grafana dashboard (JSON) to write')
+      .option('--endpoint <name>', 'only this endpoint (repeatable; default: every endpoint you can read)', collect, []),
+  ).action(async (o: ExportOptions) => {
+    const { exportCommand } = await import('./monitor-alerts');
+    code = await exportCommand(o, io);
   });
   server(
     program
@@ -288,7 +316,8 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
   });
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    const sub = argv[0] === 'monitor' && (argv[1] === 'rules' || argv[1] === 'export') ? [`monitor-${argv[1]}`, ...argv.slice(2)] : argv;
+    await program.parseAsync(sub, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

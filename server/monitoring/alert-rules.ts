@@ -128,7 +128,8 @@ function view(endpoint: string, r: RuleRow, s: StateRow | undefined): AlertView 
   };
 }
 
-async function viewsOf(db: Db, eps: { id: string; name: string }[]): Promise<AlertView[]> {
+/** Every rule (with its state) of these endpoints. */
+export async function viewsOf(db: Db, eps: { id: string; name: string }[]): Promise<AlertView[]> {
   if (eps.length === 0) return [];
   const names = new Map(eps.map((e) => [e.id, e.name]));
   const rows = await db

@@ -16,6 +16,8 @@ export interface ServingVersion {
   sha256: string;
   url: string;
   aliases: string[];
+  /** when the version was registered (ISO 8601): serving exports its age (`kiln_model_age_seconds`) */
+  createdAt: string;
 }
 
 export interface ServingEndpoint {
@@ -70,7 +72,7 @@ export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
   const epIds = eps.map((e) => e.id);
   const versions = modelIds.length
     ? await db
-        .select({ id: modelVersions.id, modelId: modelVersions.modelId, version: modelVersions.version, sha256: modelVersions.sha256 })
+        .select({ id: modelVersions.id, modelId: modelVersions.modelId, version: modelVersions.version, sha256: modelVersions.sha256, createdAt: modelVersions.createdAt })
         .from(modelVersions)
         .where(and(inArray(modelVersions.modelId, modelIds), eq(modelVersions.status, 'READY')))
     : [];
@@ -117,7 +119,7 @@ export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
         .sort((a, b) => a - b)
         .map((n) => {
           const v = ready.get(n)!;
-          return { version: n, sha256: v.sha256, url: packageUrl(v.id), aliases: [...(aliasesByVersion.get(n) ?? [])].sort() };
+          return { version: n, sha256: v.sha256, url: packageUrl(v.id), aliases: [...(aliasesByVersion.get(n) ?? [])].sort(), createdAt: v.createdAt.toISOString() };
         }),
       default: def,
       traffic: splitOk ? traffic : [],

@@ -376,9 +376,12 @@ export class ServingHandler {
           const check = checkerFor(lv.manifest);
           const time = Date.now();
           const latencyMs = performance.now() - ctx.t0;
+          const version = String(lv.version);
           for (let i = 0; i < records.length; i++) {
             const rec = records[i] as Record<string, unknown>;
-            log.add({ endpoint: ctx.endpoint, id: ids[i]!, version: lv.version, time, inputs: rec, outputs: preds![i], latencyMs, anomalies: check(rec) as { code: string; column: string }[] });
+            const anomalies = check(rec) as { code: string; column: string }[];
+            this.metrics.observeAnomalies(ctx.endpoint, version, anomalies);
+            log.add({ endpoint: ctx.endpoint, id: ids[i]!, version: lv.version, time, inputs: rec, outputs: preds![i], latencyMs, anomalies });
           }
         }
       }

@@ -24,6 +24,8 @@ export interface VersionSpec {
   key: string;
   /** fetches the package files (download, unzip, checksum …) */
   load(): Promise<PackageFiles>;
+  /** when the version was registered (ISO 8601; the control plane's config) — else the package's own `createdAt` is its age */
+  createdAt?: string;
 }
 
 /** 'keys': a request needs one of the endpoint's keys (none: every request is refused); 'public': none needed. */

@@ -71,7 +71,8 @@ export interface ServingConfig {
     access: 'public' | 'keys';
     keyHashes: string[];
     corsOrigins: string[];
-    versions: { version: number; sha256: string; url: string; aliases: string[] }[];
+    /** `createdAt`: when the version was registered (absent from control planes before alerts) */
+    versions: { version: number; sha256: string; url: string; aliases: string[]; createdAt?: string }[];
     default: number;
     traffic: { version: number; weight: number }[];
     /** absent from control planes before the prediction log: log everything */
@@ -192,7 +193,7 @@ export class ControlPlaneSource implements PackageSource {
       default: e.default,
       traffic: e.traffic,
       logSampleRate: typeof e.log?.sampleRate === 'number' ? e.log.sampleRate : 1,
-      versions: e.versions.map((v) => ({ version: v.version, aliases: v.aliases, key: v.sha256, load: () => this.download(v.url, v.sha256) })),
+      versions: e.versions.map((v) => ({ version: v.version, aliases: v.aliases, key: v.sha256, load: () => this.download(v.url, v.sha256), ...(typeof v.createdAt === 'string' ? { createdAt: v.createdAt } : {}) })),
     }));
   }
 
