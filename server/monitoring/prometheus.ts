@@ -96,6 +96,15 @@ const PROMQL: { [K in AlertKind]: (c: Extract<AlertCondition, { kind: K }>, ep: 
     `sum by (endpoint) (increase(kiln_serving_anomalous_instances_total{endpoint=${q(ep)}}[${w}])) / sum by (endpoint) (increase(kiln_serving_checked_instances_total{endpoint=${q(ep)}}[${w}])) > ${c.threshold}`,
 };
 
+/** How an alert's value reads in its description, where plain `{{ $value }}` reads badly. */
+const VALUE_FORMAT: Partial<Record<AlertKind, string>> = {
+  stale_model: '{{ $value | humanizeDuration }}',
+  p99_latency: '{{ $value | humanizeDuration }}',
+  error_rate: '{{ $value | humanizePercentage }}',
+  anomaly_rate: '{{ $value | humanizePercentage }}',
+  drift_share: '{{ $value | humanizePercentage }}',
+};
+
 /** Prometheus alert names: `KilnStaleModel`, `KilnFeatureDrift`, … */
 export function alertName(kind: AlertKind): string {
   return `Kiln${kind.replace(/(^|_)([a-z0-9])/g, (_m, _u, ch: string) => ch.toUpperCase())}`;
@@ -123,7 +132,7 @@ export function prometheusRules(alerts: readonly Pick<AlertView, 'endpoint' | 'r
         labels: { severity: 'warning', endpoint, rule: a.rule },
         annotations: {
           summary: `${endpoint}: ${a.rule}`,
-          description: `Kiln alert rule "${a.rule}" of endpoint ${endpoint} (value {{ $value }}).`,
+          description: `Kiln alert rule "${a.rule}" of endpoint ${endpoint} (value ${VALUE_FORMAT[a.condition.kind] ?? '{{ $value }}'}).`,
         },
       })),
     }));

@@ -105,6 +105,7 @@ describe('every procedure and route declares its access', () => {
         ['GET', `/api/serving/versions/${id}/package`],
         ['POST', '/api/serving/predictions'],
         ['POST', '/api/serving/feedback'],
+        ['GET', '/api/monitoring/metrics'],
         ['GET', '/api/whoami'],
         ['POST', '/api/account/password'],
         ['GET', '/api/auth/get-session'],
