@@ -7,7 +7,7 @@
  * SMTP sink (smtp-server) gets the email once; an unreachable webhook ends `failed` with its reason.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
@@ -20,7 +20,7 @@ import { createTestDbTarget, type TestDbTarget } from '../db/testing';
 import { createOrBindEndpoint } from '../registry/endpoints';
 import { moveAlias, registerVersion } from '../registry/registry';
 import { seedRun } from '../registry/test-fixtures';
-import { freePort } from '../runner/harness';
+import { freePort, REPO } from '../runner/harness';
 import type { PredictionRecord } from '../serving/log-protocol';
 import { createLocalStore } from '../storage/local';
 import type { ArtifactStore } from '../storage/types';
@@ -226,6 +226,10 @@ describe('alerts', () => {
     expect(received.map((p) => p.attempt).sort()).toEqual([1, 1, 1, 1, 1, 1, 2]);
     expect(received.find((p) => p.id === retried.id)!.attempt).toBe(2);
     expect((await alertHistory(kdb.db, 'mpg')).every((h) => h.delivery === 'sent')).toBe(true);
+    // docs/monitoring.md's webhook body has exactly these fields, of these types.
+    const shown = JSON.parse(/```json\n([\s\S]*?)```/.exec(await readFile(join(REPO, 'docs/monitoring.md'), 'utf8'))![1]!) as Record<string, unknown>;
+    const types = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? 'null' : typeof v]));
+    expect(types(shown)).toEqual(types(stale as unknown as Record<string, unknown>));
   });
 
   it('resolves when the condition clears, keeps the history, and notifies the resolution', async () => {
