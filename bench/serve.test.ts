@@ -87,12 +87,12 @@ describe('parseWrkOutput', () => {
 
 describe('markdownTable', () => {
   it('prints one row per run with labels, thousands separators and ms with two decimals', () => {
-    const t = markdownTable([row('kiln', 16, 1, { ...result(12345.6, 3.456, 0), p50Ms: 1.2 }), row('flask', 64, 2, result(412.4, 150, 7))]);
+    const t = markdownTable([{ ...row('kiln', 16, 1, { ...result(12345.6, 3.456, 0), p50Ms: 1.2 }), cpuUsPerRequest: 41.26 }, row('flask', 64, 2, result(412.4, 150, 7))]);
     const lines = t.split('\n');
-    expect(lines[0]).toBe('| target | connections | run | req/s | p50 (ms) | p99 (ms) | non-2xx | socket errors |');
-    expect(lines[1]).toMatch(/^\|---\|(---:\|){7}$/);
-    expect(lines[2]).toBe('| Kiln `kiln serve` | 16 | 1 | 12,346 | 1.20 | 3.46 | 0 | 0 |');
-    expect(lines[3]).toBe('| Flask + gunicorn, 2 sync workers | 64 | 2 | 412 | 75.00 | 150.00 | 7 | 0 |');
+    expect(lines[0]).toBe('| target | connections | run | req/s | p50 (ms) | p99 (ms) | non-2xx | socket errors | server CPU µs/request |');
+    expect(lines[1]).toMatch(/^\|---\|(---:\|){8}$/);
+    expect(lines[2]).toBe('| Kiln `kiln serve` | 16 | 1 | 12,346 | 1.20 | 3.46 | 0 | 0 | 41.3 |');
+    expect(lines[3]).toBe('| Flask + gunicorn, 2 sync workers | 64 | 2 | 412 | 75.00 | 150.00 | 7 | 0 | — |');
     expect(lines).toHaveLength(4);
   });
 });
@@ -125,6 +125,25 @@ describe('computeRatios / formatRatios', () => {
     expect(r).toEqual({ kilnOverBestPython: null, kilnOverBare: null, kilnP99At16Ms: null, bestPython: 'flask' });
     expect(formatRatios(r).match(/n\/a/g)).toHaveLength(3);
     expect(computeRatios(rows.filter((x) => x.target === 'kiln')).kilnOverBestPython).toBeNull();
+  });
+
+  it('logging: best req/s with over without, and the median server CPU per request without over with', () => {
+    const logRows: BenchRow[] = [
+      { ...row('kiln-nolog', 16, 1, result(20000)), cpuUsPerRequest: 40 },
+      { ...row('kiln-nolog', 16, 2, result(22000)), cpuUsPerRequest: 44 },
+      { ...row('kiln-nolog', 64, 1, result(21000)), cpuUsPerRequest: 100 },
+      { ...row('kiln-log', 16, 1, result(19800)), cpuUsPerRequest: 50 },
+      { ...row('kiln-log', 16, 2, result(18000)), cpuUsPerRequest: 55 },
+      { ...row('kiln-log', 64, 1, result(17000)), cpuUsPerRequest: null },
+    ];
+    const r = computeRatios(logRows);
+    expect(r.loggedOverUnlogged).toBeCloseTo(0.9, 9);
+    expect(r.cpuUnloggedOverLogged).toBeCloseTo(44 / 52.5, 9); // medians 44 (of 40, 44, 100) and 52.5 (of 50, 55; null skipped)
+    expect(formatRatios(r)).toContain('**90%** (target ≥ 90%: met)');
+    expect(formatRatios(r)).toContain('without logging / with it (medians): **84%**');
+    // Pairs: 19800/20000 (0.99), 18000/22000 (0.818), 17000/21000 (0.810) → median 0.818.
+    expect(r.loggedOverUnloggedPaired).toBeCloseTo(18000 / 22000, 9);
+    expect(formatRatios(r)).toContain('median over back-to-back run pairs: **82%**');
   });
 });
 

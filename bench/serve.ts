@@ -27,7 +27,7 @@
  * the bench:serve-overload section.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,6 +70,8 @@ export interface BenchRow {
   connections: number;
   run: number;
   result: WrkResult;
+  /** CPU time (user + system) of the server's process group per answered request, µs; null where /proc cannot say */
+  cpuUsPerRequest?: number | null;
 }
 
 const WRK_LINE = /^KILN_WRK (.*)$/m;
@@ -114,10 +116,10 @@ const fmtMs = (x: number) => x.toFixed(2);
 
 /** The results as a markdown table, one row per wrk run, in the order given. */
 export function markdownTable(rows: readonly BenchRow[]): string {
-  const lines = ['| target | connections | run | req/s | p50 (ms) | p99 (ms) | non-2xx | socket errors |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
+  const lines = ['| target | connections | run | req/s | p50 (ms) | p99 (ms) | non-2xx | socket errors | server CPU µs/request |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     const w = r.result;
-    lines.push(`| ${TARGET_LABELS[r.target]} | ${r.connections} | ${r.run} | ${fmtRps(w.rps)} | ${fmtMs(w.p50Ms)} | ${fmtMs(w.p99Ms)} | ${w.non2xx} | ${w.socketErrors} |`);
+    lines.push(`| ${TARGET_LABELS[r.target]} | ${r.connections} | ${r.run} | ${fmtRps(w.rps)} | ${fmtMs(w.p50Ms)} | ${fmtMs(w.p99Ms)} | ${w.non2xx} | ${w.socketErrors} | ${typeof r.cpuUsPerRequest === 'number' ? r.cpuUsPerRequest.toFixed(1) : '—'} |`);
   }
   return lines.join('\n');
 }
@@ -133,6 +135,14 @@ export interface Ratios {
   bestPython: TargetId | null;
   /** `kiln-log` (every prediction logged) over `kiln-nolog` (the same process, sample rate 0), best runs (target ≥ 0.9) */
   loggedOverUnlogged?: number | null;
+  /**
+   * The server's CPU per request without logging over with it, medians over runs: what the
+   * throughput ratio is when serving's CPU is the bottleneck, and — unlike req/s on a shared
+   * machine — barely moved by other processes' load.
+   */
+  cpuUnloggedOverLogged?: number | null;
+  /** median over alternating run pairs (same connections and run number) of `kiln-log` req/s over `kiln-nolog`'s */
+  loggedOverUnloggedPaired?: number | null;
 }
 
 /** Best (highest) req/s of a target over all its runs and connection counts, or null. */
@@ -163,7 +173,36 @@ export function computeRatios(rows: readonly BenchRow[]): Ratios {
     kilnP99At16Ms: k16.length ? Math.max(...k16.map((r) => r.result.p99Ms)) : null,
     bestPython,
     ...(logged !== null || unlogged !== null ? { loggedOverUnlogged: logged !== null && unlogged ? logged / unlogged : null } : {}),
+    ...(logged !== null || unlogged !== null ? { cpuUnloggedOverLogged: cpuRatio(rows), loggedOverUnloggedPaired: pairedRatio(rows) } : {}),
   };
+}
+
+const median = (xs: number[]) => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length ? (a.length % 2 ? a[(a.length - 1) / 2]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2) : null;
+};
+
+/** Median of `kiln-log` over `kiln-nolog` req/s for runs with the same connections and run number (run back to back), or null. */
+function pairedRatio(rows: readonly BenchRow[]): number | null {
+  const ratios: number[] = [];
+  for (const on of rows.filter((r) => r.target === 'kiln-log')) {
+    const off = rows.find((r) => r.target === 'kiln-nolog' && r.connections === on.connections && r.run === on.run);
+    if (off && off.result.rps > 0) ratios.push(on.result.rps / off.result.rps);
+  }
+  return median(ratios);
+}
+
+/** Median CPU µs per request of `kiln-nolog` over `kiln-log`, or null when either was not measured. */
+function cpuRatio(rows: readonly BenchRow[]): number | null {
+  const of = (t: TargetId) => median(rows.filter((r) => r.target === t && typeof r.cpuUsPerRequest === 'number').map((r) => r.cpuUsPerRequest!));
+  const on = of('kiln-log');
+  const off = of('kiln-nolog');
+  return on && off ? off / on : null;
+}
+
+/** Median CPU µs per request of a target, or null. */
+export function cpuPerRequest(rows: readonly BenchRow[], target: TargetId): number | null {
+  return median(rows.filter((r) => r.target === target && typeof r.cpuUsPerRequest === 'number').map((r) => r.cpuUsPerRequest!));
 }
 
 /** The ratios as markdown bullets, each against the issue's target. */
@@ -175,6 +214,8 @@ export function formatRatios(r: Ratios): string {
     `- Kiln / bare Node ceiling: ${r.kilnOverBare === null ? na : `**${(r.kilnOverBare * 100).toFixed(0)}%** (target ≥ 50%: ${verdict(r.kilnOverBare >= 0.5)})`}`,
     `- Kiln p99 at 16 connections (worst run): ${r.kilnP99At16Ms === null ? na : `**${r.kilnP99At16Ms.toFixed(2)} ms** (target ≤ 5 ms: ${verdict(r.kilnP99At16Ms <= 5)})`}`,
     ...(r.loggedOverUnlogged !== undefined ? [`- Kiln with every prediction logged / without: ${r.loggedOverUnlogged === null ? na : `**${(r.loggedOverUnlogged * 100).toFixed(0)}%** (target ≥ 90%: ${verdict(r.loggedOverUnlogged >= 0.9)})`}`] : []),
+    ...(r.loggedOverUnloggedPaired !== undefined && r.loggedOverUnloggedPaired !== null ? [`- the same, median over back-to-back run pairs: **${(r.loggedOverUnloggedPaired * 100).toFixed(0)}%**`] : []),
+    ...(r.cpuUnloggedOverLogged !== undefined && r.cpuUnloggedOverLogged !== null ? [`- serving CPU per request without logging / with it (medians): **${(r.cpuUnloggedOverLogged * 100).toFixed(0)}%** (the throughput ratio when serving's CPU is the bottleneck; robust to other load)`] : []),
   ].join('\n');
 }
 
@@ -299,10 +340,12 @@ interface Options {
   warmupS: number;
   targets: TargetId[];
   keep: boolean;
+  /** wrk runs per target and connection count */
+  runs: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { overload: false, connections: 512, times: 10, writeDocs: false, durationS: 10, warmupS: 3, targets: ['kiln', 'fastapi', 'flask', 'bare'], keep: false };
+  const o: Options = { overload: false, connections: 512, times: 10, writeDocs: false, durationS: 10, warmupS: 3, targets: ['kiln', 'fastapi', 'flask', 'bare'], keep: false, runs: RUNS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => {
@@ -322,6 +365,11 @@ function parseArgs(argv: string[]): Options {
       o.connections = n;
     }
     else if (a === '--keep') o.keep = true;
+    else if (a === '--runs') {
+      const n = Number(val());
+      if (!Number.isInteger(n) || n < 1 || n > 50) throw new Error('--runs must be a whole number from 1 to 50');
+      o.runs = n;
+    }
     else if (a === '--duration' || a === '--warmup') {
       const n = Number(val());
       if (!Number.isInteger(n) || n < 1) throw new Error(`${a} must be a whole number of seconds ≥ 1`);
@@ -494,6 +542,37 @@ async function waitReady(s: Started, body: string, timeoutMs = 120_000): Promise
   throw new Error(`no 200 from ${s.url} within ${timeoutMs / 1000} s (last: ${last}); log:\n${tail(s.log)}`);
 }
 
+/**
+ * CPU time (user + system, ms) of every process in process group `pgid` (the server under test
+ * was spawned detached, so its workers share its group), from /proc; null where there is none.
+ */
+function groupCpuMs(pgid: number): number | null {
+  let ticks = 0;
+  let found = false;
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  for (const n of names) {
+    if (!/^\d+$/.test(n)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command (which may hold spaces) in parentheses: state ppid pgrp … utime(14) stime(15).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(f[2]) !== pgid) continue;
+    found = true;
+    ticks += Number(f[11]) + Number(f[12]);
+  }
+  // Linux's USER_HZ is 100 on every architecture Node runs on.
+  return found ? ticks * 10 : null;
+}
+
 async function wrk(url: string, connections: number, seconds: number, bodyFile: string): Promise<WrkResult> {
   const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', LUA, url, '--', bodyFile], { maxBuffer: 1 << 20 });
   return parseWrkOutput(stdout);
@@ -628,24 +707,43 @@ async function main(argv: string[]): Promise<void> {
 
     const rows: BenchRow[] = [];
     const predictions: string[] = [];
-    for (const target of o.targets) {
-      const port = await freePort();
-      const s = start(target, port, dir, join(dir, 'cars-pkg'), modelPkl, target === 'kiln-log' || target === 'kiln-nolog' ? await freePort() : 0);
-      current = s;
+    // `kiln-nolog` and `kiln-log` run side by side, their wrk runs alternating, so a change in
+    // the machine's other load hits both alike; every other target runs alone.
+    const paired = o.targets.includes('kiln-log') && o.targets.includes('kiln-nolog');
+    const groups: TargetId[][] = [];
+    for (const t of o.targets) {
+      if (paired && (t === 'kiln-log' || t === 'kiln-nolog')) {
+        if (!groups.some((g) => g.includes(t))) groups.push(['kiln-nolog', 'kiln-log']);
+      } else groups.push([t]);
+    }
+    for (const group of groups) {
+      const servers: Started[] = [];
       try {
-        const p = await waitReady(s, body);
-        predictions.push(`${target} ${p.toFixed(3)}`);
-        console.error(`bench:serve: ${target} ready on ${s.url}, predicts ${p.toFixed(3)} (actual ${String(record[TARGET])}); warm-up ${o.warmupS} s`);
-        await wrk(s.url, 16, o.warmupS, bodyFile);
+        for (const target of group) {
+          const s = start(target, await freePort(), dir, join(dir, 'cars-pkg'), modelPkl, target === 'kiln-log' || target === 'kiln-nolog' ? await freePort() : 0);
+          servers.push(s);
+          current = s;
+          const p = await waitReady(s, body);
+          predictions.push(`${target} ${p.toFixed(3)}`);
+          console.error(`bench:serve: ${target} ready on ${s.url}, predicts ${p.toFixed(3)} (actual ${String(record[TARGET])}); warm-up ${o.warmupS} s`);
+          await wrk(s.url, 16, o.warmupS, bodyFile);
+        }
         for (const c of CONNECTIONS) {
-          for (let i = 1; i <= RUNS; i++) {
-            const result = await wrk(s.url, c, o.durationS, bodyFile);
-            rows.push({ target, connections: c, run: i, result });
-            console.error(`  ${target} c${c} run ${i}: ${fmtRps(result.rps)} req/s, p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms, non-2xx ${result.non2xx}, socket errors ${result.socketErrors}`);
+          for (let i = 1; i <= o.runs; i++) {
+            for (let k = 0; k < group.length; k++) {
+              const target = group[k]!;
+              const s = servers[k]!;
+              const cpu0 = groupCpuMs(s.proc.pid!);
+              const result = await wrk(s.url, c, o.durationS, bodyFile);
+              const cpu1 = groupCpuMs(s.proc.pid!);
+              const cpuUsPerRequest = cpu0 !== null && cpu1 !== null && result.requests > 0 ? ((cpu1 - cpu0) * 1000) / result.requests : null;
+              rows.push({ target, connections: c, run: i, result, cpuUsPerRequest });
+              console.error(`  ${target} c${c} run ${i}: ${fmtRps(result.rps)} req/s, p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms, non-2xx ${result.non2xx}, socket errors ${result.socketErrors}${cpuUsPerRequest !== null ? `, server CPU ${cpuUsPerRequest.toFixed(1)} µs/request` : ''}`);
+            }
           }
         }
       } finally {
-        await stop(s);
+        for (const s of servers) await stop(s);
         current = null;
       }
     }
@@ -655,7 +753,7 @@ async function main(argv: string[]): Promise<void> {
     const section = [
       `\`npm run bench:serve\` (\`bench/serve.ts\`, peers in \`bench/serve_peers/\`, load from \`bench/wrk/post.lua\`), ${date}.`,
       '',
-      `**Load.** \`wrk -t2 -c{16,64} -d${o.durationS}s --latency\` on 127.0.0.1, one server at a time after a ${o.warmupS} s warm-up, each configuration run twice. Every request is \`POST /v1/models/cars:predict\` with \`{"instances": [one raw cars record]}\`; each server was first checked to answer it with one finite number (${predictions.join(', ')}; actual ${String(record[TARGET])}). non-2xx counts answers with a status above 399 (wrk's own count); socket errors are connect/read/write errors and timeouts (2 s).`,
+      `**Load.** \`wrk -t2 -c{16,64} -d${o.durationS}s --latency\` on 127.0.0.1, one server loaded at a time after a ${o.warmupS} s warm-up, each configuration run ${o.runs === 2 ? 'twice' : `${o.runs} times`}${paired ? ' (`kiln-nolog` and `kiln-log` run alternately, back to back)' : ''}. Every request is \`POST /v1/models/cars:predict\` with \`{"instances": [one raw cars record]}\`; each server was first checked to answer it with one finite number (${predictions.join(', ')}; actual ${String(record[TARGET])}). non-2xx counts answers with a status above 399 (wrk's own count); socket errors are connect/read/write errors and timeouts (2 s).`,
       '',
       pipelineNote,
       '',

@@ -1,6 +1,6 @@
 // A stand-in control plane for bench:serve's `kiln-log` and `kiln-nolog` targets: it serves one
 // endpoint ("cars", the package directory given, the prediction log's sample rate given) to
-// `kiln serving --server`, and accepts its prediction-log batches (read to the end, not parsed).
+// `kiln serving --server`, and accepts its prediction-log batches and request statistics (read to the end, not parsed).
 // It exists so the bench measures serving's own cost of logging: a control plane and its
 // database parsing and writing the batches would share the bench's two cores with serving and
 // wrk here, which a deployment does not.
@@ -50,6 +50,10 @@ const server = createServer((req, res) => {
       batches++;
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end('{"accepted":0,"duplicates":0,"unknownEndpoint":0}');
+    }
+    if (url.pathname === '/api/serving/request-stats' && req.method === 'POST') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end('{"accepted":0,"unknownEndpoint":0}');
     }
     if (url.pathname === '/stats') {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -26,11 +26,13 @@ export function monitorCommand(endpoint: string, o: MonitorOptions, io: IO): Pro
   return guarded(o, io, async () => {
     const r: MonitoringReport = await client(o.server).monitoring.report.query({ name: endpoint, window: o.window, reference: o.reference, ...(o.until ? { until: o.until } : {}) });
     if (o.json) {
-      io.out(`${JSON.stringify({ endpoint: r.endpoint, window: r.window, requests: r.requests, versions: r.versions, metrics: r.metrics, drift: r.drift, anomalies: r.anomalies, alerts: r.alerts })}\n`);
+      io.out(`${JSON.stringify({ endpoint: r.endpoint, window: r.window, requests: r.requests, versions: r.versions, metrics: r.metrics, drift: r.drift, anomalies: r.anomalies, alerts: r.alerts, traffic: r.traffic })}\n`);
       return 0;
     }
     const ref = r.drift.reference === 'training' ? 'the training data' : `${r.drift.reference.start} – ${r.drift.reference.end}`;
     io.out(`${r.endpoint}: ${r.requests} logged prediction${r.requests === 1 ? '' : 's'} ${r.window.start} – ${r.window.end}\n`);
+    const t = r.traffic;
+    io.out(`  traffic: ${t.requests} request${t.requests === 1 ? '' : 's'}${t.errorRate !== null ? `, error rate ${fmt(t.errorRate)}` : ''}${t.latency ? `, latency p50 ${fmt(t.latency.p50)} ms p99 ${fmt(t.latency.p99)} ms` : ''}\n`);
     io.out(`  live (${r.metrics.labelled} labelled): ${metricLine(r.metrics.live)}\n  training: ${metricLine(r.metrics.training)}\n  baseline: ${metricLine(r.metrics.baseline)}\n`);
     io.out(`  drift against ${ref}: share ${fmt(r.drift.share)}${r.drift.drifted ? ' (DRIFTED)' : ''}\n`);
     for (const f of [...r.drift.features, ...(r.drift.prediction ? [{ ...r.drift.prediction, name: `${r.drift.prediction.name} (prediction)` }] : [])]) {

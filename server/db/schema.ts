@@ -361,6 +361,35 @@ export const predictionFeedback = pgTable(
   },
 );
 
+/**
+ * Per-minute request statistics of a serving process for one endpoint and model version: every
+ * answered request, failed ones too (the prediction log holds only answered predictions, and only
+ * the sampled ones). Serving posts the whole minute again until it is acknowledged, so a row is
+ * replaced, never added to: a retried post counts nothing twice. `source` is the serving process.
+ */
+export const requestStats = pgTable(
+  'request_stats',
+  {
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => endpoints.id, { onDelete: 'cascade' }),
+    /** the serving process that counted them (a random id per process start) */
+    source: text('source').notNull(),
+    /** the model version number; 0 when the request failed before one was chosen */
+    version: integer('version').notNull(),
+    /** the minute's start */
+    minute: timestamp('minute', { withTimezone: true, mode: 'date' }).notNull(),
+    requests: integer('requests').notNull(),
+    /** answers with status 400 or more */
+    errors: integer('errors').notNull(),
+    /** answers by HTTP status: { "200": n, "429": n } */
+    codes: jsonb('codes').$type<Record<string, number>>().notNull(),
+    /** latency in milliseconds (lib/sketch NumericSketch JSON) */
+    latency: jsonb('latency').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.endpointId, t.source, t.version, t.minute] }), index('request_stats_endpoint_minute').on(t.endpointId, t.minute)],
+);
+
 export type RegisteredModel = typeof registeredModels.$inferSelect;
 export type ModelVersion = typeof modelVersions.$inferSelect;
 export type ModelAlias = typeof modelAliases.$inferSelect;

@@ -4,7 +4,8 @@
  */
 import type { z } from 'zod';
 import { KilnError } from '../../lib/errors';
-import { feedbackBatchSchema, MAX_LOG_BATCH_BYTES, predictionBatchSchema } from '../serving/log-protocol';
+import { feedbackBatchSchema, MAX_LOG_BATCH_BYTES, predictionBatchSchema, requestStatsBatchSchema } from '../serving/log-protocol';
+import { ingestRequestStats } from '../monitoring/request-stats';
 import { ingestPredictions, recordFeedback } from '../monitoring/prediction-log';
 import { readJson } from './body';
 import type { RouteContext } from './context';
@@ -37,6 +38,12 @@ export async function predictionBatchHandler(ctx: RouteContext, req: Request): P
 export async function feedbackBatchHandler(ctx: RouteContext, req: Request): Promise<Response> {
   const b = await body(req, feedbackBatchSchema);
   return json(await recordFeedback(ctx.db, b.endpoint, b.feedback));
+}
+
+/** `POST /api/serving/request-stats` `{source, buckets: [...]}` → `{accepted, unknownEndpoint}`. */
+export async function requestStatsHandler(ctx: RouteContext, req: Request): Promise<Response> {
+  const b = await body(req, requestStatsBatchSchema);
+  return json(await ingestRequestStats(ctx.db, b.source, b.buckets));
 }
 
 /**

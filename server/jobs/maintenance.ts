@@ -10,6 +10,7 @@
 import type { Db } from '../db/client';
 import type { ModelVersion } from '../db/schema';
 import { prunePredictions } from '../monitoring/prediction-log';
+import { pruneRequestStats } from '../monitoring/request-stats';
 import { verifyStalePackages } from '../registry/integrity';
 import { recoverRegistrations, type RegistrationLease } from '../registry/registration';
 import type { ServeabilityOptions } from '../registry/serveability';
@@ -93,6 +94,7 @@ export function createMaintenance(o: MaintenanceOptions): Maintenance {
       await step('prediction log retention', async () => {
         const n = await prunePredictions(o.db);
         if (n > 0) o.log(`kiln server: pruned ${n} logged prediction${n === 1 ? '' : 's'} past their endpoint's retention`);
+        await pruneRequestStats(o.db);
       });
       if (Date.now() - lastSweep >= sweepEvery) await step('temp sweep', () => sweep(false));
     },

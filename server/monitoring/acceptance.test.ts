@@ -59,7 +59,10 @@ async function reportWith(n: number, window: string, until?: string): Promise<Mo
   for (let i = 0; ; i++) {
     const r = await report(window, until);
     if (r.requests >= n) return r;
-    if (Date.now() > deadline) throw new Error(`${r.requests} of ${n} predictions in the window after ${i + 1} tries; server output:\n${server.output.slice(-3000)}`);
+    if (Date.now() > deadline) {
+      const wide = await report('1h');
+      throw new Error(`${r.requests} of ${n} predictions in the window ${JSON.stringify(r.window)} after ${i + 1} tries (${wide.requests} in the last hour); server output:\n${server.output.slice(-3000)}`);
+    }
     await new Promise((res) => setTimeout(res, 300));
   }
 }

@@ -8,7 +8,8 @@ import { and, count, eq, gte, lt, max, sql } from 'drizzle-orm';
 import { METRIC_DIRECTION } from '../../lib/metrics/direction';
 import type { AlertCondition, AlertKind } from '../../lib/alerts/rule';
 import type { Db } from '../db/client';
-import { predictions } from '../db/schema';
+import { endpoints, predictions, requestStats } from '../db/schema';
+import { requestSeries } from './request-stats';
 import type { MonitoringReport } from './report';
 import { parseWindow } from './window';
 
@@ -29,7 +30,7 @@ export interface TrafficStats {
   /** null: this source cannot see failed requests */
   errors: number | null;
   p99Ms: number | null;
-  /** when the last request was answered (null: none kept) */
+  /** when the last request was answered (null: none kept); to the minute from request statistics */
   lastAt: Date | null;
 }
 
@@ -43,6 +44,8 @@ type Evaluator<K extends AlertKind> = (c: Extract<AlertCondition, { kind: K }>, 
 
 const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
 const DAY = 86_400_000;
+// An evaluator's data: the report (drift, metrics), the request statistics (errors, latency,
+// traffic; ./request-stats.ts), the prediction log (anomalies), the registry (model age).
 const HOUR = 3_600_000;
 
 export const CONDITION_EVALUATORS: { [K in AlertKind]: Evaluator<K> } = {
@@ -122,6 +125,27 @@ export const CONDITION_EVALUATORS: { [K in AlertKind]: Evaluator<K> } = {
 /** The rule's outcome (its kind's evaluator). */
 export function evaluateCondition(c: AlertCondition, ctx: EndpointContext, window: string): Promise<Outcome> {
   return (CONDITION_EVALUATORS[c.kind] as Evaluator<AlertKind>)(c, ctx, window);
+}
+
+/**
+ * Traffic from serving's request statistics (./request-stats.ts): every answer, failed ones
+ * too, counted per minute with a latency sketch — so the error rate and p99 cover every request,
+ * and the last request is known to the minute (the start of the newest minute with one). An
+ * endpoint whose serving never reported request statistics (an older serving process) falls
+ * back to {@link trafficFromLog}.
+ */
+export async function trafficFromStats(db: Db, endpointId: string, start: Date, end: Date): Promise<TrafficStats> {
+  const [last] = await db
+    .select({ minute: max(requestStats.minute) })
+    .from(requestStats)
+    .where(and(eq(requestStats.endpointId, endpointId), sql`${requestStats.requests} > 0`, lt(requestStats.minute, end)));
+  if (!last?.minute) {
+    const [any] = await db.select({ n: count() }).from(requestStats).where(eq(requestStats.endpointId, endpointId));
+    if (!any?.n) return trafficFromLog(db, endpointId, start, end);
+  }
+  const [ep] = await db.select({ name: endpoints.name }).from(endpoints).where(eq(endpoints.id, endpointId));
+  const s = await requestSeries(db, ep!.name, { start, end });
+  return { requests: s.total.requests, errors: s.total.errors, p99Ms: s.total.latency?.p99 ?? null, lastAt: last?.minute ?? null };
 }
 
 /**

@@ -14,7 +14,9 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAlertRule } from '../../lib/alerts/rule';
 import { createRng } from '../../lib/rng';
+import { eq } from 'drizzle-orm';
 import { ensureProject, insertDatasetVersion } from '../db/catalog';
+import { endpoints } from '../db/schema';
 import { openDb, type KilnDb } from '../db/client';
 import { createTestDbTarget, type TestDbTarget } from '../db/testing';
 import { createOrBindEndpoint } from '../registry/endpoints';
@@ -27,7 +29,10 @@ import type { ArtifactStore } from '../storage/types';
 import { deliverAlerts, type AlertPayload } from './alert-delivery';
 import { addAlertRule, alertHistory, listAlertRules, projectAlerts, removeAlertRule, setAlertChannel } from './alert-rules';
 import { evaluateAlerts } from './alerts';
+import { NumericSketch } from '../../lib/sketch/numeric-sketch';
+import { trafficFromLog } from './alert-conditions';
 import { ingestPredictions, recordFeedback } from './prediction-log';
+import { ingestRequestStats } from './request-stats';
 import { monitoringReport } from './report';
 
 const HOUR = 3_600_000;
@@ -94,6 +99,11 @@ describe('alerts', () => {
       anomalies: [{ code: 'UNKNOWN_CATEGORY', column: 'origin' }],
     }));
     await ingestPredictions(kdb.db, log);
+    // Serving's request statistics for the same minutes: 350 answers, 50 of them 503s, 1 … 350 ms.
+    const latency = new NumericSketch();
+    for (let ms = 1; ms <= 350; ms++) latency.add(ms);
+    const minute = Math.floor((now.getTime() - 120_000) / 60_000) * 60_000;
+    await ingestRequestStats(kdb.db, 'serving-test', [{ endpoint: 'mpg', version: 1, minute, codes: { '200': 300, '503': 50 }, latency: latency.toJSON() }]);
     await recordFeedback(kdb.db, 'mpg', data.map((d, i) => ({ id: `b-${i}`, actual: d.mpg })).filter((_, i) => i % 2 === 0));
 
     hook = createServer((req, res) => {
@@ -181,7 +191,7 @@ describe('alerts', () => {
     expect(a.evaluated + b.evaluated).toBe(RULES.length);
     expect([...a.errors, ...b.errors]).toEqual([]);
     const firing = [...a.transitions, ...b.transitions].map((t) => t.rule).sort();
-    expect(firing).toEqual(['anomaly_rate > 0.5 over 24h', 'drift(hp) over 24h', 'drift_share > 0.5 over 24h', 'mape > 0.2 over 24h', 'mape worse_than baseline over 24h', 'p99_latency > 250ms over 24h', 'stale_model > 0d'].sort());
+    expect(firing).toEqual(['anomaly_rate > 0.5 over 24h', 'drift(hp) over 24h', 'drift_share > 0.5 over 24h', 'error_rate > 0.1 over 24h', 'mape > 0.2 over 24h', 'mape worse_than baseline over 24h', 'p99_latency > 250ms over 24h', 'stale_model > 0d'].sort());
     const by = new Map((await listAlertRules(kdb.db, 'mpg')).map((x) => [x.rule, x]));
     expect(by.get('stale_model > 0d')).toMatchObject({ state: 'firing', since: now.toISOString() });
     expect(by.get('stale_model > 0d')!.message).toMatch(/^mpg: serves v1 of mpg, registered .*: 0\.0\d+ days old \(limit 0 days\)$/);
@@ -190,8 +200,14 @@ describe('alerts', () => {
     expect(by.get('drift(weight) over 24h')).toMatchObject({ state: 'resolved' });
     expect(by.get('mape > 0.2 over 24h')!.value).toBeCloseTo(0.3, 9);
     expect(by.get('anomaly_rate > 0.5 over 24h')).toMatchObject({ value: 1, message: 'mpg: 300 of 300 logged predictions (1) had a soft anomaly over 24h, limit 0.5' });
-    expect(by.get('p99_latency > 250ms over 24h')!.value).toBeCloseTo(297.01, 6);
-    expect(by.get('error_rate > 0.1 over 24h')).toMatchObject({ state: 'resolved', value: null, message: 'mpg: failed requests are not recorded' });
+    // From the request statistics (every answer): p99 of 1 … 350 ms within the sketch's 1 %.
+    expect(Math.abs(by.get('p99_latency > 250ms over 24h')!.value! - 346.51) / 346.51).toBeLessThan(0.01);
+    expect(by.get('error_rate > 0.1 over 24h')).toMatchObject({ state: 'firing', value: 50 / 350, message: 'mpg: error rate 0.1429 (50 of 350 requests) over 24h, limit 0.1' });
+    // Without request statistics the prediction log gives p99 (of the 300 logged: 297.01 ms) and no error rate.
+    const [ep] = await kdb.db.select({ id: endpoints.id }).from(endpoints).where(eq(endpoints.name, 'mpg'));
+    const fromLog = await trafficFromLog(kdb.db, ep!.id, new Date(now.getTime() - 24 * HOUR), now);
+    expect(fromLog).toMatchObject({ requests: 300, errors: null });
+    expect(fromLog.p99Ms).toBeCloseTo(297.01, 6);
     expect(by.get('no_traffic > 1h')).toMatchObject({ state: 'resolved' });
     // The report shows the same states.
     const rep = await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now });
@@ -204,26 +220,26 @@ describe('alerts', () => {
     const again = await evaluateAlerts(kdb.db, store, { now: new Date(now.getTime() + INTERVAL), intervalMs: INTERVAL });
     expect(again.evaluated).toBe(RULES.length);
     expect(again.transitions).toEqual([]);
-    expect((await alertHistory(kdb.db, 'mpg')).length).toBe(7);
+    expect((await alertHistory(kdb.db, 'mpg')).length).toBe(8);
   });
 
   it('delivers each transition to the webhook (retrying after a failure) and by email, once', async () => {
     const smtpUrl = `smtp://127.0.0.1:${smtpPort}`;
     const first = await deliverAlerts(kdb.db, { now: new Date(now.getTime() + INTERVAL), smtpUrl, backoffMs: 1000 });
-    expect(first).toEqual({ sent: 6, retrying: 1, failed: 0 });
+    expect(first).toEqual({ sent: 7, retrying: 1, failed: 0 });
     const hist = await alertHistory(kdb.db, 'mpg');
     const retried = hist.find((h) => h.delivery === 'pending')!;
     expect(retried).toMatchObject({ attempts: 1, deliveryError: 'webhook: HTTP 500' });
     // Not due before its backoff; due after.
     expect(await deliverAlerts(kdb.db, { now: new Date(now.getTime() + INTERVAL + 500), smtpUrl, backoffMs: 1000 })).toEqual({ sent: 0, retrying: 0, failed: 0 });
     expect(await deliverAlerts(kdb.db, { now: new Date(now.getTime() + INTERVAL + 1000), smtpUrl, backoffMs: 1000 })).toEqual({ sent: 1, retrying: 0, failed: 0 });
-    expect(received.length).toBe(7);
+    expect(received.length).toBe(8);
     // The email went out once per transition, the retry only re-sent the webhook.
-    expect(mails.length).toBe(7);
+    expect(mails.length).toBe(8);
     expect(mails.some((m) => m.includes('Subject: [kiln] FIRING mpg: stale_model > 0d') && m.includes('To: ops@example.com'))).toBe(true);
     const stale = received.find((p) => p.rule === 'stale_model > 0d')!;
     expect(stale).toMatchObject({ kind: 'kiln.alert', version: 1, endpoint: 'mpg', model: 'mpg', project: 'registry-test', state: 'firing', since: now.toISOString(), condition: { kind: 'stale_model', days: 0 } });
-    expect(received.map((p) => p.attempt).sort()).toEqual([1, 1, 1, 1, 1, 1, 2]);
+    expect(received.map((p) => p.attempt).sort()).toEqual([1, 1, 1, 1, 1, 1, 1, 2]);
     expect(received.find((p) => p.id === retried.id)!.attempt).toBe(2);
     expect((await alertHistory(kdb.db, 'mpg')).every((h) => h.delivery === 'sent')).toBe(true);
     // docs/monitoring.md's webhook body has exactly these fields, of these types.
@@ -241,6 +257,7 @@ describe('alerts', () => {
         'anomaly_rate > 0.5 over 24h: resolved',
         'drift(hp) over 24h: resolved',
         'drift_share > 0.5 over 24h: resolved',
+        'error_rate > 0.1 over 24h: resolved',
         'mape > 0.2 over 24h: resolved',
         'mape worse_than baseline over 24h: resolved',
         'p99_latency > 250ms over 24h: resolved',
@@ -251,7 +268,7 @@ describe('alerts', () => {
     expect(hist.filter((h) => h.rule === 'mape > 0.2 over 24h').map((h) => h.state)).toEqual(['resolved', 'firing']);
     expect(hist.find((h) => h.rule === 'no_traffic > 1h')!.message).toMatch(/^mpg: last request .*, 4\d\.\d+ hours ago \(limit 1 hours\)$/);
     await deliverAlerts(kdb.db, { now: later, smtpUrl: `smtp://127.0.0.1:${smtpPort}` });
-    expect(received.filter((p) => p.state === 'resolved').length).toBe(6);
+    expect(received.filter((p) => p.state === 'resolved').length).toBe(7);
     const all = await projectAlerts(kdb.db, projectId);
     expect(all.filter((a) => a.state === 'firing').map((a) => a.rule).sort()).toEqual(['no_traffic > 1h', 'stale_model > 0d']);
     expect(all[0]!.state).toBe('firing');

@@ -15,7 +15,7 @@ import type { Db } from '../db/client';
 import { alertEvents, alertRules, alertStates, endpoints, modelAliases, modelVersions, monitoringSnapshots, registeredModels } from '../db/schema';
 import type { ArtifactStore } from '../storage/types';
 import { runOnFireActions } from './alert-actions';
-import { evaluateCondition, trafficFromLog, type EndpointContext, type Outcome, type TrafficStats } from './alert-conditions';
+import { evaluateCondition, trafficFromStats, type EndpointContext, type Outcome, type TrafficStats } from './alert-conditions';
 import { monitoringReport, type MonitoringReport } from './report';
 import { parseWindow } from './window';
 
@@ -28,7 +28,7 @@ export interface EvaluateOptions {
   now?: Date;
   /** time until a rule is due again (the interval) */
   intervalMs: number;
-  /** how a window's traffic is measured (default: the prediction log) */
+  /** how a window's traffic is measured (default: serving's request statistics, else the prediction log) */
   traffic?: (db: Db, endpointId: string, start: Date, end: Date) => Promise<TrafficStats>;
   log?: (line: string) => void;
 }
@@ -100,7 +100,7 @@ function contextOf(db: Db, store: ArtifactStore, ep: EndpointInfo, now: Date, tr
 /** One pass: claims the due rules, measures them, records states and transitions. Never throws for one rule. */
 export async function evaluateAlerts(db: Db, store: ArtifactStore, o: EvaluateOptions): Promise<EvaluationResult> {
   const now = o.now ?? new Date();
-  const traffic = o.traffic ?? trafficFromLog;
+  const traffic = o.traffic ?? trafficFromStats;
   const due = db.select({ id: alertRules.id }).from(alertRules).where(lte(alertRules.nextEvalAt, now)).limit(CLAIM_LIMIT);
   const claimed = await db
     .update(alertRules)

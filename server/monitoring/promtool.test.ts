@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAlertRule, formatAlertRule } from '../../lib/alerts/rule';
 import { createServingServer, type ServingServer } from '../serving/server';
 import type { PredictionSink } from '../serving/prediction-log';
+import type { RequestStatsSink } from '../serving/request-stats';
 import { endpoint, http, regressionPackage, TestSource } from '../serving/test-utils';
 import { controlPlaneMetrics, prometheusRules } from './prometheus';
 import type { MonitoringReport } from './report';
@@ -48,7 +49,7 @@ describe.skipIf(!found)('Kiln output checked by promtool', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'kiln-promtool-'));
     const files = await regressionPackage('cars');
-    const sink: PredictionSink = { postPredictions: async () => undefined, postFeedback: async () => ({ accepted: 0, unknown: 0, unknownIds: [] }) };
+    const sink: PredictionSink & RequestStatsSink = { postPredictions: async () => undefined, postFeedback: async () => ({ accepted: 0, unknown: 0, unknownIds: [] }), postRequestStats: async () => undefined };
     const source = Object.assign(new TestSource([endpoint('cars', [{ version: 3, files }])]), { sink });
     serving = await createServingServer({ source, port: 0, metricsToken: 'metrics-token', log: () => undefined });
   }, 60_000);
@@ -95,6 +96,7 @@ describe.skipIf(!found)('Kiln output checked by promtool', () => {
       },
       anomalies: {},
       alerts: [],
+      traffic: { requests: 510, errors: 10, errorRate: 10 / 510, codes: { '200': 500, '400': 10 }, latency: { p50: 2, p95: 4, p99: 9, max: 12 } },
     } satisfies MonitoringReport;
     const alerts = [{ ...rule('cars', 'mape > 0.45'), id: 'r1', kind: 'metric' as const, onFire: ['notify'], state: 'firing' as const, since: '', message: '', value: 0.5, evaluatedAt: null, error: null }];
     const m = await controlPlaneMetrics([{ endpoint: 'cars', version: 1, at: new Date(), report }], alerts);

@@ -23,6 +23,7 @@ import { getVersion } from '../registry/registry';
 import type { ArtifactStore } from '../storage/types';
 import { listAlertRules } from './alert-rules';
 import { trainingReference } from './reference';
+import { requestSeries, type RequestSummary } from './request-stats';
 
 /** Rows read per page. */
 const PAGE = 5000;
@@ -70,6 +71,8 @@ export interface MonitoringReport {
   anomalies: Record<string, number>;
   /** the endpoint's alert rules with their state now (./alert-rules.ts; `pending` until first evaluated) */
   alerts: { rule: string; state: 'firing' | 'resolved' | 'pending'; since: string; message: string }[];
+  /** every answer in the window (failed and unsampled ones too), from serving's request statistics */
+  traffic: Omit<RequestSummary, 'start'>;
 }
 
 export interface ReportOptions {
@@ -137,6 +140,7 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
     all.output.push(...pairs.output);
     versions.push({ version, requests, labelled: pairs.actual.length, live: liveMetrics(m, pairs), training: await trainingOf(version) });
   }
+  const { start: _s, ...traffic } = (await requestSeries(db, ep.name, { start, end })).total;
   const stored = m.trainingStats.target;
   const targetMean = ref.target?.columns[0]?.numeric?.mean ?? (stored && stored.type !== 'categorical' ? stored.mean : null);
   return {
@@ -153,6 +157,7 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
     drift: { reference, share: drift.share, shareThreshold: drift.shareThreshold, drifted: drift.drifted, features: drift.columns.map(featureDrift), prediction, skipped: drift.skipped },
     anomalies: cur.anomalies,
     alerts: (await listAlertRules(db, ep.name)).map((a) => ({ rule: a.rule, state: a.state, since: a.since, message: a.message })),
+    traffic,
   };
 }
 

@@ -24,6 +24,7 @@ import { parseModelPath, pickVersion, type ModelPath } from './model-path';
 import type { EndpointPolicy, ModelHost, Route } from './model-host';
 import type { RequestLog, ServingMetrics } from './observability';
 import { checkerFor, newPredictionId, predictionIds, type PredictionLog } from './prediction-log';
+import type { LoadedVersion } from './loaded-version';
 import { tfRequestRecords, tfResponse, v2RequestRecords, v2Response } from './protocol';
 import { feedbackBodySchema, MAX_PREDICTION_ID } from './log-protocol';
 import { formatIssuePath } from '../../lib/package/manifest';
@@ -365,25 +366,16 @@ export class ServingHandler {
       }
       // Every answer names its prediction id: the client's, else a new one.
       const base = (tf ? ctx.requestId : id) || newPredictionId();
+      // Logged as answered before the answer is written: a client that reads it and then asks
+      // for the log up to "now" finds it in the window, however the two processes are scheduled.
+      const answeredAt = this.predictionLog !== null ? Date.now() : 0;
       if (tf) this.out.send(ctx, 200, tfResponse(lv.manifest, preds!), ['x-request-id', base]);
       else this.out.send(ctx, 200, v2Response(lv.manifest, ctx.endpoint, lv.version, preds!, base));
       this.admission.release(ctx);
       const log = this.predictionLog;
       if (log !== null) {
         const rate = this.host.policies.get(ctx.endpoint)?.sampleRate ?? 1;
-        if (rate >= 1 || Math.random() < rate) {
-          const ids = predictionIds(base, records.length);
-          const check = checkerFor(lv.manifest);
-          const time = Date.now();
-          const latencyMs = performance.now() - ctx.t0;
-          const version = String(lv.version);
-          for (let i = 0; i < records.length; i++) {
-            const rec = records[i] as Record<string, unknown>;
-            const anomalies = check(rec) as { code: string; column: string }[];
-            this.metrics.observeAnomalies(ctx.endpoint, version, anomalies);
-            log.add({ endpoint: ctx.endpoint, id: ids[i]!, version: lv.version, time, inputs: rec, outputs: preds![i], latencyMs, anomalies });
-          }
-        }
+        if (rate >= 1 || Math.random() < rate) logPredictions(log, this.metrics, ctx.endpoint, lv, base, records, preds!, answeredAt, performance.now() - ctx.t0, tf && records.length === 1 ? singleInstanceBytes(buf) : null);
       }
     });
   }
@@ -421,6 +413,49 @@ export class ServingHandler {
     if (ctx.released) return;
     this.out.error(ctx, new KilnError('OVERLOADED', `${Math.round(waitedMs)} ms of work ran ahead of it while it waited for its turn, over the ${this.work.maxWaitMs} ms limit; retry later`));
     this.admission.release(ctx);
+  }
+}
+
+/** `{"instances":[` and `]}`: a one-instance TF Serving body as clients (and wrk) send it compactly. */
+const INSTANCES_OPEN = Buffer.from('{"instances":[');
+const CLOSE_BRACKETS = 0x5d7d; // "]}"
+
+/**
+ * The bytes of the one instance of a compact `{"instances":[{…}]}` body (already parsed, so they
+ * are exactly that instance's JSON), or null for any other shape — then the record is serialised.
+ */
+function singleInstanceBytes(buf: Buffer): Uint8Array | null {
+  const n = buf.length;
+  if (n < INSTANCES_OPEN.length + 4 || buf[INSTANCES_OPEN.length] !== 0x7b /* { */ || buf.readUInt16BE(n - 2) !== CLOSE_BRACKETS) return null;
+  if (buf.compare(INSTANCES_OPEN, 0, INSTANCES_OPEN.length, 0, INSTANCES_OPEN.length) !== 0) return null;
+  return buf.subarray(INSTANCES_OPEN.length, n - 2);
+}
+
+const endpointJson = new Map<string, string>();
+
+/**
+ * Queues one log record per instance. Each record's JSON is written in parts: the fields
+ * serving made (strings built here, the endpoint's name escaped once) and the instance — copied
+ * byte for byte from the request body when it came as one compact instance, else serialised.
+ */
+function logPredictions(log: PredictionLog, metrics: ServingMetrics, endpoint: string, lv: LoadedVersion, base: string, records: unknown[], preds: unknown[], time: number, latencyMs: number, rawInstance: Uint8Array | null): void {
+  let ep = endpointJson.get(endpoint);
+  if (ep === undefined) {
+    ep = JSON.stringify(endpoint);
+    if (endpointJson.size > 10_000) endpointJson.clear();
+    endpointJson.set(endpoint, ep);
+  }
+  const ids = predictionIds(base, records.length);
+  const check = checkerFor(lv.manifest);
+  const common = `{"endpoint":${ep},"version":${lv.version},"time":${time},"latencyMs":${latencyMs},"id":`;
+  const version = String(lv.version);
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i] as Record<string, unknown>;
+    const anomalies = check(rec);
+    metrics.observeAnomalies(endpoint, version, anomalies);
+    const head = `${common}${JSON.stringify(ids[i])},"anomalies":${anomalies.length ? JSON.stringify(anomalies) : '[]'},"outputs":${JSON.stringify(preds[i]) ?? 'null'},"inputs":`;
+    if (rawInstance !== null) log.addParts(head, rawInstance, '}');
+    else log.addParts(head, null, `${JSON.stringify(rec)}}`);
   }
 }
 

@@ -58,3 +58,30 @@ export interface FeedbackResult {
   /** the first few unknown ids */
   unknownIds: string[];
 }
+
+/** Minutes per request-stats post at most (serving sends the minutes not yet acknowledged). */
+export const MAX_STATS_BUCKETS = 5000;
+
+/** One endpoint/version/minute of a serving process's request statistics (a whole minute, not a delta). */
+export const requestStatsBucketSchema = z.object({
+  endpoint: z.string().min(1).max(200),
+  /** the model version number; 0 when the request failed before one was chosen */
+  version: z.number().int().nonnegative(),
+  /** the minute's start, epoch milliseconds (a multiple of 60,000) */
+  minute: z.number().int().nonnegative().multipleOf(60_000),
+  /** answers by HTTP status */
+  codes: z.record(z.string().regex(/^[1-5][0-9][0-9]$/), z.number().int().positive()),
+  /** latency in milliseconds: a lib/sketch NumericSketch as JSON (checked when stored) */
+  latency: z.unknown(),
+});
+export type RequestStatsBucket = z.infer<typeof requestStatsBucketSchema>;
+
+/** `POST /api/serving/request-stats`: `{source, buckets}`; `source` is the serving process's id. */
+export const requestStatsBatchSchema = z.object({ source: z.string().min(1).max(100), buckets: z.array(requestStatsBucketSchema).max(MAX_STATS_BUCKETS) });
+
+export interface RequestStatsBatchResult {
+  /** buckets stored (new or replacing the same minute from the same process) */
+  accepted: number;
+  /** buckets of endpoints that no longer exist (dropped) */
+  unknownEndpoint: number;
+}

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { Registry } from 'prom-client';
+import { KilnError } from '../../lib/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../lib/nodes/catalog';
 import { openAuth } from '../auth';
@@ -26,6 +27,7 @@ import { createApi } from '../http/router';
 import { createRunnerToken } from '../jobs/runners';
 import type { PredictionRecord } from './log-protocol';
 import { setMonitoringSettings } from '../monitoring/prediction-log';
+import { requestSeries } from '../monitoring/request-stats';
 import { createOrBindEndpoint } from '../registry/endpoints';
 import { moveAlias, registerVersion } from '../registry/registry';
 import { seedRun } from '../registry/test-fixtures';
@@ -75,6 +77,32 @@ describe('PredictionLog buffer', () => {
     expect(log.dropped).toBe(0);
     expect(lines[0]).toMatch(/prediction log: POST \/api\/serving\/predictions: 503 \(attempt 1; 10 record\(s\) waiting\)/);
     expect(lines.some((l) => /reaches the control plane again/.test(l))).toBe(true);
+    await log.close(100);
+  });
+
+  it('a batch the control plane refuses as malformed is dropped and counted, not retried forever; the records behind it go through', async () => {
+    const got: string[] = [];
+    const lines: string[] = [];
+    const registry = new Registry();
+    let calls = 0;
+    const sink: PredictionSink = {
+      postPredictions: async (body) => {
+        calls++;
+        const ids = (JSON.parse(Buffer.from(body).toString('utf8')) as { records: PredictionRecord[] }).records.map((r) => r.id);
+        if (ids.includes('poison')) throw new KilnError('SERVING_CONFIG', 'POST /api/serving/predictions: 400 records[1].latencyMs: Too small', {}, { extra: { upstreamStatus: 400 } });
+        got.push(...ids);
+      },
+      postFeedback: async () => ({ accepted: 0, unknown: 0, unknownIds: [] }),
+    };
+    const log = new PredictionLog({ sink, batchSize: 2, flushMs: 1, registry, log: (l) => lines.push(l) });
+    for (const id of ['a', 'poison', 'b', 'c']) log.add(rec(id));
+    for (let i = 0; i < 200 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toEqual(['b', 'c']);
+    expect(calls).toBe(2);
+    expect(log.rejected).toBe(2);
+    expect(log.pending).toBe(0);
+    expect(await registry.getSingleMetricAsString('kiln_serving_prediction_log_rejected_total')).toContain('kiln_serving_prediction_log_rejected_total 2');
+    expect(lines).toEqual([expect.stringMatching(/refused a batch of 2 record\(s\), dropped: POST \/api\/serving\/predictions: 400 records\[1\]\.latencyMs/)]);
     await log.close(100);
   });
 
@@ -144,6 +172,8 @@ describe('prediction log end to end (pglite control plane, serving over HTTP)', 
     expect(rows.map((x) => x.predictionId)).toEqual(['req-7/0', 'req-7/1', 'req-7/2', one.headers['x-request-id'], 'v2-call', v2anon.json.id]);
     expect(rows[0]).toMatchObject({ version: 1, inputs: instances[0], outputs: { prediction: r.json.predictions[0] }, anomalies: [] });
     expect(rows[1]!.anomalies).toEqual([{ code: 'UNKNOWN_CATEGORY', column: 'origin' }]);
+    // A compact one-instance body is logged from its own bytes, not re-serialised: the same record.
+    expect(rows[3]).toMatchObject({ version: 1, inputs: instances[0], outputs: { prediction: one.json.predictions[0] }, anomalies: [] });
     expect(rows[0]!.latencyMs).toBeGreaterThan(0);
     expect(serving.predictionLog!.dropped).toBe(0);
   });
@@ -172,5 +202,21 @@ describe('prediction log end to end (pglite control plane, serving over HTTP)', 
     expect(bad.json.error).toMatch(/^feedback\[0\]\.actual: /);
     const row = await kdb.db.select().from(predictions).where(eq(predictions.predictionId, 'req-7/0'));
     expect(row).toHaveLength(1);
+  });
+
+  it('every answer, failed and unsampled ones too, reaches the control plane\'s per-minute request statistics', async () => {
+    const window = () => ({ start: new Date(Date.now() - 3_600_000), end: new Date(Date.now() + 60_000) });
+    await serving.requestStats!.flush();
+    const before = await requestSeries(kdb.db, 'cars', window());
+    const ok = { instances: [{ hp: 100, weight: 2000, origin: 'USA' }] };
+    expect((await http(`${url}/v1/models/cars:predict`, { body: JSON.stringify(ok) })).status).toBe(200);
+    expect((await http(`${url}/v1/models/cars:predict`, { body: JSON.stringify(ok) })).status).toBe(200);
+    expect((await http(`${url}/v1/models/cars:predict`, { body: '{"instances": [{"hp": "fast"}]}' })).status).toBe(400);
+    await serving.requestStats!.flush();
+    const after = await requestSeries(kdb.db, 'cars', window());
+    expect(after.total.requests - before.total.requests).toBe(3);
+    expect(after.total.errors - before.total.errors).toBe(1);
+    expect((after.total.codes['400'] ?? 0) - (before.total.codes['400'] ?? 0)).toBe(1);
+    expect(after.total.latency!.p99).toBeGreaterThan(0);
   });
 });

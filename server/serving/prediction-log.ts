@@ -3,7 +3,8 @@
  * buffer (off the JS heap) and posted to the control plane in batches, off the request path. A slow or unreachable
  * control plane never slows or fails a prediction: the buffer only fills, and once full each
  * new record is dropped and counted (`kiln_serving_prediction_log_dropped_total`, and a log line
- * at most every 10 s) instead of waiting. A failed batch stays at the front and is retried with
+ * at most every 10 s) instead of waiting. A batch the control plane refuses as malformed (400,
+ * 413, 422) is dropped and counted (`…_rejected_total`). Any other failed batch stays at the front and is retried with
  * backoff (while it waits it counts against the bound, so new records are dropped, not old ones); the control plane stores each prediction id once, so a retry after a
  * lost answer duplicates nothing.
  *
@@ -31,7 +32,7 @@ export interface PredictionLogOptions {
   sink: PredictionSink;
   /** records held at most while the control plane is slow (default 20,000) */
   capacity?: number;
-  /** records per POST (default 500) */
+  /** records per POST (default 2,000; the control plane takes 5,000) */
   batchSize?: number;
   /** bytes per POST at most, unless one record is larger (default 4 MiB; the control plane reads 16) */
   batchBytes?: number;
@@ -122,6 +123,9 @@ export class PredictionLog {
   private readonly log: (line: string) => void;
   private readonly droppedTotal: Counter;
   private readonly sentTotal: Counter;
+  private readonly rejectedTotal: Counter;
+  /** records dropped because the control plane refused their batch (never retried) */
+  rejected = 0;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout;
   private backoffUntil = 0;
@@ -135,13 +139,14 @@ export class PredictionLog {
   constructor(o: PredictionLogOptions) {
     this.sink = o.sink;
     this.capacity = o.capacity ?? 20_000;
-    this.batchSize = o.batchSize ?? 500;
+    this.batchSize = o.batchSize ?? 2000;
     this.batchBytes = o.batchBytes ?? 4 * 1024 * 1024;
     this.flushMs = o.flushMs ?? 1000;
     this.log = o.log;
     const registers = [o.registry];
     this.droppedTotal = new Counter({ name: 'kiln_serving_prediction_log_dropped_total', help: 'Logged predictions dropped because the buffer to the control plane was full', registers });
     this.sentTotal = new Counter({ name: 'kiln_serving_prediction_log_sent_total', help: 'Logged predictions the control plane acknowledged', registers });
+    this.rejectedTotal = new Counter({ name: 'kiln_serving_prediction_log_rejected_total', help: 'Logged predictions dropped because the control plane refused their batch as malformed (400, 413, 422): a retry could not succeed', registers });
     this.timer = setInterval(() => void this.flush(), this.flushMs);
     this.timer.unref();
   }
@@ -157,29 +162,51 @@ export class PredictionLog {
    * second would promote them all to the old generation, which costs more than the JSON.
    */
   add(r: PredictionRecord): boolean {
+    return this.addParts(JSON.stringify(r), null, '');
+  }
+
+  /**
+   * Queues one record given as JSON in up to three parts — `head`, bytes copied as they are
+   * (`raw`: e.g. the instance's own bytes from the request body, never re-serialised), `tail` —
+   * which together must be one JSON object of the record's shape. Never waits; false when dropped.
+   */
+  addParts(head: string, raw: Uint8Array | null, tail: string): boolean {
     if (this.count >= this.capacity) {
       this.drop(1);
       return false;
     }
-    const json = JSON.stringify(r);
-    const need = Buffer.byteLength(json) + 1;
+    const rawLength = raw ? raw.length : 0;
     let b = this.current;
-    if (b !== null && (b.n >= this.batchSize || b.bytes + need > b.buf.length)) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: when that bound fits, the strings are not measured first.
+    const bound = 3 * (head.length + tail.length) + rawLength + 1;
+    const need = b !== null && b.n < this.batchSize && b.bytes + bound <= b.buf.length ? bound : Buffer.byteLength(head) + rawLength + (tail.length ? Buffer.byteLength(tail) : 0) + 1;
+    if (b !== null && b.n >= this.batchSize) {
       this.sealed.push(b);
       b = null;
+    }
+    if (b !== null && b.bytes + need > b.buf.length) {
+      if (b.bytes + need <= this.batchBytes) {
+        // Grow up to the batch's byte limit (a record larger than that gets a batch of its own).
+        const grown = Buffer.allocUnsafe(Math.max(b.bytes + need, Math.min(this.batchBytes, b.buf.length * 2)));
+        b.buf.copy(grown, 0, 0, b.bytes);
+        b.buf = grown;
+      } else {
+        this.sealed.push(b);
+        b = null;
+      }
     }
     if (b === null) {
       b = { buf: Buffer.allocUnsafe(Math.max(need, Math.min(this.batchBytes, 256 * 1024))), bytes: 0, n: 0 };
       this.current = b;
     }
-    if (b.bytes + need > b.buf.length) {
-      // Grow up to the batch's byte limit (a record larger than that gets a batch of its own).
-      const grown = Buffer.allocUnsafe(Math.max(b.bytes + need, Math.min(this.batchBytes, b.buf.length * 2)));
-      b.buf.copy(grown, 0, 0, b.bytes);
-      b.buf = grown;
+    const buf = b.buf;
+    if (b.n > 0) buf[b.bytes++] = 0x2c; // ','
+    b.bytes += buf.write(head, b.bytes);
+    if (raw) {
+      buf.set(raw, b.bytes);
+      b.bytes += raw.length;
     }
-    if (b.n > 0) b.buf[b.bytes++] = 0x2c; // ','
-    b.bytes += b.buf.write(json, b.bytes);
+    if (tail.length) b.bytes += buf.write(tail, b.bytes);
     b.n++;
     this.count++;
     if (this.sealed.length > 0 && !this.inFlight) setImmediate(() => void this.flush());
@@ -222,6 +249,17 @@ export class PredictionLog {
       },
       (e: unknown) => {
         this.inFlight = null;
+        const status = (e as { extra?: { upstreamStatus?: unknown } } | null)?.extra?.upstreamStatus;
+        if (status === 400 || status === 413 || status === 422) {
+          // A batch the control plane refuses as malformed would be refused forever and stall
+          // every record behind it: dropped and counted instead.
+          this.count -= b.n;
+          this.rejected += b.n;
+          this.rejectedTotal.inc(b.n);
+          this.log(`kiln serving: prediction log: the control plane refused a batch of ${b.n} record(s), dropped: ${((e as Error)?.message ?? String(e)).split('\n')[0]!.slice(0, 300)}`);
+          if (this.sealed.length > 0) setImmediate(() => void this.flush());
+          return;
+        }
         // Back at the front, in order: it is sent again after the backoff.
         this.sealed.unshift(b);
         this.failures++;

@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { errorAnswer, errorStack } from '../../lib/errors';
 import type { LoadedVersion } from './loaded-version';
 import type { RequestLog, ServingMetrics } from './observability';
+import type { RequestStats } from './request-stats';
 
 /** One request on its way through the server (one object per request, fixed shape). */
 export interface Exchange {
@@ -57,6 +58,8 @@ export class Responder {
     private readonly metrics: ServingMetrics,
     private readonly requestLog: RequestLog,
     private readonly log: (line: string) => void,
+    /** per-minute statistics for the control plane (none without one) */
+    private readonly stats: RequestStats | null = null,
   ) {}
 
   /** Answers once (later calls for the same exchange do nothing), then counts and logs it; `error` is the log's error line (else read from the body). */
@@ -72,8 +75,9 @@ export class Responder {
       res.end(body);
     }
     if (ctx.endpoint) {
-      const s = (performance.now() - ctx.t0) / 1000;
-      this.metrics.observe(ctx.endpoint, ctx.version, status, s);
+      const ms = performance.now() - ctx.t0;
+      this.metrics.observe(ctx.endpoint, ctx.version, status, ms / 1000);
+      this.stats?.observe(ctx.endpoint, ctx.version, status, ms);
     }
     if (this.requestLog.wants(status)) {
       this.requestLog.add({

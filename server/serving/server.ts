@@ -31,6 +31,7 @@ import type { BatchMode } from './loaded-version';
 import { ModelHost } from './model-host';
 import { RequestLog, ServingMetrics } from './observability';
 import { PredictionLog } from './prediction-log';
+import { RequestStats } from './request-stats';
 import { Responder, type Exchange, type ServingState } from './responder';
 import type { PackageSource } from './sources';
 
@@ -73,6 +74,8 @@ export interface ServingServerOptions {
   adminHost?: string;
   /** the prediction log (when the source has a sink): records held while the control plane is slow (default 20,000), per batch (500), flush interval (1 s) */
   predictionLog?: { capacity?: number; batchSize?: number; flushMs?: number } | false;
+  /** how often per-minute request statistics go to the control plane (default 10 s; sent whenever the source has a sink) */
+  requestStatsFlushMs?: number;
   log?: (line: string) => void;
 }
 
@@ -86,6 +89,7 @@ export interface ServingServer {
   readonly requestLog: RequestLog;
   /** the prediction log, when predictions are logged */
   readonly predictionLog: PredictionLog | null;
+  readonly requestStats: RequestStats | null;
   /** the model routes in flight */
   readonly inFlight: number;
   /**
@@ -115,8 +119,9 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
   metrics.inFlightNow = () => admission.inFlight;
   metrics.servedVersions = () => [...host.routes.values()].flatMap((r) => [...r.versions.values()].map((lv) => ({ endpoint: r.name, version: lv.version, manifestCreatedAt: lv.manifest.createdAt })));
   const requestLog = new RequestLog(opts.logCapacity ?? 1000, opts.logSample ?? 0.01);
-  const responder = new Responder(state, metrics, requestLog, log);
   const sink = opts.predictionLog === false ? undefined : opts.source.sink;
+  const requestStats = opts.source.sink ? new RequestStats({ sink: opts.source.sink, registry: metrics.registry, log, ...(opts.requestStatsFlushMs ? { flushMs: opts.requestStatsFlushMs } : {}) }) : null;
+  const responder = new Responder(state, metrics, requestLog, log, requestStats);
   const predictionLog = sink ? new PredictionLog({ sink, registry: metrics.registry, log, ...(opts.predictionLog || {}) }) : null;
   const handler = new ServingHandler({
     host,
@@ -193,7 +198,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
       await adminClosed;
       clearInterval(sweep);
       // What the requests just finished logged goes out before the process ends.
-      await predictionLog?.close(Math.min(5_000, timeoutMsDrain));
+      await Promise.all([predictionLog?.close(Math.min(5_000, timeoutMsDrain)), requestStats?.close(Math.min(5_000, timeoutMsDrain))]);
       host.close();
     })();
     return drained;
@@ -218,6 +223,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
     metrics,
     requestLog,
     predictionLog,
+    requestStats,
     get inFlight() {
       return admission.inFlight;
     },

@@ -4,6 +4,7 @@
  */
 import type { FeedbackResult } from './log-protocol';
 import type { PredictionSink } from './prediction-log';
+import type { RequestStatsSink } from './request-stats';
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -18,8 +19,8 @@ import type { ApplyReport, EndpointSpec } from './model-host';
 export interface PackageSource {
   /** shown in logs */
   readonly description: string;
-  /** where logged predictions and feedback go (the control plane); none: predictions are not logged */
-  readonly sink?: PredictionSink;
+  /** where logged predictions, feedback and request statistics go (the control plane); none: predictions are not logged */
+  readonly sink?: PredictionSink & RequestStatsSink;
   /**
    * Applies the first config and resolves once it is applied (rejects when there is none to
    * serve); later changes are applied in the background until `stop`.
@@ -308,17 +309,20 @@ export class ControlPlaneSource implements PackageSource {
       } catch {
         // not the catalog's shape: keep the text
       }
-      throw new KilnError(status === 404 && err.code === 'ENDPOINT_NOT_FOUND' ? 'ENDPOINT_NOT_FOUND' : 'SERVING_CONFIG', `POST ${p}: ${status} ${(err.error ?? text).slice(0, 200)}`);
+      throw new KilnError(status === 404 && err.code === 'ENDPOINT_NOT_FOUND' ? 'ENDPOINT_NOT_FOUND' : 'SERVING_CONFIG', `POST ${p}: ${status} ${(err.error ?? text).slice(0, 200)}`, {}, { extra: { upstreamStatus: status } });
     }
     return JSON.parse(text) as unknown;
   }
 
   /** The prediction log's sink: batches to `POST /api/serving/predictions`, feedback to `POST /api/serving/feedback`. */
-  readonly sink: PredictionSink = {
+  readonly sink: PredictionSink & RequestStatsSink = {
     postPredictions: async (body) => {
       await this.postRaw('/api/serving/predictions', body);
     },
     postFeedback: async (endpoint, feedback) => (await this.post('/api/serving/feedback', { endpoint, feedback })) as FeedbackResult,
+    postRequestStats: async (body) => {
+      await this.post('/api/serving/request-stats', body);
+    },
   };
 }
 

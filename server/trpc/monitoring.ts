@@ -14,6 +14,7 @@ import { addAlertRule, alertHistory, endpointChannel, listAlertRules, projectAle
 import { recordFeedback } from '../monitoring/prediction-log';
 import { monitoringReport } from '../monitoring/report';
 import { parseWindow } from '../monitoring/window';
+import { requestSeries } from '../monitoring/request-stats';
 import { access, on, procedure, router } from './trpc';
 
 const nameSchema = z.string().min(1).max(64);
@@ -29,6 +30,18 @@ export const monitoringRouter = router({
       const windowMs = parseWindow(input.window, 'window');
       const reference = input.reference === 'training' ? 'training' : { windowMs: parseWindow(input.reference, 'reference') };
       return monitoringReport(ctx.db, ctx.store, { endpoint: input.name, windowMs, reference, ...(input.until ? { now: new Date(input.until) } : {}) });
+    }),
+  /**
+   * Every answer of the endpoint over `window` ending `until` (default now), in buckets of `bucket`
+   * (`1m`, `1h`, `1d`…; default the whole window): requests, errors, error rate, status codes and
+   * latency percentiles, per bucket, per version and in total (serving's request statistics).
+   */
+  requests: procedure(access.need('READ', on.endpoint()))
+    .input(z.object({ name: z.string().min(1).max(64), window: z.string().max(20).default('24h'), bucket: z.string().max(20).optional(), until: z.iso.datetime({ offset: true }).optional() }))
+    .query(({ ctx, input }) => {
+      const end = input.until ? new Date(input.until) : new Date();
+      const start = new Date(end.getTime() - parseWindow(input.window, 'window'));
+      return requestSeries(ctx.db, input.name, { start, end, ...(input.bucket ? { bucketMs: parseWindow(input.bucket, 'bucket') } : {}) });
     }),
   /** Actual outcomes for logged prediction ids (`kiln feedback`); unknown ids are counted and the first few listed. */
   feedback: procedure(access.need('EDIT', on.endpoint()))
