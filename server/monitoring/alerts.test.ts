@@ -1,5 +1,5 @@
 /**
- * Alert rules end to end on a real database (PGlite) and real receivers: rules of every kind
+ * Alert rules end to end on a real database (PGlite and PostgreSQL) and real receivers: rules of every kind
  * are evaluated against a logged window (drifted, anomalous, slow, labelled with poor
  * predictions), fire or stay resolved with messages naming the value and the limit; a rule is
  * claimed once per interval even by two evaluators at once; transitions are kept as history;
@@ -18,7 +18,7 @@ import { eq } from 'drizzle-orm';
 import { ensureProject, insertDatasetVersion } from '../db/catalog';
 import { endpoints } from '../db/schema';
 import { openDb, type KilnDb } from '../db/client';
-import { createTestDbTarget, type TestDbTarget } from '../db/testing';
+import { createTestDbTarget, DB_KINDS, type TestDbTarget } from '../db/testing';
 import { createOrBindEndpoint } from '../registry/endpoints';
 import { moveAlias, registerVersion } from '../registry/registry';
 import { seedRun } from '../registry/test-fixtures';
@@ -48,7 +48,7 @@ function rows(n: number, seed: number) {
   });
 }
 
-describe('alerts', () => {
+describe.each(DB_KINDS)('alerts (%s)', (kind) => {
   let target: TestDbTarget;
   let kdb: KilnDb;
   let dir: string;
@@ -64,7 +64,7 @@ describe('alerts', () => {
   const now = new Date(Date.now() + 60_000);
 
   beforeAll(async () => {
-    target = await createTestDbTarget('pglite');
+    target = await createTestDbTarget(kind);
     kdb = await openDb(target.options);
     dir = await mkdtemp(join(tmpdir(), 'kiln-alerts-'));
     store = createLocalStore(dir);
