@@ -104,6 +104,7 @@ describe('every procedure and route declares its access', () => {
         ['GET', '/api/serving/config'],
         ['GET', `/api/serving/versions/${id}/package`],
         ['POST', '/api/serving/predictions'],
+        ['POST', '/api/serving/request-stats'],
         ['POST', '/api/serving/feedback'],
         ['GET', '/api/monitoring/metrics'],
         ['GET', '/api/whoami'],
