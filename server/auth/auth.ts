@@ -110,7 +110,9 @@ export function createAuth(o: AuthOptions) {
   return betterAuth({
     appName: 'Kiln',
     basePath: '/api/auth',
-    ...(settings.publicUrl ? { baseURL: settings.publicUrl } : {}),
+    // Without a public URL the origin is the request's: Kiln's browser guard has already refused
+    // any Host it does not answer to (KILN_ALLOWED_HOSTS), so every host that gets here is allowed.
+    baseURL: settings.publicUrl ?? { allowedHosts: ['*'] },
     secret,
     telemetry: { enabled: false },
     database: drizzleAdapter(db, { provider: 'pg', schema: { user: users, session: sessions, account: accounts, verification: verifications } }),

@@ -61,7 +61,9 @@ async function reportWith(n: number, window: string, until?: string): Promise<Mo
     if (r.requests >= n) return r;
     if (Date.now() > deadline) {
       const wide = await report('1h');
-      throw new Error(`${r.requests} of ${n} predictions in the window ${JSON.stringify(r.window)} after ${i + 1} tries (${wide.requests} in the last hour); server output:\n${server.output.slice(-3000)}`);
+      const before = until ? await report('1h', until) : null;
+      const after = until ? await report('1h', new Date(Date.parse(until) + 3_600_000).toISOString()) : null;
+      throw new Error(`${r.requests} of ${n} predictions in the window ${JSON.stringify(r.window)} after ${i + 1} tries (${wide.requests} in the last hour; ${before?.requests} in the hour before the window's end, ${after?.requests} in the hour after its start); server output:\n${server.output.slice(-3000)}`);
     }
     await new Promise((res) => setTimeout(res, 300));
   }
