@@ -225,5 +225,9 @@ describe('monitoring a deployed cars model', () => {
     expect(dash.panels.map((x) => x.title)).toContain('Model age');
     if (spawnSync('promtool', ['--version']).status === 0) expect(spawnSync('promtool', ['check', 'rules', rules]).status).toBe(0);
     else expect(process.env.CI, 'promtool is missing under CI').not.toBe('true');
+    // Removing the rule and clearing the webhook leave nothing.
+    const off = await json(['monitor', 'rules', 'cars', '--remove', 'stale_model > 0d', '--webhook', 'none']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.out).toEqual({ endpoint: 'cars', rules: [], channel: null });
   }, 60_000);
 });

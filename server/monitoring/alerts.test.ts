@@ -25,6 +25,8 @@ import { seedRun } from '../registry/test-fixtures';
 import { freePort, REPO } from '../runner/harness';
 import type { PredictionRecord } from '../serving/log-protocol';
 import { createLocalStore } from '../storage/local';
+import { createTestUser } from '../auth/testing';
+import { callerAs, rejectionOf } from '../trpc/test-utils';
 import type { ArtifactStore } from '../storage/types';
 import { deliverAlerts, type AlertPayload } from './alert-delivery';
 import { addAlertRule, alertHistory, listAlertRules, projectAlerts, removeAlertRule, setAlertChannel } from './alert-rules';
@@ -272,6 +274,27 @@ describe.each(DB_KINDS)('alerts (%s)', (kind) => {
     const all = await projectAlerts(kdb.db, projectId);
     expect(all.filter((a) => a.state === 'firing').map((a) => a.rule).sort()).toEqual(['no_traffic > 1h', 'stale_model > 0d']);
     expect(all[0]!.state).toBe('firing');
+  });
+
+  it('over tRPC: READ lists and sees history, EDIT adds and removes, other projects see nothing', async () => {
+    const reader = callerAs(kdb.db, await createTestUser(kdb.db, { projects: { [projectId]: 'READ' } }), store);
+    const editor = callerAs(kdb.db, await createTestUser(kdb.db, { projects: { [projectId]: 'EDIT' } }), store);
+    const outsider = callerAs(kdb.db, await createTestUser(kdb.db), store);
+    expect((await reader.monitoring.alertRules({ name: 'mpg' })).length).toBe(RULES.length);
+    expect((await reader.monitoring.alertHistory({ name: 'mpg', limit: 2 })).length).toBe(2);
+    const all = await reader.monitoring.alerts({ project: 'registry-test' });
+    expect(all.length).toBe(RULES.length);
+    expect(all[0]).toMatchObject({ endpoint: 'mpg', state: 'firing' });
+    expect((await rejectionOf(reader.monitoring.addAlertRule({ name: 'mpg', rule: 'rmse > 9' }))).message).toMatch(/needs EDIT/);
+    expect((await rejectionOf(outsider.monitoring.alerts({ project: 'registry-test' }))).code).toBe('NOT_FOUND');
+    expect((await rejectionOf(outsider.monitoring.alertRules({ name: 'mpg' }))).code).toBe('NOT_FOUND');
+    const added = await editor.monitoring.addAlertRule({ name: 'mpg', rule: { condition: { kind: 'metric', metric: 'rmse', op: '>', threshold: 9 }, window: '1h' } });
+    expect(added).toMatchObject({ rule: 'rmse > 9 over 1h', state: 'pending', onFire: ['notify'] });
+    expect((await rejectionOf(editor.monitoring.addAlertRule({ name: 'mpg', rule: { condition: { kind: 'metric', metric: 'rmse', op: '>=' } } }))).message).toMatch(/^alert rule at condition/);
+    expect((await rejectionOf(editor.monitoring.addAlertRule({ name: 'mpg', rule: 'rmse >> 9' }))).message).toMatch(/^alert rule "rmse >> 9": expected one of/);
+    expect(await editor.monitoring.removeAlertRule({ name: 'mpg', rule: added.id })).toEqual({ removed: 'rmse > 9 over 1h' });
+    expect(await editor.monitoring.setProjectAlertChannel({ project: 'registry-test', webhook: null, emails: ['team@example.com'] })).toEqual({ webhookUrl: null, emails: ['team@example.com'] });
+    expect(await reader.monitoring.alertChannel({ name: 'mpg' })).toEqual({ webhookUrl: hookUrl, emails: ['ops@example.com'] });
   });
 
   it('gives up on an unreachable webhook after its attempts, with the reason', async () => {
