@@ -104,7 +104,8 @@ export async function evaluateAlerts(db: Db, store: ArtifactStore, o: EvaluateOp
   const due = db.select({ id: alertRules.id }).from(alertRules).where(lte(alertRules.nextEvalAt, now)).limit(CLAIM_LIMIT);
   const claimed = await db
     .update(alertRules)
-    .set({ nextEvalAt: new Date(now.getTime() + o.intervalMs) })
+    // Due again a little before the next pass, so a timer that fires a millisecond early still finds it due.
+    .set({ nextEvalAt: new Date(now.getTime() + o.intervalMs - Math.min(1000, o.intervalMs / 10)) })
     .where(and(inArray(alertRules.id, due), lte(alertRules.nextEvalAt, now)))
     .returning();
   const result: EvaluationResult = { evaluated: 0, transitions: [], errors: [] };
@@ -179,7 +180,7 @@ export async function refreshSnapshots(db: Db, store: ArtifactStore, o: { now?: 
   const eps = await db.select({ id: endpoints.id, name: endpoints.name }).from(endpoints);
   let n = 0;
   for (const ep of eps) {
-    const stale = new Date(now.getTime() - o.intervalMs);
+    const stale = new Date(now.getTime() - o.intervalMs + Math.min(1000, o.intervalMs / 10));
     const [claim] = await db
       .insert(monitoringSnapshots)
       .values({ endpointId: ep.id, at: now, report: {} })
