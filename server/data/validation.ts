@@ -8,16 +8,13 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, lt, ne } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
-import { inferDataSchema, parseDataSchema, type DataSchema } from '../../lib/sketch/data-schema';
+import { fromJsonSchema, inferDataSchema, parseDataSchema, type DataSchema } from '../../lib/sketch/data-schema';
 import { validateSketch, type Anomaly } from '../../lib/sketch/anomalies';
 import { tableSketchFromJson, type TableSketch } from '../../lib/sketch/table-sketch';
 import type { Db } from '../db/client';
-import { datasets, datasetSchemas, type Dataset } from '../db/schema';
+import { datasets, datasetSchemas, type Dataset, type ValidatedAgainst } from '../db/schema';
 
-/** What a version's anomalies were found against. */
-export type ValidatedAgainst =
-  | { kind: 'schema'; version: number; previousDatasetId: string | null }
-  | { kind: 'dataset'; datasetId: string; createdAt: string };
+export type { ValidatedAgainst } from '../db/schema';
 
 export interface DatasetValidation {
   /** null for the first version of a name (nothing to compare with) */
@@ -136,4 +133,15 @@ export async function currentSchema(db: Db, projectId: string, name: string, ver
   const schema = storedDataSchema(newest);
   if (!schema) throw new KilnError('NOT_FOUND', `dataset "${name}" (version ${newest.id}) was stored before statistics were kept; upload it again`, { param: 'dataset' });
   return { schema, source: { kind: 'dataset', datasetId: newest.id } };
+}
+
+/**
+ * A schema document as a person hands it in: JSON Schema (what export writes, possibly edited),
+ * or Kiln's own `{ version, columns }` form.
+ * @throws KilnError `DATA_SCHEMA_INVALID` naming the path, column and field of the first problem
+ */
+export function readSchemaDocument(doc: unknown): DataSchema {
+  const o = doc as Record<string, unknown> | null;
+  if (o !== null && typeof o === 'object' && !Array.isArray(o) && 'columns' in o && !('properties' in o)) return parseDataSchema(o);
+  return fromJsonSchema(doc);
 }

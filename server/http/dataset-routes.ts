@@ -14,8 +14,7 @@ import { boundedSchema, schemaTruncated } from '../data/bounded';
 import { loadBuiltinDataset } from '../../lib/data/node';
 import { findDatasetByHash, insertDatasetVersion } from '../db/catalog';
 import { datasets, type Dataset } from '../db/schema';
-import { recordDatasetValidation, type DatasetValidation, type ValidatedAgainst } from '../data/validation';
-import type { Anomaly } from '../../lib/sketch/anomalies';
+import { recordDatasetValidation, type DatasetValidation } from '../data/validation';
 import { checkDeclaredLength, limitedBody } from './body';
 import { datasetFileResponse } from './dataset-file';
 import type { ApiContext, RouteContext } from './context';
@@ -53,8 +52,8 @@ function describe(d: Dataset, created: boolean, maxChars: number, validation?: D
     createdAt: d.createdAt,
     created,
     // Anomalies against the previous version's schema (or the project's saved schema of the name).
-    anomalies: validation?.anomalies ?? (d.anomalies as Anomaly[] | null) ?? [],
-    validatedAgainst: validation?.against ?? (d.validatedAgainst as ValidatedAgainst | null) ?? null,
+    anomalies: validation?.anomalies ?? d.anomalies ?? [],
+    validatedAgainst: validation?.against ?? d.validatedAgainst ?? null,
   };
 }
 
