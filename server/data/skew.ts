@@ -13,7 +13,7 @@ import type { Db } from '../db/client';
 import { modelAliases, modelVersions, registeredModels, runs, type Dataset, type ModelVersion } from '../db/schema';
 import { trainingReference } from '../monitoring/reference';
 import type { ArtifactStore } from '../storage/types';
-import { storedSketch } from './validation';
+import { boundAnomaly, storedSketch } from './validation';
 
 /** The alias whose version is "the model in production". */
 export const PRODUCTION_ALIAS = 'production';
@@ -88,6 +88,6 @@ export async function trainingSkew(db: Db, store: ArtifactStore, projectId: stri
   }
   if (!best) return null;
   // Only the model's inputs are compared: the target and other columns are no serving inputs.
-  const anomalies = validateSketch(ref.schema, restrict(best.sketch, names), { training: ref.inputs });
+  const anomalies = validateSketch(ref.schema, restrict(best.sketch, names), { training: ref.inputs }).map((a) => boundAnomaly(a));
   return { model: prod.model, version: prod.version.version, input: best.input, datasetId: best.d.id, anomalies };
 }

@@ -178,6 +178,15 @@ describe('data validation of uploads (PostgreSQL)', () => {
     expect(again.result!.data.versions.map((v: Json) => v.version)).toEqual([1]);
   });
 
+  it('cuts a long observed category in the stored anomalies', async () => {
+    await upload('long.csv', 'c,x\na,1\nb,2\n');
+    const long = 'z'.repeat(5000);
+    const v2 = await upload('long.csv', `c,x\n${long},1\nb,2\n`);
+    const unknown = (v2.body.anomalies as Json[]).find((a) => a.code === 'UNKNOWN_CATEGORY')!;
+    expect(unknown.observed).toHaveLength(1000);
+    expect(unknown.observed.endsWith('…')).toBe(true);
+  });
+
   it('refuses a bad schema naming the column and field, and a schema for a dataset the project lacks', async () => {
     const exported = (await trpcQuery('datasets.schema', { projectName: 'dv', name: 'cars.csv' })).result!.data.jsonSchema as Json;
     const bad = structuredClone(exported);

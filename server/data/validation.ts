@@ -110,11 +110,22 @@ export async function validateDatasetVersion(db: Db, projectId: string, name: st
   return { against: { kind: 'dataset', datasetId: prev.id, createdAt: prev.createdAt.toISOString() }, anomalies: validateSketch(prevSchema, sketch, previous) };
 }
 
-/** Validates a just-stored version and records the result on its row. */
+/** Longest text of an anomaly kept: an observed category may be a megabyte cell. */
+export const MAX_ANOMALY_TEXT = 1000;
+
+const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** The anomaly with its texts cut to `max` characters (ending "…"), so a stored or shown list stays small. */
+export function boundAnomaly(a: Anomaly, max = MAX_ANOMALY_TEXT): Anomaly {
+  return { ...a, column: cut(a.column, max), constraint: cut(a.constraint, max), observed: cut(a.observed, max), message: cut(a.message, 3 * max) };
+}
+
+/** Validates a just-stored version and records the result on its row (texts bounded). */
 export async function recordDatasetValidation(db: Db, d: Dataset): Promise<DatasetValidation> {
   const sketch = storedSketch(d);
   if (!sketch) return { against: null, anomalies: [] };
-  const v = await validateDatasetVersion(db, d.projectId, d.name, sketch, { id: d.id, createdAt: d.createdAt });
+  const found = await validateDatasetVersion(db, d.projectId, d.name, sketch, { id: d.id, createdAt: d.createdAt });
+  const v = { against: found.against, anomalies: found.anomalies.map((a) => boundAnomaly(a)) };
   await db.update(datasets).set({ anomalies: v.anomalies, validatedAgainst: v.against }).where(eq(datasets.id, d.id));
   return v;
 }

@@ -29,7 +29,8 @@ export const datasetsRouter = router({
   get: procedure(access.need('READ', on.dataset())).input(z.object({ id: idSchema })).query(async ({ ctx, input }) => {
     const d = await getDataset(ctx.db, input.id);
     if (!d) throw new KilnError('NOT_FOUND', `no dataset version ${input.id}`);
-    const { storageKey: _key, sketch: _sketch, ...rest } = d;
+    // The sketch and data schema can be large (categories are cells): the schema has its own procedure.
+    const { storageKey: _key, sketch: _sketch, dataSchema: _dataSchema, ...rest } = d;
     return { ...rest, ...boundedDataset(d, ctx.config.maxShownCellChars) };
   }),
 
