@@ -66,8 +66,11 @@ function fittedDomains(m: Manifest): Map<string, string[]> {
  * is the input schema's categories, else its fitted vocabulary).
  */
 export function schemaFromManifest(m: Manifest): DataSchema {
-  if (m.inputDataSchema) return m.inputDataSchema;
   const fitted = fittedDomains(m);
+  if (m.inputDataSchema) {
+    // A column with too many categories for the training data's domain still has its fitted vocabulary.
+    return { ...m.inputDataSchema, columns: m.inputDataSchema.columns.map((c) => (c.type === 'categorical' && !c.categories && fitted.has(c.name) ? { ...c, categories: fitted.get(c.name)! } : c)) };
+  }
   const domainOf = (name: string, declared?: string[]) => (declared?.length ? declared : fitted.get(name));
   return {
     version: DATA_SCHEMA_VERSION,

@@ -67,6 +67,10 @@ describe('packaged data schema', () => {
     expect(hp).toMatchObject({ min: 130, max: 225, nullable: true });
     expect(hp.maxMissingRate).toBeCloseTo(0.1 + 0.05, 12); // one of ten missing, plus the default slack
     expect(schemaFromManifest(m).columns.find((c) => c.name === 'origin')!.categories).toEqual(['Europe', 'Japan', 'USA']);
+    // A domain too large for the data schema (none recorded) falls back to the fitted vocabulary.
+    const wide = { ...m, inputDataSchema: { ...m.inputDataSchema!, columns: m.inputDataSchema!.columns.map(({ categories: _c, ...c }) => c) } };
+    expect(schemaFromManifest(wide).columns.find((c) => c.name === 'origin')!.categories!.sort()).toEqual(['Europe', 'Japan', 'USA']);
+    expect(schemaFromManifest(wide).columns.find((c) => c.name === 'hp')!.max).toBe(225);
   });
 });
 
