@@ -187,7 +187,17 @@ describe('data validation of uploads (PostgreSQL)', () => {
     expect(unknown.observed.endsWith('…')).toBe(true);
   });
 
-  it('refuses a bad schema naming the column and field, and a schema for a dataset the project lacks', async () => {
+  it('a version whose validation fails is still stored, and the answer says why', async () => {
+    const v1 = await upload('broken.csv', 'a\n1\n2\n');
+    await runtime.db.db.update(datasets).set({ sketch: { version: 9 } }).where(eq(datasets.id, v1.body.id));
+    const v2 = await upload('broken.csv', 'a\n3\n4\n');
+    expect(v2.status).toBe(200);
+    expect(v2.body.created).toBe(true);
+    expect(v2.body.anomalies).toEqual([]);
+    expect(v2.body.validationError).toMatch(/^dataset "broken\.csv" sketch at version: /);
+  });
+
+    it('refuses a bad schema naming the column and field, and a schema for a dataset the project lacks', async () => {
     const exported = (await trpcQuery('datasets.schema', { projectName: 'dv', name: 'cars.csv' })).result!.data.jsonSchema as Json;
     const bad = structuredClone(exported);
     bad.properties.hp.minimum = 500;

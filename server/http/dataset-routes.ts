@@ -117,8 +117,18 @@ export async function uploadDatasetHandler(ctx: RouteContext, req: Request): Pro
     });
     // A concurrent upload of the same content may have won the insert: then its file is the one kept.
     keep = row.storageKey === key;
-    const validation = keep ? await recordDatasetValidation(ctx.db, row) : undefined;
-    return json(describe(row, keep, ctx.config.maxShownCellChars, validation));
+    // The version is stored whatever validation finds; a validation that fails is said, not fatal.
+    let validation: DatasetValidation | undefined;
+    let validationError: string | undefined;
+    if (keep) {
+      try {
+        validation = await recordDatasetValidation(ctx.db, row);
+      } catch (e) {
+        validationError = (e as Error).message.split('\n')[0]!;
+        (ctx.log ?? console.error)(`kiln server: dataset ${row.id} ("${name}") stored, but validating it failed: ${validationError}`);
+      }
+    }
+    return json({ ...describe(row, keep, ctx.config.maxShownCellChars, validation), ...(validationError ? { validationError } : {}) });
   } finally {
     if (!keep) await ctx.store.delete(key).catch(() => undefined);
   }

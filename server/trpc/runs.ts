@@ -103,7 +103,13 @@ export const runsRouter = router({
     const byInput = new Map(Object.entries(input.datasets).map(([name, id]) => [name, found.get(id)!]));
     await checkGraphData(graph, byInput);
     // Training/serving skew against the model in production: reported, or refused when the setting says so.
-    const skew = await trainingSkew(ctx.db, ctx.store, project.id, byInput, input.model);
+    // A model named that has no production version is the caller's mistake; any other failure to
+    // compare (a stored sketch that no longer reads) must not stop the run: it is logged instead.
+    const skew = await trainingSkew(ctx.db, ctx.store, project.id, byInput, input.model).catch((e: unknown) => {
+      if (e instanceof KilnError && e.code === 'NOT_FOUND') throw e;
+      console.error(`kiln server: training/serving skew of a run in project "${project.name}" not computed: ${(e as Error)?.message ?? String(e)}`);
+      return null;
+    });
     if (skew && skew.anomalies.length > 0 && ctx.config.skewBlocksRuns) {
       throw new KilnError('TRAINING_SKEW', `run refused: ${skew.anomalies.length} anomal${skew.anomalies.length === 1 ? 'y' : 'ies'} of input "${skew.input}" against ${skew.model} v${skew.version} (production) training data (${skew.anomalies[0]!.message}); KILN_SKEW_BLOCKS_RUNS is on`, { param: 'datasets' }, { extra: { skew } });
     }
