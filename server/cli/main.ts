@@ -17,6 +17,7 @@ import type { ServeOptions, ServingCommandOptions } from './serve';
 import type { LoginOptions } from './login';
 import type { FeedbackOptions, MonitorOptions } from './monitor';
 import type { ExportOptions, RulesOptions } from './monitor-alerts';
+import type { EndpointMonitoringOptions, SchemaExportOptions, SchemaSetOptions } from './schema';
 import type { AliasSetOptions, EndpointBindOptions, EndpointKeyOptions, RegisterOptions } from './registry';
 import { readJsonFile } from './io';
 import { getConfig, type KilnConfig } from '../config';
@@ -135,8 +136,9 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
     .option('--data <spec>', 'data file for the graph\'s input dataset, or NAME=FILE (repeatable)', collect, [])
     .option('--project <name>', 'project to record the run in', 'default')
     .option('--backend <name>', 'backend the run asks for: webgpu | wasm | cpu | auto', 'auto')
+    .option('--model <name>', "registered model whose production version's training data the run's data is checked against for skew (default: the project's)")
     .option('--wait', 'follow the run to its end, printing progress; exit non-zero unless it succeeds')
-    .option('--json', 'print one JSON object: runId, status, metrics, backend, device, gates')
+    .option('--json', 'print one JSON object: runId, status, metrics, backend, device, gates, uploads, skew')
     .action(async (file: string, o: SubmitOptions) => {
       const { submitCommand } = await import('./submit');
       code = await submitCommand(file, o, io);
@@ -262,6 +264,45 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
   ).action(async (name: string, o: EndpointKeyOptions) => {
     const { endpointKeyCommand } = await import('./registry');
     code = await endpointKeyCommand(name, o, io);
+  });
+
+  server(
+    endpoint
+      .command('monitoring')
+      .description("set an endpoint's prediction-log sampling and retention, and which anomalies serving answers with a 400")
+      .argument('<endpoint>', 'endpoint name')
+      .option('--sample-rate <x>', 'share of predictions logged, 0 to 1')
+      .option('--retention-days <n>', 'days logged predictions are kept')
+      .option('--reject-anomalies <codes>', `anomaly codes answered with a 400 instead of tagged, comma-separated (e.g. OUT_OF_RANGE,UNKNOWN_CATEGORY), or none`),
+  ).action(async (name: string, o: EndpointMonitoringOptions) => {
+    const { endpointMonitoringCommand } = await import('./schema');
+    code = await endpointMonitoringCommand(name, o, io);
+  });
+
+  // A dataset name's data schema as a versioned project artifact (server/cli/schema.ts).
+  const schema = program.command('schema').description("export and edit a dataset's data schema (JSON Schema), the one uploads are checked against");
+  server(
+    schema
+      .command('export')
+      .description('print the JSON Schema of DATASET: its newest saved schema, else the one inferred from its newest version')
+      .argument('<dataset>', 'dataset name in the project')
+      .option('--project <name>', 'project', 'default')
+      .option('--version <n>', 'a saved schema version')
+      .option('-o, --output <file>', 'write the JSON Schema to this file'),
+  ).action(async (name: string, o: SchemaExportOptions) => {
+    const { schemaExportCommand } = await import('./schema');
+    code = await schemaExportCommand(name, o, io);
+  });
+  server(
+    schema
+      .command('set')
+      .description("save an edited schema (JSON Schema as export writes it) as DATASET's next schema version")
+      .argument('<dataset>', 'dataset name in the project')
+      .requiredOption('--file <file>', 'schema.json')
+      .option('--project <name>', 'project', 'default'),
+  ).action(async (name: string, o: SchemaSetOptions) => {
+    const { schemaSetCommand } = await import('./schema');
+    code = await schemaSetCommand(name, o, io);
   });
 
   server(

@@ -31,6 +31,7 @@ const BAD: Record<EnvName, string | null> = {
   KILN_MAX_UNZIPPED_BYTES: '1e9',
   KILN_MAX_ZIP_ENTRIES: '0x10',
   KILN_SERVEABILITY_BUDGET_MS: '0',
+  KILN_SKEW_BLOCKS_RUNS: 'sometimes',
   KILN_MAX_COLUMNS: '0',
   KILN_MAX_CELL_BYTES: '1MiB',
   KILN_MAX_ROW_BYTES: '-5',

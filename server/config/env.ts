@@ -176,6 +176,11 @@ export const ENV_VARS = {
   KILN_MAX_UNZIPPED_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '4 × `KILN_MAX_ARTIFACT_BYTES`, at most 1 GiB', group: 'queue', meaning: 'largest unzipped size of a model package (zip bombs are refused)' }),
   KILN_MAX_ZIP_ENTRIES: v(number({ min: 1 }), { default: '1000', group: 'queue', meaning: 'most files in a model package zip' }),
   KILN_SERVEABILITY_BUDGET_MS: v(positiveNumber('milliseconds'), { default: '500', group: 'queue', meaning: 'latency budget of the serveability check at registration' }),
+  KILN_SKEW_BLOCKS_RUNS: v(flag, {
+    default: '0',
+    group: 'queue',
+    meaning: "1: a submitted run whose data skews from the model's training data (`SKEW` and other anomalies against the production version's training statistics) is refused (409) instead of queued with the anomalies reported",
+  }),
   // Dataset files, checked while an upload streams in (lib/data/limits.ts): over one → 4xx naming file, row and column.
   KILN_MAX_COLUMNS: v(number({ min: 1 }), { default: '10000', group: 'queue', meaning: 'most columns in a dataset (CSV header fields, JSON record keys)' }),
   KILN_MAX_CELL_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '1 MiB', group: 'queue', meaning: 'largest single cell of a dataset (a CSV field, a JSON string)' }),
@@ -358,6 +363,8 @@ export interface KilnConfig {
     maxArtifactBytes: number;
     maxUnzippedBytes: number;
     maxZipEntries: number;
+    /** refuse runs with training/serving skew anomalies instead of reporting them */
+    skewBlocksRuns: boolean;
   };
   /** limits of a dataset file, checked while it streams in (lib/data/limits.ts) */
   data: DataLimitSettings;
@@ -448,6 +455,7 @@ export function loadConfig(env: Env): KilnConfig {
       maxArtifactBytes,
       maxUnzippedBytes: e.KILN_MAX_UNZIPPED_BYTES ?? Math.min(4 * maxArtifactBytes, 1024 * MiB),
       maxZipEntries: e.KILN_MAX_ZIP_ENTRIES ?? 1000,
+      skewBlocksRuns: e.KILN_SKEW_BLOCKS_RUNS ?? false,
     },
     data: {
       maxColumns: e.KILN_MAX_COLUMNS ?? 10_000,

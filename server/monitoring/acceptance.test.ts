@@ -147,7 +147,12 @@ describe('monitoring a deployed cars model', () => {
       ['Origin', 'chisquare'],
     ]);
     expect(rep.drift.share).toBeCloseTo(2 / 6, 12);
-    expect(rep.anomalies).toEqual({ UNKNOWN_CATEGORY: 500 });
+    // The package carries the training data's ranges: a shifted Horsepower above the largest in
+    // cars.json is also OUT_OF_RANGE (tagged, not refused).
+    const maxHp = Math.max(...(JSON.parse(await readFile(join(dir, 'cars.json'), 'utf8')) as Car[]).map((c) => c.Horsepower as number | null).filter((h): h is number => h !== null));
+    const above = shifted.filter((c) => (c.Horsepower as number) > maxHp).length;
+    expect(above).toBeGreaterThan(0);
+    expect(rep.anomalies).toEqual({ UNKNOWN_CATEGORY: 500, OUT_OF_RANGE: above });
   }, 180_000);
 
   it('kiln feedback for half the ids: live MAPE equals the MAPE of those rows', async () => {

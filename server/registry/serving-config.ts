@@ -33,6 +33,8 @@ export interface ServingEndpoint {
   traffic: { version: number; weight: number }[];
   /** the prediction log: the share of requests serving logs (0 to 1) */
   log: { sampleRate: number };
+  /** anomaly codes answered with a 400 instead of tagged in the log (empty: none) */
+  rejectAnomalies: string[];
 }
 
 export interface ServingConfig {
@@ -63,6 +65,7 @@ export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
       access: endpoints.access,
       corsOrigins: endpoints.corsOrigins,
       logSampleRate: endpoints.logSampleRate,
+      rejectAnomalies: endpoints.rejectAnomalies,
       model: registeredModels.name,
     })
     .from(endpoints)
@@ -124,6 +127,7 @@ export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
       default: def,
       traffic: splitOk ? traffic : [],
       log: { sampleRate: ep.logSampleRate },
+      rejectAnomalies: [...ep.rejectAnomalies].sort(),
     });
   }
   return out;

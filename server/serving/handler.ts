@@ -23,7 +23,7 @@ import { openApiDocument, tfMetadata, v2Metadata } from './metadata';
 import { parseModelPath, pickVersion, type ModelPath } from './model-path';
 import type { EndpointPolicy, ModelHost, Route } from './model-host';
 import type { RequestLog, ServingMetrics } from './observability';
-import { checkerFor, newPredictionId, predictionIds, type PredictionLog } from './prediction-log';
+import { checkerFor, newPredictionId, predictionIds, rejectAnomalies, type PredictionLog } from './prediction-log';
 import type { LoadedVersion } from './loaded-version';
 import { tfRequestRecords, tfResponse, v2RequestRecords, v2Response } from './protocol';
 import { feedbackBodySchema, MAX_PREDICTION_ID } from './log-protocol';
@@ -349,6 +349,9 @@ export class ServingHandler {
         ({ records, id } = v2RequestRecords(body, lv.manifest.inputSchema, this.maxInstances));
         if (id !== undefined && (id.length === 0 || id.length > MAX_CLIENT_ID)) throw new KilnError('BAD_REQUEST', `id: 1 to ${MAX_CLIENT_ID} characters, got ${id.length}`, { path: 'id' });
       }
+      // Anomalies the endpoint's settings turn into 400s (soft ones are otherwise only tagged).
+      const reject = this.host.policies.get(ctx.endpoint)?.rejectAnomalies;
+      if (reject !== undefined && reject.size > 0) rejectAnomalies(records, checkerFor(lv.manifest), reject, ctx.endpoint);
     } catch (e) {
       this.out.error(ctx, e);
       this.admission.release(ctx);

@@ -78,6 +78,8 @@ export interface ServingConfig {
     traffic: { version: number; weight: number }[];
     /** absent from control planes before the prediction log: log everything */
     log?: { sampleRate: number };
+    /** absent from older control planes: none */
+    rejectAnomalies?: string[];
   }[];
 }
 
@@ -194,6 +196,7 @@ export class ControlPlaneSource implements PackageSource {
       default: e.default,
       traffic: e.traffic,
       logSampleRate: typeof e.log?.sampleRate === 'number' ? e.log.sampleRate : 1,
+      rejectAnomalies: Array.isArray(e.rejectAnomalies) ? e.rejectAnomalies.filter((c): c is string => typeof c === 'string') : [],
       versions: e.versions.map((v) => ({ version: v.version, aliases: v.aliases, key: v.sha256, load: () => this.download(v.url, v.sha256), ...(typeof v.createdAt === 'string' ? { createdAt: v.createdAt } : {}) })),
     }));
   }
