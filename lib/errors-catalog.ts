@@ -103,6 +103,11 @@ export const ERROR_CATALOG = {
   SKETCH_MISMATCH: { status: 400, message: '{what}: {problem}' },
   DATA_SCHEMA_INVALID: { status: 400, message: 'schema at {path}: {problem}', field: 'path' },
   DRIFT_METHOD: { status: 400, message: 'column "{column}": {problem}', field: 'column' },
+  ALERT_RULE_INVALID: { status: 400, message: 'alert rule {rule}: {problem}', field: 'param' },
+  /** serving: a record has an anomaly the endpoint's settings turn into a 400 */
+  ANOMALY_REJECTED: { status: 400, message: 'instances[{index}] column "{column}": {code} (observed {value}); endpoint "{endpoint}" rejects {code}', field: 'path' },
+  /** a run's data skews from the model's training data and KILN_SKEW_BLOCKS_RUNS is on */
+  TRAINING_SKEW: { status: 409, message: 'run refused: {n} training/serving skew anomalies ({first})' },
 
   // ── Columns, params and nodes ──────────────────────────────────────────────────────────
   MISSING_COLUMN: { status: 400, message: 'column "{column}" not found (columns: {columns})', field: 'column' },

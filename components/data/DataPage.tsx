@@ -9,6 +9,7 @@ import { graphBuiltinDatasets } from '../../lib/nodes/graph-queries';
 import { uploadDataset } from '../projects/upload';
 import { fmtBytes, fmtDate, shortId } from '../runs/format';
 import { errorMessage, trpc } from '../studio/trpc';
+import { AnomalyList } from './AnomalyList';
 import { ColumnStatsList } from './ColumnStatsList';
 import { DataTable } from './DataTable';
 import { loadTable, sourceKey, type DataSourceRef } from './load-table';
@@ -54,7 +55,8 @@ export function DataPage({ project }: { project: string }) {
       const d = await uploadDataset(project, file);
       await qc.invalidateQueries({ queryKey: ['datasets', project] });
       setPicked(`upload:${d.id}`);
-      setUploadNote(`${d.created ? 'Uploaded' : 'Already stored:'} ${d.name} — ${d.rows.toLocaleString()} rows, ${d.schema.length} columns`);
+      const n = d.anomalies.length;
+      setUploadNote(`${d.created ? 'Uploaded' : 'Already stored:'} ${d.name} — ${d.rows.toLocaleString()} rows, ${d.schema.length} columns${d.validatedAgainst ? `, ${n ? `${n} anomal${n === 1 ? 'y' : 'ies'}` : 'no anomalies'} against the previous version` : ''}`);
     } catch (e) {
       setUploadError(errorMessage(e));
     } finally {
@@ -133,6 +135,12 @@ export function DataPage({ project }: { project: string }) {
                 </div>
                 <DataTable table={loaded.data.table} />
               </section>
+              {selected.kind === 'upload' && versionOf(selected) && (
+                <section className="panel">
+                  <h2>Data validation</h2>
+                  <AnomalyList anomalies={versionOf(selected)!.anomalies ?? []} against={versionOf(selected)!.validatedAgainst ?? null} />
+                </section>
+              )}
               <section className="panel">
                 <h2>Column statistics</h2>
                 <ColumnStatsList columns={loaded.data.stats.columns} nRows={loaded.data.table.nRows} />

@@ -1,4 +1,6 @@
 import type { ColumnSchema } from '../../lib/data/column-schema';
+import type { Anomaly } from '../../lib/sketch/anomalies';
+import type { ValidatedAgainst } from '../data/AnomalyList';
 import { apiFetch } from '../studio/api-fetch';
 
 /** Dataset uploads from the browser: `PUT /api/datasets`, with the server's one-line error on failure. */
@@ -9,6 +11,9 @@ export interface UploadedDataset {
   bytes: number;
   schema: ColumnSchema[];
   created: boolean;
+  /** anomalies against the previous version's schema (or the project's saved schema of the name) */
+  anomalies: Anomaly[];
+  validatedAgainst: ValidatedAgainst;
 }
 
 /** Dataset names the server accepts, derived from a file name. */

@@ -8,7 +8,8 @@ import { ShareButton } from '../share/ShareButton';
 import { errorMessage, trpc } from '../studio/trpc';
 import { ACTIVE_RUN, fmtBytes, fmtDate, fmtDuration, runDuration, shortId } from './format';
 import { recordedGates } from './GateList';
-import { epochSeries, logLines, type RunEventLike } from './run-events';
+import { epochSeries, logLines, runValidation, type RunEventLike } from './run-events';
+import { AnomalyList } from '../data/AnomalyList';
 import { RunParity } from './RunParity';
 import { RunRegister } from './RunRegister';
 import './runs.css';
@@ -76,6 +77,7 @@ export function RunDetail({ project, runId }: { project: string; runId: string }
     return out;
   }, [events]);
   const logs = useMemo(() => logLines(events), [events]);
+  const validation = useMemo(() => runValidation(events), [events]);
   const lastEpoch = useMemo(() => {
     let n = 0;
     for (const pts of epochSeries(events).values()) n = Math.max(n, pts.length);
@@ -179,6 +181,14 @@ export function RunDetail({ project, runId }: { project: string; runId: string }
               <LineChart series={series} xLabel="epoch" yLabel="loss" height={220} testId="run-chart" />
             )}
           </section>
+          {validation && (
+            <section className="panel" data-testid="run-skew">
+              <h2>
+                Training/serving skew <span className="muted small">input “{validation.input}” against {validation.model} v{validation.version} (production)</span>
+              </h2>
+              <AnomalyList anomalies={validation.anomalies} against={null} hideAgainst />
+            </section>
+          )}
           <section className="panel">
             <h2>Logs</h2>
             {logs.length === 0 ? (

@@ -1,4 +1,5 @@
 /** Turning a run's event stream into chart series and log lines. */
+import type { Anomaly } from '../../lib/sketch/anomalies';
 
 export interface RunEventLike {
   id: number;
@@ -7,6 +8,21 @@ export interface RunEventLike {
   type: string;
   payload?: unknown;
   createdAt: string | Date;
+}
+
+/** The data validation recorded before the run trained (training/serving skew), from its `validation` event. */
+export interface RunValidation {
+  model: string;
+  version: number;
+  input: string;
+  datasetId: string;
+  anomalies: Anomaly[];
+}
+
+export function runValidation(events: readonly RunEventLike[]): RunValidation | null {
+  const e = events.find((x) => x.type === 'validation');
+  const p = e?.payload as RunValidation | undefined;
+  return p && Array.isArray(p.anomalies) ? p : null;
 }
 
 export interface EpochPoint {

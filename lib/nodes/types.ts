@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type * as tf from '@tensorflow/tfjs';
 import type { PortSpec } from '../graph/schema';
 import type { ColumnSchema, Table } from '../data/table';
+import type { DataSchema } from '../sketch/data-schema';
 
 /** One fitted, serialisable preprocessing step, replayed at serving time by its kind's `apply`. */
 export interface FittedStep {
@@ -22,6 +23,12 @@ export interface Frame {
   steps: FittedStep[];
   /** the raw input the package will accept: source columns minus target and dropped columns */
   inputSchema: ColumnSchema[];
+  /**
+   * The raw source columns' data schema (lib/sketch: types, ranges, category domains, missing
+   * rates), inferred from sketches of every row the dataset node read; the package keeps the
+   * input columns' part so serving can tag OUT_OF_RANGE.
+   */
+  rawSchema?: DataSchema;
   /** content hashes of the datasets this frame came from (lineage) */
   datasetHashes: string[];
 }

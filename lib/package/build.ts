@@ -6,6 +6,7 @@ import { KilnError } from '../errors';
 import { columnStats, type ColumnStats } from '../data/stats';
 import { getColumn, takeRows, type Column } from '../data/table';
 import type { Evaluation, TrainedModel } from '../nodes/types';
+import type { DataSchema } from '../sketch/data-schema';
 import {
   FORMAT_VERSION,
   MANIFEST_FILE,
@@ -63,6 +64,12 @@ function storeStats(s: ColumnStats): StoredColumnStats {
     },
     histogram: { edges: [...s.histogram.edges], counts: [...s.histogram.counts] },
   };
+}
+
+/** The raw data schema's input columns, in input-schema order (target and dropped columns left out). */
+export function inputDataSchema(raw: DataSchema, inputs: readonly { name: string }[]): DataSchema {
+  const by = new Map(raw.columns.map((c) => [c.name, c]));
+  return { version: raw.version, columns: inputs.flatMap((c) => (by.has(c.name) ? [structuredClone(by.get(c.name)!)] : [])) };
 }
 
 /** Statistics of the model's features (after preprocessing) and target over the training rows. */
@@ -142,6 +149,7 @@ export function buildPackage(trained: TrainedModel, opts: BuildPackageOptions): 
         }
       : {}),
     trainingStats: trainingStatistics(trained),
+    ...(trained.frame.rawSchema ? { inputDataSchema: inputDataSchema(trained.frame.rawSchema, trained.frame.inputSchema) } : {}),
     lineage: {
       graphHash: opts.lineage.graphHash,
       datasetHashes: [...(opts.lineage.datasetHashes ?? trained.frame.datasetHashes)],

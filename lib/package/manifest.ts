@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { columnSchemaSchema } from '../data/column-schema';
+import { dataSchemaSchema } from '../sketch/data-schema';
 
 /** Name of the manifest file at the package root. */
 export const MANIFEST_FILE = 'kiln-model.json';
@@ -148,6 +149,12 @@ export const manifestSchema = z.object({
   metrics: z.record(z.string(), jsonNumber).optional(),
   gates: z.array(gateResultSchema).optional(),
   trainingStats: trainingStatsSchema,
+  /**
+   * The raw input columns' data schema from the training data (numeric ranges, category domains,
+   * expected missing rates): what serving tags OUT_OF_RANGE and the rest against. Absent from
+   * packages built before it existed (serving then derives a schema without ranges).
+   */
+  inputDataSchema: dataSchemaSchema.optional(),
   lineage: lineageSchema,
 });
 

@@ -53,6 +53,10 @@ describe('kiln CLI acceptance', () => {
       expect(out.backend).toBe('cpu');
       expect(out.graphHash).toMatch(/^[0-9a-f]{64}$/);
       expect(out.timings.totalMs).toBeGreaterThan(0);
+      // The package carries the raw inputs' data schema from the training data (serving's OUT_OF_RANGE).
+      const manifest = JSON.parse(await readFile(join(dir, `pkg-${model}`, 'kiln-model.json'), 'utf8'));
+      expect(manifest.inputDataSchema.columns.map((c: { name: string }) => c.name)).toEqual(manifest.inputSchema.map((c: { name: string }) => c.name));
+      expect(manifest.inputDataSchema.columns.find((c: { name: string }) => c.name === 'Horsepower')).toMatchObject({ type: 'numeric', min: 46, max: 230, nullable: true });
       const records = JSON.parse(await readFile(join(dir, 'cars.json'), 'utf8')).slice(0, 3);
       await writeFile(join(dir, 'records.json'), JSON.stringify(records));
       const p = await kiln(['predict', `pkg-${model}`, '--input', 'records.json'], dir);

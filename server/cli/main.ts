@@ -16,6 +16,8 @@ import type { SubmitOptions } from './submit';
 import type { ServeOptions, ServingCommandOptions } from './serve';
 import type { LoginOptions } from './login';
 import type { FeedbackOptions, MonitorOptions } from './monitor';
+import type { ExportOptions, RulesOptions } from './monitor-alerts';
+import type { EndpointMonitoringOptions, SchemaExportOptions, SchemaSetOptions } from './schema';
 import type { AliasSetOptions, EndpointBindOptions, EndpointKeyOptions, RegisterOptions } from './registry';
 import { readJsonFile } from './io';
 import { getConfig, type KilnConfig } from '../config';
@@ -134,8 +136,9 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
     .option('--data <spec>', 'data file for the graph\'s input dataset, or NAME=FILE (repeatable)', collect, [])
     .option('--project <name>', 'project to record the run in', 'default')
     .option('--backend <name>', 'backend the run asks for: webgpu | wasm | cpu | auto', 'auto')
+    .option('--model <name>', "registered model whose production version's training data the run's data is checked against for skew (default: the project's)")
     .option('--wait', 'follow the run to its end, printing progress; exit non-zero unless it succeeds')
-    .option('--json', 'print one JSON object: runId, status, metrics, backend, device, gates')
+    .option('--json', 'print one JSON object: runId, status, metrics, backend, device, gates, uploads, skew')
     .action(async (file: string, o: SubmitOptions) => {
       const { submitCommand } = await import('./submit');
       code = await submitCommand(file, o, io);
@@ -264,9 +267,48 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
   });
 
   server(
+    endpoint
+      .command('monitoring')
+      .description("set an endpoint's prediction-log sampling and retention, and which anomalies serving answers with a 400")
+      .argument('<endpoint>', 'endpoint name')
+      .option('--sample-rate <x>', 'share of predictions logged, 0 to 1')
+      .option('--retention-days <n>', 'days logged predictions are kept')
+      .option('--reject-anomalies <codes>', `anomaly codes answered with a 400 instead of tagged, comma-separated (e.g. OUT_OF_RANGE,UNKNOWN_CATEGORY), or none`),
+  ).action(async (name: string, o: EndpointMonitoringOptions) => {
+    const { endpointMonitoringCommand } = await import('./schema');
+    code = await endpointMonitoringCommand(name, o, io);
+  });
+
+  // A dataset name's data schema as a versioned project artifact (server/cli/schema.ts).
+  const schema = program.command('schema').description("export and edit a dataset's data schema (JSON Schema), the one uploads are checked against");
+  server(
+    schema
+      .command('export')
+      .description('print the JSON Schema of DATASET: its newest saved schema, else the one inferred from its newest version')
+      .argument('<dataset>', 'dataset name in the project')
+      .option('--project <name>', 'project', 'default')
+      .option('--version <n>', 'a saved schema version')
+      .option('-o, --output <file>', 'write the JSON Schema to this file'),
+  ).action(async (name: string, o: SchemaExportOptions) => {
+    const { schemaExportCommand } = await import('./schema');
+    code = await schemaExportCommand(name, o, io);
+  });
+  server(
+    schema
+      .command('set')
+      .description("save an edited schema (JSON Schema as export writes it) as DATASET's next schema version")
+      .argument('<dataset>', 'dataset name in the project')
+      .requiredOption('--file <file>', 'schema.json')
+      .option('--project <name>', 'project', 'default'),
+  ).action(async (name: string, o: SchemaSetOptions) => {
+    const { schemaSetCommand } = await import('./schema');
+    code = await schemaSetCommand(name, o, io);
+  });
+
+  server(
     program
       .command('monitor')
-      .description("an endpoint's monitoring report: live metrics from feedback, drift, anomalies")
+      .description("an endpoint's monitoring report: live metrics from feedback, drift, anomalies, alerts; also `kiln monitor rules ENDPOINT` and `kiln monitor export`")
       .argument('<endpoint>', 'endpoint name')
       .option('--window <duration>', 'the window reported, e.g. 1h, 24h, 7d', '24h')
       .option('--reference <ref>', '"training" (the training data) or a duration: the window just before', 'training')
@@ -274,6 +316,33 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
   ).action(async (name: string, o: MonitorOptions) => {
     const { monitorCommand } = await import('./monitor');
     code = await monitorCommand(name, o, io);
+  });
+  // `kiln monitor rules …` and `kiln monitor export …` are these two (argv is rewritten below):
+  // as subcommands of `monitor`, commander would hand their --server and --json to `monitor`.
+  server(
+    program
+      .command('monitor-rules', { hidden: true })
+      .description("list an endpoint's alert rules with their state; add or remove rules; set where its alerts go (docs/monitoring.md)")
+      .argument('<endpoint>', 'endpoint name')
+      .option('--add <rule>', 'add a rule, e.g. "mape > 0.45 over 24h", "stale_model > 60d" (repeatable)', collect, [])
+      .option('--remove <rule>', 'remove a rule by its text or id (repeatable)', collect, [])
+      .option('--webhook <url>', 'POST its alerts to this URL ("none" clears it)')
+      .option('--email <address>', 'email its alerts here (repeatable; needs KILN_SMTP_URL on the server)', collect, [])
+      .option('--history', 'also list the transitions, newest first'),
+  ).action(async (name: string, o: RulesOptions) => {
+    const { rulesCommand } = await import('./monitor-alerts');
+    code = await rulesCommand(name, o, io);
+  });
+  server(
+    program
+      .command('monitor-export', { hidden: true })
+      .description('write a Prometheus rules file for the configured alert rules and a Grafana dashboard')
+      .option('--prometheus-rules <file>', 'the Prometheus rules file (YAML) to write')
+      .option('--grafana <file>', 'the Grafana dashboard (JSON) to write')
+      .option('--endpoint <name>', 'only this endpoint (repeatable; default: every endpoint you can read)', collect, []),
+  ).action(async (o: ExportOptions) => {
+    const { exportCommand } = await import('./monitor-alerts');
+    code = await exportCommand(o, io);
   });
   server(
     program
@@ -288,7 +357,8 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
   });
 
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    const sub = argv[0] === 'monitor' && (argv[1] === 'rules' || argv[1] === 'export') ? [`monitor-${argv[1]}`, ...argv.slice(2)] : argv;
+    await program.parseAsync(sub, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;

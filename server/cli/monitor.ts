@@ -40,6 +40,7 @@ export function monitorCommand(endpoint: string, o: MonitorOptions, io: IO): Pro
     }
     const codes = Object.entries(r.anomalies);
     if (codes.length) io.out(`  anomalies: ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}\n`);
+    if (r.alerts.length) io.out(`  alerts:\n${r.alerts.map((a) => `    ${a.state === 'firing' ? '✗ FIRING' : a.state === 'resolved' ? '✓' : '·'} ${a.rule} (since ${a.since}): ${a.message}\n`).join('')}`);
     return 0;
   });
 }

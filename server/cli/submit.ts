@@ -18,6 +18,9 @@ import type { AppRouter } from '../trpc/root';
 import { readJsonFile, serverBase } from './io';
 import { parseDataSpecs } from './run';
 import { graphInputDatasets } from '../../lib/nodes/graph-queries';
+import type { Anomaly } from '../../lib/sketch/anomalies';
+import type { SkewReport } from '../data/skew';
+import { anomalyLines } from './schema';
 
 export interface SubmitOptions {
   data: string[];
@@ -26,6 +29,8 @@ export interface SubmitOptions {
   wait?: boolean;
   json?: boolean;
   backend: string;
+  /** registered model to check skew against (default: the project's model in production) */
+  model?: string;
   /** poll interval while waiting (ms) */
   pollMs?: number;
 }
@@ -74,7 +79,7 @@ async function errorText(res: Response): Promise<string> {
  * Makes sure the server holds this file's content in the project; returns the dataset version id.
  * `HEAD /api/datasets/by-hash/:sha` first; the upload streams the file only when it is missing.
  */
-async function ensureDataset(base: string, project: string, path: string, log: (s: string) => void): Promise<{ id: string; uploaded: boolean }> {
+async function ensureDataset(base: string, project: string, path: string, log: (s: string) => void): Promise<{ id: string; uploaded: boolean; anomalies: Anomaly[] }> {
   const ext = extname(path).toLowerCase();
   const format = ext === '.csv' ? 'csv' : ext === '.json' ? 'json' : null;
   if (!format) throw new KilnError('UNSUPPORTED_FORMAT', `${path}: unsupported data file extension ${ext || '(none)'} (expected .csv or .json)`, { file: path });
@@ -86,7 +91,7 @@ async function ensureDataset(base: string, project: string, path: string, log: (
   const known = head.headers.get('x-kiln-dataset-id');
   if (head.ok && known) {
     log(`${basename(path)}: already on the server (${sha256.slice(0, 12)}), not uploading`);
-    return { id: known, uploaded: false };
+    return { id: known, uploaded: false, anomalies: [] };
   }
   if (head.status === 401 || head.status === 403) throw new KilnError('UNAUTHORIZED', `${base} refused the request (${head.status})`);
   log(`${basename(path)}: uploading ${(bytes / 1024).toFixed(0)} KiB`);
@@ -97,10 +102,13 @@ async function ensureDataset(base: string, project: string, path: string, log: (
     duplex: 'half',
   });
   if (!res.ok) throw new KilnError('UPLOAD_FAILED', `${path}: upload failed (${res.status}: ${await errorText(res)})`, { file: path });
-  const body = (await res.json()) as { id?: string; dataset?: { id?: string } };
+  const body = (await res.json()) as { id?: string; dataset?: { id?: string }; anomalies?: Anomaly[] };
   const id = body.dataset?.id ?? body.id;
   if (!id) throw new KilnError('UPLOAD_FAILED', `${path}: the server answered the upload without a dataset id`, { file: path });
-  return { id, uploaded: true };
+  const anomalies = Array.isArray(body.anomalies) ? body.anomalies : [];
+  // Against the previous version's schema (or the project's saved schema of the name).
+  if (anomalies.length) log([`${basename(path)}: ${anomalies.length} anomal${anomalies.length === 1 ? 'y' : 'ies'} against the previous version's schema`, ...anomalyLines(anomalies)].join('\n'));
+  return { id, uploaded: true, anomalies };
 }
 
 /** tRPC errors and network failures as one line. */
@@ -143,23 +151,34 @@ export async function submitCommand(file: string, o: SubmitOptions, io: IO): Pro
   }
   // Keyed by input names, which may be `__proto__` or `constructor`: no prototype.
   const datasets = Object.create(null) as Record<string, string>;
+  const uploads: { input: string; datasetId: string; uploaded: boolean; anomalies: Anomaly[] }[] = [];
   for (const name of inputs) {
     const path = specs.get(name) ?? specs.get('*');
     if (!path) throw new KilnError('NO_DATA', `${file}: the graph reads input dataset "${name}": pass --data FILE or --data ${name}=FILE`);
-    datasets[name] = (await ensureDataset(base, o.project, path, progress)).id;
+    const up = await ensureDataset(base, o.project, path, progress);
+    datasets[name] = up.id;
+    uploads.push({ input: name, datasetId: up.id, uploaded: up.uploaded, anomalies: up.anomalies });
   }
 
   const trpc = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${base}/api/trpc`, maxItems: TRPC_MAX_BATCH, headers: () => authHeaders(base) })] });
   let runId: string;
+  let skew: SkewReport | null;
   try {
-    const r = await trpc.runs.submit.mutate({ projectName: o.project, graph: doc as never, datasets, options: { backend: o.backend as 'auto' | 'webgpu' | 'wasm' | 'cpu' } });
+    const r = await trpc.runs.submit.mutate({ projectName: o.project, graph: doc as never, datasets, ...(o.model ? { model: o.model } : {}), options: { backend: o.backend as 'auto' | 'webgpu' | 'wasm' | 'cpu' } });
     runId = r.runId;
+    skew = r.skew as SkewReport | null;
   } catch (e) {
     throw trpcError(e, base);
   }
+  // Training/serving skew against the model in production: reported, not blocking (unless the server's KILN_SKEW_BLOCKS_RUNS refused the run above).
+  if (skew) {
+    const head = `skew: input "${skew.input}" against ${skew.model} v${skew.version} (production) training data: ${skew.anomalies.length ? `${skew.anomalies.length} anomal${skew.anomalies.length === 1 ? 'y' : 'ies'}` : 'no anomalies'}`;
+    progress([head, ...anomalyLines(skew.anomalies)].join('\n'));
+  }
+  const extra = { uploads, skew };
 
   if (!o.wait) {
-    if (o.json) io.out(`${JSON.stringify({ runId, status: 'queued', metrics: null, backend: null, device: null, gates: null })}\n`);
+    if (o.json) io.out(`${JSON.stringify({ runId, status: 'queued', metrics: null, backend: null, device: null, gates: null, ...extra })}\n`);
     else io.out(`run ${runId} queued\n`);
     return 0;
   }
@@ -200,7 +219,7 @@ export async function submitCommand(file: string, o: SubmitOptions, io: IO): Pro
   const metrics = (run.metrics ?? {}) as Record<string, number | null>;
   const gates = (run.gates ?? []) as { expr: string; passed: boolean; value: number | null }[];
   if (o.json) {
-    io.out(`${JSON.stringify({ runId, status: run.status, metrics, backend: run.backend ?? null, device: run.device ?? null, gates, ...(run.error ? { error: run.error } : {}) })}\n`);
+    io.out(`${JSON.stringify({ runId, status: run.status, metrics, backend: run.backend ?? null, device: run.device ?? null, gates, ...(run.error ? { error: run.error } : {}), ...extra })}\n`);
   } else {
     io.out(`run ${runId} ${run.status}${run.backend ? ` on ${run.backend}${run.device ? ` (${run.device})` : ''}` : ''}\n`);
     if (run.error) io.out(`  error: ${run.error}\n`);

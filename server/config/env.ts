@@ -14,7 +14,7 @@ import { KilnError } from '../../lib/errors';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where a variable's row goes in README's table. */
-export type EnvGroup = 'server' | 'auth' | 'queue' | 'storage' | 'runner' | 'serving' | 'device' | 'system';
+export type EnvGroup = 'server' | 'auth' | 'queue' | 'storage' | 'runner' | 'serving' | 'monitoring' | 'device' | 'system';
 
 export interface EnvVar<T extends z.ZodType = z.ZodType> {
   /** parses a non-empty value */
@@ -176,6 +176,11 @@ export const ENV_VARS = {
   KILN_MAX_UNZIPPED_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '4 × `KILN_MAX_ARTIFACT_BYTES`, at most 1 GiB', group: 'queue', meaning: 'largest unzipped size of a model package (zip bombs are refused)' }),
   KILN_MAX_ZIP_ENTRIES: v(number({ min: 1 }), { default: '1000', group: 'queue', meaning: 'most files in a model package zip' }),
   KILN_SERVEABILITY_BUDGET_MS: v(positiveNumber('milliseconds'), { default: '500', group: 'queue', meaning: 'latency budget of the serveability check at registration' }),
+  KILN_SKEW_BLOCKS_RUNS: v(flag, {
+    default: '0',
+    group: 'queue',
+    meaning: "1: a submitted run whose data skews from the model's training data (`SKEW` and other anomalies against the production version's training statistics) is refused (409) instead of queued with the anomalies reported",
+  }),
   // Dataset files, checked while an upload streams in (lib/data/limits.ts): over one → 4xx naming file, row and column.
   KILN_MAX_COLUMNS: v(number({ min: 1 }), { default: '10000', group: 'queue', meaning: 'most columns in a dataset (CSV header fields, JSON record keys)' }),
   KILN_MAX_CELL_BYTES: v(number({ min: 1, unit: 'bytes' }), { default: '1 MiB', group: 'queue', meaning: 'largest single cell of a dataset (a CSV field, a JSON string)' }),
@@ -252,6 +257,10 @@ export const ENV_VARS = {
     meaning: 'on SIGTERM, how long the serving process keeps accepting (answering with `Connection: close`) after `/readyz` turned 503, so load balancers notice, before it finishes the requests in flight and exits',
   }),
   KILN_SERVE_NO_REEXEC: v(flag, { default: '0', group: 'serving', meaning: '1: `kiln serve` / `kiln serving` serve in their own process instead of re-running Node with the serving V8 flags' }),
+  // Alerts (server/monitoring/alerts.ts, docs/monitoring.md).
+  KILN_ALERT_INTERVAL_SECONDS: v(number({ min: 0, unit: 'seconds' }), { default: '60', group: 'monitoring', meaning: 'how often the control plane evaluates alert rules and refreshes the monitoring snapshot of `/api/monitoring/metrics`; 0 turns evaluation off' }),
+  KILN_SMTP_URL: v(url(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL'), { default: '—', group: 'monitoring', meaning: 'SMTP server for alert emails (`smtp://user:password@host:587`); unset, alerts go to webhooks only', secret: true }),
+  KILN_ALERT_EMAIL_FROM: v(text, { default: '`kiln@localhost`', group: 'monitoring', meaning: 'the From address of alert emails' }),
   // Devices (lib/backend/node.ts takes these as an argument).
   VK_ICD_FILENAMES: v({ ...path, expected: 'a list of paths' }, { default: '—', group: 'device', meaning: '`/usr/lib/chromium/vk_swiftshader_icd.json` lets Dawn use SwiftShader on machines without a GPU' }),
   VK_DRIVER_FILES: v({ ...path, expected: 'a list of paths' }, { default: '—', group: 'device', meaning: "the Vulkan loader's newer name for `VK_ICD_FILENAMES`" }),
@@ -354,6 +363,8 @@ export interface KilnConfig {
     maxArtifactBytes: number;
     maxUnzippedBytes: number;
     maxZipEntries: number;
+    /** refuse runs with training/serving skew anomalies instead of reporting them */
+    skewBlocksRuns: boolean;
   };
   /** limits of a dataset file, checked while it streams in (lib/data/limits.ts) */
   data: DataLimitSettings;
@@ -386,6 +397,8 @@ export interface KilnConfig {
     /** undefined: unset (5 s in `kiln serving`; none for the server's local serving process) */
     drainGraceMs: number | undefined;
   };
+  /** alert evaluation and delivery (server/monitoring/alerts.ts) */
+  alerts: { intervalSeconds: number; smtpUrl: string | undefined; emailFrom: string };
   /** `VK_ICD_FILENAMES`, else `VK_DRIVER_FILES`: the Vulkan drivers Dawn will load */
   vulkanIcdFiles: string | undefined;
   system: { path: string; user: string | undefined; nodeOptions: string; xdgConfigHome: string | undefined };
@@ -442,6 +455,7 @@ export function loadConfig(env: Env): KilnConfig {
       maxArtifactBytes,
       maxUnzippedBytes: e.KILN_MAX_UNZIPPED_BYTES ?? Math.min(4 * maxArtifactBytes, 1024 * MiB),
       maxZipEntries: e.KILN_MAX_ZIP_ENTRIES ?? 1000,
+      skewBlocksRuns: e.KILN_SKEW_BLOCKS_RUNS ?? false,
     },
     data: {
       maxColumns: e.KILN_MAX_COLUMNS ?? 10_000,
@@ -485,6 +499,7 @@ export function loadConfig(env: Env): KilnConfig {
       sliceMs: e.KILN_SERVING_SLICE_MS ?? 2,
       drainGraceMs: e.KILN_SERVING_DRAIN_GRACE_MS,
     },
+    alerts: { intervalSeconds: e.KILN_ALERT_INTERVAL_SECONDS ?? 60, smtpUrl: e.KILN_SMTP_URL, emailFrom: e.KILN_ALERT_EMAIL_FROM ?? 'kiln@localhost' },
     vulkanIcdFiles: e.VK_ICD_FILENAMES ?? e.VK_DRIVER_FILES,
     system: { path: e.PATH ?? '/usr/bin:/bin', user: e.USER ?? e.USERNAME, nodeOptions: e.NODE_OPTIONS ?? '', xdgConfigHome: e.XDG_CONFIG_HOME },
   });

@@ -6,11 +6,42 @@
 import { inferSchema, parseTable } from '../../lib/data/infer';
 import { tableStats } from '../../lib/data/stats';
 import { KilnError } from '../../lib/errors';
+import type { Column, Table } from '../../lib/data/table';
+import { inferDataSchema, type DataSchema } from '../../lib/sketch/data-schema';
+import { mergeTableSketches, sketchTable, tableSketchToJson, type TableSketch, type TableSketchJson } from '../../lib/sketch/table-sketch';
 
 export interface DatasetSummary {
   rows: number;
   schema: unknown;
   stats: unknown;
+  /** mergeable sketches of every column (serialised) */
+  sketch: TableSketchJson;
+  /** the data schema inferred from `sketch` */
+  dataSchema: DataSchema;
+}
+
+/** Rows sketched at a time: each part's sketch is merged into the running one, so memory beyond the parsed table stays bounded. */
+export const SKETCH_PART_ROWS = 50_000;
+
+function sliceColumn(c: Column, start: number, end: number): Column {
+  return c.type === 'categorical' ? { ...c, values: c.values.slice(start, end) } : { ...c, values: c.values.subarray(start, end) };
+}
+
+/**
+ * Sketches a table part by part (`partRows` rows each) and merges the parts: the result equals
+ * the sketch of the whole (mergeable sketches), which is what lets the browser, a runner and
+ * serving add their parts to a stored dataset's statistics.
+ */
+export function sketchInParts(table: Table, partRows = SKETCH_PART_ROWS): TableSketch {
+  if (!(partRows >= 1)) throw new KilnError('BAD_REQUEST', `sketch part size must be at least 1 row, got ${partRows}`);
+  let acc: TableSketch | null = null;
+  for (let start = 0; start < table.nRows || acc === null; start += partRows) {
+    const end = Math.min(table.nRows, start + partRows);
+    const part = sketchTable({ nRows: end - start, columns: table.columns.map((c) => sliceColumn(c, start, end)) });
+    acc = acc === null ? part : mergeTableSketches(acc, part);
+    if (end >= table.nRows) break;
+  }
+  return acc!;
 }
 
 export type PreviewValue = string | number | boolean | null;
@@ -43,7 +74,8 @@ function parse(name: string, format: 'csv' | 'json', bytes: Uint8Array) {
 export function summarizeDataset(name: string, format: 'csv' | 'json', bytes: Uint8Array): DatasetSummary {
   const table = parse(name, format, bytes);
   if (table.nRows === 0 || table.columns.length === 0) throw new KilnError('EMPTY_DATASET', `${name}: no rows to train on`, { file: name });
-  return { rows: table.nRows, schema: inferSchema(table), stats: tableStats(table) };
+  const sketch = sketchInParts(table);
+  return { rows: table.nRows, schema: inferSchema(table), stats: tableStats(table), sketch: tableSketchToJson(sketch), dataSchema: inferDataSchema(sketch) };
 }
 
 /** Cuts `s` to `max` characters, ending with "…" when it was longer. */

@@ -119,6 +119,9 @@ export interface NewDatasetVersion {
   rows: number;
   schema: unknown;
   stats: unknown;
+  /** lib/sketch table sketch (JSON) and the data schema inferred from it */
+  sketch?: unknown;
+  dataSchema?: unknown;
   /** server-generated storage key */
   storageKey: string;
 }

@@ -28,6 +28,8 @@ export interface ApiConfig {
   heartbeatSeconds: number;
   /** claims per run before it is failed (`KILN_MAX_ATTEMPTS`, default 3) */
   maxAttempts: number;
+  /** refuse a run whose data skews from the model's training data (`KILN_SKEW_BLOCKS_RUNS`; default: report only) */
+  skewBlocksRuns?: boolean;
   /** latency budget of the serveability check at registration (`KILN_SERVEABILITY_BUDGET_MS`) */
   serveabilityBudgetMs: number;
   /** where apps reach the serving process: the base URL of endpoint snippets (`KILN_SERVING_URL`) */

@@ -14,6 +14,7 @@ import { boundedSchema, schemaTruncated } from '../data/bounded';
 import { loadBuiltinDataset } from '../../lib/data/node';
 import { findDatasetByHash, insertDatasetVersion } from '../db/catalog';
 import { datasets, type Dataset } from '../db/schema';
+import { recordDatasetValidation, type DatasetValidation } from '../data/validation';
 import { checkDeclaredLength, limitedBody } from './body';
 import { datasetFileResponse } from './dataset-file';
 import type { ApiContext, RouteContext } from './context';
@@ -37,8 +38,23 @@ function param<T extends z.ZodType>(url: URL, name: string, schema: T): z.infer<
  * What an upload answers (and GET by-hash): the version without its statistics or storage key,
  * category names in its schema cut to `maxChars` (a cell may be a megabyte).
  */
-function describe(d: Dataset, created: boolean, maxChars: number) {
-  return { id: d.id, projectId: d.projectId, name: d.name, hash: d.hash, format: d.format, bytes: d.bytes, rows: d.rows, schema: boundedSchema(d.schema, maxChars), truncated: schemaTruncated(d.schema, maxChars), createdAt: d.createdAt, created };
+function describe(d: Dataset, created: boolean, maxChars: number, validation?: DatasetValidation) {
+  return {
+    id: d.id,
+    projectId: d.projectId,
+    name: d.name,
+    hash: d.hash,
+    format: d.format,
+    bytes: d.bytes,
+    rows: d.rows,
+    schema: boundedSchema(d.schema, maxChars),
+    truncated: schemaTruncated(d.schema, maxChars),
+    createdAt: d.createdAt,
+    created,
+    // Anomalies against the previous version's schema (or the project's saved schema of the name).
+    anomalies: validation?.anomalies ?? d.anomalies ?? [],
+    validatedAgainst: validation?.against ?? d.validatedAgainst ?? null,
+  };
 }
 
 /** The chunks of `body`, each checked by `guard` before it is passed on: a limit stops the stream. */
@@ -95,11 +111,24 @@ export async function uploadDatasetHandler(ctx: RouteContext, req: Request): Pro
       rows: summary.rows,
       schema: summary.schema,
       stats: summary.stats,
+      sketch: summary.sketch,
+      dataSchema: summary.dataSchema,
       storageKey: key,
     });
     // A concurrent upload of the same content may have won the insert: then its file is the one kept.
     keep = row.storageKey === key;
-    return json(describe(row, keep, ctx.config.maxShownCellChars));
+    // The version is stored whatever validation finds; a validation that fails is said, not fatal.
+    let validation: DatasetValidation | undefined;
+    let validationError: string | undefined;
+    if (keep) {
+      try {
+        validation = await recordDatasetValidation(ctx.db, row);
+      } catch (e) {
+        validationError = (e as Error).message.split('\n')[0]!;
+        (ctx.log ?? console.error)(`kiln server: dataset ${row.id} ("${name}") stored, but validating it failed: ${validationError}`);
+      }
+    }
+    return json({ ...describe(row, keep, ctx.config.maxShownCellChars, validation), ...(validationError ? { validationError } : {}) });
   } finally {
     if (!keep) await ctx.store.delete(key).catch(() => undefined);
   }

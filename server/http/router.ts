@@ -18,7 +18,7 @@ import {
   registerHandler,
   releaseHandler,
 } from './runner-routes';
-import { feedbackBatchHandler, predictionBatchHandler, requestStatsHandler } from './monitoring-routes';
+import { feedbackBatchHandler, monitoringMetricsHandler, predictionBatchHandler, requestStatsHandler } from './monitoring-routes';
 import { servingConfigHandler, servingPackageHandler } from './serving-routes';
 import { handleTrpc } from './trpc-handler';
 import { loginOptionsHandler, setPasswordHandler, tokenLoginHandler, whoamiHandler } from './account-routes';
@@ -84,6 +84,7 @@ const routes: Route[] = [
   { method: 'POST', pattern: /^\/api\/serving\/predictions$/, access: serving, handler: predictionBatchHandler },
   { method: 'POST', pattern: /^\/api\/serving\/request-stats$/, access: serving, handler: requestStatsHandler },
   { method: 'POST', pattern: /^\/api\/serving\/feedback$/, access: serving, handler: feedbackBatchHandler },
+  { method: ['GET', 'HEAD'], pattern: /^\/api\/monitoring\/metrics$/, access: access.signedIn(), handler: monitoringMetricsHandler },
   // Each procedure checks its own declared permission (server/trpc/trpc.ts); the caller is resolved here.
   { method: ['GET', 'POST'], pattern: /^\/api\/trpc(\/.*)?$/, access: access.public(), handler: trpcRoute },
 ];

@@ -9,6 +9,7 @@ import { openAuth, type AuthRuntime } from '../auth';
 import { openDb, type KilnDb } from '../db/client';
 import type { DataDirLock } from '../db/data-dir-lock';
 import { createMaintenance } from '../jobs/maintenance';
+import { startAlertLoop, type AlertLoop } from '../monitoring/alert-loop';
 import { getConfig, type KilnConfig } from '../config';
 import { openStore } from '../storage';
 import type { ArtifactStore } from '../storage/types';
@@ -41,6 +42,8 @@ export interface OpenRuntimeOptions {
   reapIntervalMs?: number;
   /** how often each READY version's stored package is re-hashed at most (default 10 min) */
   integrityIntervalMs?: number;
+  /** how often alert rules are evaluated (default `KILN_ALERT_INTERVAL_SECONDS`; 0: never, as when the reaper is off) */
+  alertIntervalMs?: number;
   log?: (message: string) => void;
   /** PGlite: the data directory's lock, when the caller took it already (server/main.ts) */
   lock?: DataDirLock;
@@ -86,6 +89,14 @@ export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRun
     }, interval);
     timer.unref();
   }
+  const alertIntervalMs = interval > 0 ? (o.alertIntervalMs ?? settings.alerts.intervalSeconds * 1000) : 0;
+  const alerts: AlertLoop = startAlertLoop({
+    db: db.db,
+    store,
+    intervalMs: alertIntervalMs,
+    delivery: { ...(settings.alerts.smtpUrl ? { smtpUrl: settings.alerts.smtpUrl } : {}), emailFrom: settings.alerts.emailFrom },
+    log,
+  });
 
   return {
     api,
@@ -96,6 +107,7 @@ export async function openApiRuntime(o: OpenRuntimeOptions = {}): Promise<ApiRun
     auth: authRuntime,
     async close() {
       if (timer) clearInterval(timer);
+      await alerts.stop();
       await reaping;
       await db.close();
     },

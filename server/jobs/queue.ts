@@ -107,6 +107,14 @@ export async function submitRun(db: Db, input: SubmitRunInput): Promise<Run> {
 }
 
 /**
+ * Records the data validation done before a run trains (training/serving skew) as the run's
+ * first event: attempt 0, seq 0, type `validation`, so every attempt's page shows it.
+ */
+export async function recordValidationEvent(db: Db, runId: string, payload: unknown): Promise<void> {
+  await db.insert(runEvents).values({ runId, attempt: 0, seq: 0, type: 'validation', payload }).onConflictDoNothing({ target: [runEvents.runId, runEvents.attempt, runEvents.seq] });
+}
+
+/**
  * Claims the next queued run (highest priority, then oldest) for a runner, or returns null when
  * none is waiting. `FOR UPDATE SKIP LOCKED` lets concurrent claimers pass over each other's row
  * instead of waiting or both taking it. With `backends`, runs that asked for a specific backend

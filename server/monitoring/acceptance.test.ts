@@ -3,15 +3,20 @@
  * processes and the CLI: a server (PGlite) with its local runner and serving child trains cars,
  * `kiln register` / `alias set` / `endpoint bind` deploy it; 500 predictions of real cars rows
  * drift nowhere; 500 with Horsepower shifted and Origin replaced drift in exactly those two;
- * `kiln feedback` for half the ids gives a live MAPE equal to lib/metrics' MAPE of those rows.
+ * `kiln feedback` for half the ids gives a live MAPE equal to lib/metrics' MAPE of those rows;
+ * a stale-model rule with N = 0 days (`kiln monitor rules`) fires and its JSON reaches a local
+ * webhook receiver (a real HTTP server), and `kiln monitor export` writes rules promtool accepts.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../lib/rng';
 import { mape } from '../../lib/metrics';
 import { carsGraph, freePort, kiln, Proc, REPO, TEST_OWNER_TOKEN } from '../runner/harness';
+import type { AlertPayload } from './alert-delivery';
 import type { MonitoringReport } from './report';
 
 let dir: string;
@@ -72,6 +77,8 @@ beforeAll(async () => {
     KILN_DATA_DIR: join(dir, 'data'),
     DATABASE_URL: '',
     KILN_BOOTSTRAP_TOKEN: TEST_OWNER_TOKEN,
+    // Alert rules are evaluated every second here (60 s by default).
+    KILN_ALERT_INTERVAL_SECONDS: '1',
   });
   const m = await server.waitFor(/listening on (http:\/\/[^\s]+?):(\d+)/, 90_000);
   url = `http://127.0.0.1:${m[2]}`;
@@ -129,7 +136,9 @@ describe('monitoring a deployed cars model', () => {
     await send('b', shifted);
     // The window covers the shifted batch only: it ends now and starts less than a second
     // before the batch (the first ended 2.5 s before it).
-    const until = new Date().toISOString();
+    // Serving stamps a record right after writing its answer, which can be this very
+    // millisecond; the window's end is exclusive, so it ends 1 ms later.
+    const until = new Date(Date.now() + 1).toISOString();
     const rep = await reportWith(500, `${Math.ceil((Date.now() - t0) / 1000)}s`, until);
     expect(rep.requests).toBe(500);
     const drifted = rep.drift.features.filter((f) => f.drifted);
@@ -138,7 +147,12 @@ describe('monitoring a deployed cars model', () => {
       ['Origin', 'chisquare'],
     ]);
     expect(rep.drift.share).toBeCloseTo(2 / 6, 12);
-    expect(rep.anomalies).toEqual({ UNKNOWN_CATEGORY: 500 });
+    // The package carries the training data's ranges: a shifted Horsepower above the largest in
+    // cars.json is also OUT_OF_RANGE (tagged, not refused).
+    const maxHp = Math.max(...(JSON.parse(await readFile(join(dir, 'cars.json'), 'utf8')) as Car[]).map((c) => c.Horsepower as number | null).filter((h): h is number => h !== null));
+    const above = shifted.filter((c) => (c.Horsepower as number) > maxHp).length;
+    expect(above).toBeGreaterThan(0);
+    expect(rep.anomalies).toEqual({ UNKNOWN_CATEGORY: 500, OUT_OF_RANGE: above });
   }, 180_000);
 
   it('kiln feedback for half the ids: live MAPE equals the MAPE of those rows', async () => {
@@ -158,4 +172,67 @@ describe('monitoring a deployed cars model', () => {
     expect(rep.versions).toEqual([expect.objectContaining({ version: 1, requests: 1000, labelled: 250 })]);
     expect(rep.alerts).toEqual([]);
   }, 120_000);
+
+  it('a stale-model rule with N = 0 days fires and reaches a local webhook receiver', async () => {
+    const received: { headers: IncomingHttpHeaders; body: AlertPayload }[] = [];
+    const receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: JSON.parse(text) as AlertPayload });
+        res.writeHead(200).end('ok');
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => receiver.listen(port, '127.0.0.1', r));
+    try {
+      const t0 = Date.now();
+      const add = await json(['monitor', 'rules', 'cars', '--add', 'stale_model > 0d', '--webhook', `http://127.0.0.1:${port}/hook`]);
+      expect(add.code, add.stderr).toBe(0);
+      expect(add.out.rules).toEqual([expect.objectContaining({ endpoint: 'cars', rule: 'stale_model > 0d', kind: 'stale_model', condition: { kind: 'stale_model', days: 0 }, onFire: ['notify'] })]);
+      expect(add.out.channel).toEqual({ webhookUrl: `http://127.0.0.1:${port}/hook`, emails: [] });
+      const deadline = Date.now() + 60_000;
+      while (received.length === 0) {
+        if (Date.now() > deadline) throw new Error(`no webhook call within 60 s; server output:\n${server.output.slice(-3000)}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      const [call] = received;
+      expect(call!.headers['content-type']).toBe('application/json');
+      expect(call!.headers['x-kiln-alert-id']).toBe(String(call!.body.id));
+      const p = call!.body;
+      expect(p).toMatchObject({ kind: 'kiln.alert', version: 1, endpoint: 'cars', model: 'cars', rule: 'stale_model > 0d', condition: { kind: 'stale_model', days: 0 }, state: 'firing', attempt: 1 });
+      expect(p.message).toMatch(/^cars: serves v1 of cars, registered \S+: \d\.\d+(e-\d+)? days old \(limit 0 days\)$/);
+      expect(p.value).toBeGreaterThan(0);
+      expect(Date.parse(p.since)).toBeGreaterThanOrEqual(t0 - 1000);
+      // The report and the rule list show it firing since then; the history holds the transition, sent.
+      const rep = await report('1h');
+      expect(rep.alerts).toEqual([{ rule: 'stale_model > 0d', state: 'firing', since: p.since, message: expect.stringMatching(/^cars: serves v1 of cars/) }]);
+      const listed = await json(['monitor', 'rules', 'cars', '--history']);
+      expect(listed.out.history).toEqual([expect.objectContaining({ rule: 'stale_model > 0d', state: 'firing', at: p.since, delivery: 'sent', attempts: 1 })]);
+      // Firing stays one transition: a second later nothing new was sent.
+      await new Promise((res) => setTimeout(res, 2500));
+      expect(received.length).toBe(1);
+    } finally {
+      receiver.close();
+    }
+  }, 120_000);
+
+  it('kiln monitor export writes a rules file and a Grafana dashboard of the configured rules', async () => {
+    const rules = join(dir, 'kiln.rules.yml');
+    const grafana = join(dir, 'grafana.json');
+    const r = await json(['monitor', 'export', '--prometheus-rules', rules, '--grafana', grafana]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.out).toEqual({ endpoints: ['cars'], rules: 1, prometheusRules: rules, grafana });
+    const text = await readFile(rules, 'utf8');
+    expect(text).toContain('alert: KilnStaleModel');
+    expect(text).toContain('expr: kiln_model_age_seconds{endpoint="cars"} > 0');
+    const dash = JSON.parse(await readFile(grafana, 'utf8')) as { panels: { title: string }[] };
+    expect(dash.panels.map((x) => x.title)).toContain('Model age');
+    if (spawnSync('promtool', ['--version']).status === 0) expect(spawnSync('promtool', ['check', 'rules', rules]).status).toBe(0);
+    else expect(process.env.CI, 'promtool is missing under CI').not.toBe('true');
+    // Removing the rule and clearing the webhook leave nothing.
+    const off = await json(['monitor', 'rules', 'cars', '--remove', 'stale_model > 0d', '--webhook', 'none']);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.out).toEqual({ endpoint: 'cars', rules: [], channel: null });
+  }, 60_000);
 });

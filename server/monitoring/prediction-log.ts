@@ -5,6 +5,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
+import { ANOMALY_CODES } from '../../lib/sketch/anomalies';
 import type { Db } from '../db/client';
 import { endpoints, predictionFeedback, predictions } from '../db/schema';
 import { bumpServingRevision } from '../registry/serving-revision';
@@ -89,28 +90,34 @@ export interface MonitoringSettings {
   sampleRate: number;
   /** days a logged prediction is kept, ≥ 1 */
   retentionDays: number;
+  /** anomaly codes serving answers with a 400 instead of tagging them (default none) */
+  rejectAnomalies: string[];
 }
 
-export const DEFAULT_MONITORING: MonitoringSettings = { sampleRate: 1, retentionDays: 30 };
+export const DEFAULT_MONITORING: MonitoringSettings = { sampleRate: 1, retentionDays: 30, rejectAnomalies: [] };
 
 /**
- * Changes an endpoint's prediction-log settings. The sampling rate travels to serving in the
- * serving config, so the change bumps the serving revision (returned).
- * @throws KilnError `ENDPOINT_NOT_FOUND`, `BAD_REQUEST` for a rate outside [0, 1] or days < 1
+ * Changes an endpoint's monitoring settings. The sampling rate and the rejected anomaly codes
+ * travel to serving in the serving config, so the change bumps the serving revision (returned).
+ * @throws KilnError `ENDPOINT_NOT_FOUND`, `BAD_REQUEST` for a rate outside [0, 1], days < 1 or an unknown anomaly code
  */
 export async function setMonitoringSettings(db: Db, endpointName: string, s: Partial<MonitoringSettings>): Promise<MonitoringSettings & { revision: number }> {
   if (s.sampleRate !== undefined && !(s.sampleRate >= 0 && s.sampleRate <= 1)) throw new KilnError('BAD_REQUEST', `sampleRate must be between 0 and 1, got ${s.sampleRate}`, { param: 'sampleRate' });
   if (s.retentionDays !== undefined && !(Number.isInteger(s.retentionDays) && s.retentionDays >= 1 && s.retentionDays <= 3650)) {
     throw new KilnError('BAD_REQUEST', `retentionDays must be a whole number of days from 1 to 3650, got ${s.retentionDays}`, { param: 'retentionDays' });
   }
+  for (const [i, code] of (s.rejectAnomalies ?? []).entries()) {
+    if (!(ANOMALY_CODES as readonly string[]).includes(code)) throw new KilnError('BAD_REQUEST', `rejectAnomalies[${i}]: unknown anomaly code "${code}" (codes: ${ANOMALY_CODES.join(', ')})`, { param: 'rejectAnomalies' });
+  }
   const set: Partial<typeof endpoints.$inferInsert> = {};
+  if (s.rejectAnomalies !== undefined) set.rejectAnomalies = [...new Set(s.rejectAnomalies)].sort();
   if (s.sampleRate !== undefined) set.logSampleRate = s.sampleRate;
   if (s.retentionDays !== undefined) set.logRetentionDays = s.retentionDays;
   const [row] = await db
     .update(endpoints)
     .set({ ...set, updatedAt: sql`now()` })
     .where(eq(endpoints.name, endpointName))
-    .returning({ sampleRate: endpoints.logSampleRate, retentionDays: endpoints.logRetentionDays });
+    .returning({ sampleRate: endpoints.logSampleRate, retentionDays: endpoints.logRetentionDays, rejectAnomalies: endpoints.rejectAnomalies });
   if (!row) throw new KilnError('ENDPOINT_NOT_FOUND', `no endpoint "${endpointName}"`, { param: 'endpoint' });
   return { ...row, revision: await bumpServingRevision(db) };
 }

@@ -21,6 +21,7 @@ import { predictionFeedback, predictions } from '../db/schema';
 import { getEndpoint } from '../registry/endpoints';
 import { getVersion } from '../registry/registry';
 import type { ArtifactStore } from '../storage/types';
+import { listAlertRules } from './alert-rules';
 import { trainingReference } from './reference';
 import { requestSeries, type RequestSummary } from './request-stats';
 
@@ -68,8 +69,8 @@ export interface MonitoringReport {
     skipped: string[];
   };
   anomalies: Record<string, number>;
-  /** alert rules are not evaluated yet (issue 13's alerts) */
-  alerts: { rule: string; state: string; since: string; message: string }[];
+  /** the endpoint's alert rules with their state now (./alert-rules.ts; `pending` until first evaluated) */
+  alerts: { rule: string; state: 'firing' | 'resolved' | 'pending'; since: string; message: string }[];
   /** every answer in the window (failed and unsampled ones too), from serving's request statistics */
   traffic: Omit<RequestSummary, 'start'>;
 }
@@ -155,7 +156,7 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
     },
     drift: { reference, share: drift.share, shareThreshold: drift.shareThreshold, drifted: drift.drifted, features: drift.columns.map(featureDrift), prediction, skipped: drift.skipped },
     anomalies: cur.anomalies,
-    alerts: [],
+    alerts: (await listAlertRules(db, ep.name)).map((a) => ({ rule: a.rule, state: a.state, since: a.since, message: a.message })),
     traffic,
   };
 }

@@ -160,7 +160,7 @@ async function views(db: Db, rows: (Endpoint & { model: string })[]): Promise<En
       defaultVersion,
       access: r.access,
       corsOrigins: r.corsOrigins,
-      monitoring: { sampleRate: r.logSampleRate, retentionDays: r.logRetentionDays },
+      monitoring: { sampleRate: r.logSampleRate, retentionDays: r.logRetentionDays, rejectAnomalies: r.rejectAnomalies },
       boundBy: r.boundBy,
       keys: keys
         .filter((k) => k.endpointId === r.id)
@@ -183,6 +183,7 @@ function endpointRows(db: Db) {
       corsOrigins: endpoints.corsOrigins,
       logSampleRate: endpoints.logSampleRate,
       logRetentionDays: endpoints.logRetentionDays,
+      rejectAnomalies: endpoints.rejectAnomalies,
       boundBy: endpoints.boundBy,
       createdAt: endpoints.createdAt,
       updatedAt: endpoints.updatedAt,

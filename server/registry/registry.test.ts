@@ -229,8 +229,9 @@ describe.each(DB_KINDS)('registry on %s', (kind) => {
       const cars = cfg.endpoints.find((e) => e.name === 'cars')!;
       expect(Number.isInteger(cfg.revision) && cfg.revision > 0).toBe(true);
       expect(Object.keys(cfg).sort()).toEqual(['endpoints', 'revision', 'studioOrigins']);
-      expect(Object.keys(cars).sort()).toEqual(['access', 'corsOrigins', 'default', 'keyHashes', 'log', 'model', 'name', 'traffic', 'versions']);
+      expect(Object.keys(cars).sort()).toEqual(['access', 'corsOrigins', 'default', 'keyHashes', 'log', 'model', 'name', 'rejectAnomalies', 'traffic', 'versions']);
       expect(cars.log).toEqual({ sampleRate: 1 });
+      expect(cars.rejectAnomalies).toEqual([]);
       expect(cars).toMatchObject({ name: 'cars', model: 'cars', default: 3, traffic: [{ version: 3, weight: 90 }, { version: 1, weight: 10 }] });
       expect(cars.versions.map((v) => v.version)).toEqual([1, 3]);
       const v3 = cars.versions.find((v) => v.version === 3)!;

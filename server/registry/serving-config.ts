@@ -16,6 +16,8 @@ export interface ServingVersion {
   sha256: string;
   url: string;
   aliases: string[];
+  /** when the version was registered (ISO 8601): serving exports its age (`kiln_model_age_seconds`) */
+  createdAt: string;
 }
 
 export interface ServingEndpoint {
@@ -31,6 +33,8 @@ export interface ServingEndpoint {
   traffic: { version: number; weight: number }[];
   /** the prediction log: the share of requests serving logs (0 to 1) */
   log: { sampleRate: number };
+  /** anomaly codes answered with a 400 instead of tagged in the log (empty: none) */
+  rejectAnomalies: string[];
 }
 
 export interface ServingConfig {
@@ -61,6 +65,7 @@ export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
       access: endpoints.access,
       corsOrigins: endpoints.corsOrigins,
       logSampleRate: endpoints.logSampleRate,
+      rejectAnomalies: endpoints.rejectAnomalies,
       model: registeredModels.name,
     })
     .from(endpoints)
@@ -70,7 +75,7 @@ export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
   const epIds = eps.map((e) => e.id);
   const versions = modelIds.length
     ? await db
-        .select({ id: modelVersions.id, modelId: modelVersions.modelId, version: modelVersions.version, sha256: modelVersions.sha256 })
+        .select({ id: modelVersions.id, modelId: modelVersions.modelId, version: modelVersions.version, sha256: modelVersions.sha256, createdAt: modelVersions.createdAt })
         .from(modelVersions)
         .where(and(inArray(modelVersions.modelId, modelIds), eq(modelVersions.status, 'READY')))
     : [];
@@ -117,11 +122,12 @@ export async function servingEndpoints(db: Db): Promise<ServingEndpoint[]> {
         .sort((a, b) => a - b)
         .map((n) => {
           const v = ready.get(n)!;
-          return { version: n, sha256: v.sha256, url: packageUrl(v.id), aliases: [...(aliasesByVersion.get(n) ?? [])].sort() };
+          return { version: n, sha256: v.sha256, url: packageUrl(v.id), aliases: [...(aliasesByVersion.get(n) ?? [])].sort(), createdAt: v.createdAt.toISOString() };
         }),
       default: def,
       traffic: splitOk ? traffic : [],
       log: { sampleRate: ep.logSampleRate },
+      rejectAnomalies: [...ep.rejectAnomalies].sort(),
     });
   }
   return out;

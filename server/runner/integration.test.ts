@@ -119,10 +119,13 @@ async function integration(label: string, databaseUrl?: string) {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    return JSON.parse(lines[0]!) as { runId: string; status: string; metrics: Record<string, number>; backend: string; device: string; gates: { passed: boolean }[] };
+    return JSON.parse(lines[0]!) as { runId: string; status: string; metrics: Record<string, number>; backend: string; device: string; gates: { passed: boolean }[]; uploads: { input: string; uploaded: boolean; anomalies: unknown[] }[]; skew: unknown };
   });
   for (const o of outs) {
-    expect(Object.keys(o).sort()).toEqual(['backend', 'device', 'gates', 'metrics', 'runId', 'status']);
+    expect(Object.keys(o).sort()).toEqual(['backend', 'device', 'gates', 'metrics', 'runId', 'skew', 'status', 'uploads']);
+    // One cars file for every run, no model in production: nothing to report.
+    expect(o.skew).toBeNull();
+    expect(o.uploads.map((u) => [u.input, u.anomalies])).toEqual([['cars', []]]);
     expect(o.status).toBe('succeeded');
     expect(o.backend).toBe('cpu');
     expect(o.metrics.r2).toBeGreaterThan(0.3);

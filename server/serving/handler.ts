@@ -23,7 +23,7 @@ import { openApiDocument, tfMetadata, v2Metadata } from './metadata';
 import { parseModelPath, pickVersion, type ModelPath } from './model-path';
 import type { EndpointPolicy, ModelHost, Route } from './model-host';
 import type { RequestLog, ServingMetrics } from './observability';
-import { checkerFor, newPredictionId, predictionIds, type PredictionLog } from './prediction-log';
+import { checkerFor, newPredictionId, predictionIds, rejectAnomalies, type PredictionLog } from './prediction-log';
 import type { LoadedVersion } from './loaded-version';
 import { tfRequestRecords, tfResponse, v2RequestRecords, v2Response } from './protocol';
 import { feedbackBodySchema, MAX_PREDICTION_ID } from './log-protocol';
@@ -349,6 +349,9 @@ export class ServingHandler {
         ({ records, id } = v2RequestRecords(body, lv.manifest.inputSchema, this.maxInstances));
         if (id !== undefined && (id.length === 0 || id.length > MAX_CLIENT_ID)) throw new KilnError('BAD_REQUEST', `id: 1 to ${MAX_CLIENT_ID} characters, got ${id.length}`, { path: 'id' });
       }
+      // Anomalies the endpoint's settings turn into 400s (soft ones are otherwise only tagged).
+      const reject = this.host.policies.get(ctx.endpoint)?.rejectAnomalies;
+      if (reject !== undefined && reject.size > 0) rejectAnomalies(records, checkerFor(lv.manifest), reject, ctx.endpoint);
     } catch (e) {
       this.out.error(ctx, e);
       this.admission.release(ctx);
@@ -375,7 +378,7 @@ export class ServingHandler {
       const log = this.predictionLog;
       if (log !== null) {
         const rate = this.host.policies.get(ctx.endpoint)?.sampleRate ?? 1;
-        if (rate >= 1 || Math.random() < rate) logPredictions(log, ctx.endpoint, lv, base, records, preds!, answeredAt, performance.now() - ctx.t0, tf && records.length === 1 ? singleInstanceBytes(buf) : null);
+        if (rate >= 1 || Math.random() < rate) logPredictions(log, this.metrics, ctx.endpoint, lv, base, records, preds!, answeredAt, performance.now() - ctx.t0, tf && records.length === 1 ? singleInstanceBytes(buf) : null);
       }
     });
   }
@@ -438,7 +441,7 @@ const endpointJson = new Map<string, string>();
  * serving made (strings built here, the endpoint's name escaped once) and the instance — copied
  * byte for byte from the request body when it came as one compact instance, else serialised.
  */
-function logPredictions(log: PredictionLog, endpoint: string, lv: LoadedVersion, base: string, records: unknown[], preds: unknown[], time: number, latencyMs: number, rawInstance: Uint8Array | null): void {
+function logPredictions(log: PredictionLog, metrics: ServingMetrics, endpoint: string, lv: LoadedVersion, base: string, records: unknown[], preds: unknown[], time: number, latencyMs: number, rawInstance: Uint8Array | null): void {
   let ep = endpointJson.get(endpoint);
   if (ep === undefined) {
     ep = JSON.stringify(endpoint);
@@ -448,9 +451,11 @@ function logPredictions(log: PredictionLog, endpoint: string, lv: LoadedVersion,
   const ids = predictionIds(base, records.length);
   const check = checkerFor(lv.manifest);
   const common = `{"endpoint":${ep},"version":${lv.version},"time":${time},"latencyMs":${latencyMs},"id":`;
+  const version = String(lv.version);
   for (let i = 0; i < records.length; i++) {
     const rec = records[i] as Record<string, unknown>;
     const anomalies = check(rec);
+    metrics.observeAnomalies(endpoint, version, anomalies);
     const head = `${common}${JSON.stringify(ids[i])},"anomalies":${anomalies.length ? JSON.stringify(anomalies) : '[]'},"outputs":${JSON.stringify(preds[i]) ?? 'null'},"inputs":`;
     if (rawInstance !== null) log.addParts(head, rawInstance, '}');
     else log.addParts(head, null, `${JSON.stringify(rec)}}`);

@@ -24,6 +24,8 @@ export interface VersionSpec {
   key: string;
   /** fetches the package files (download, unzip, checksum …) */
   load(): Promise<PackageFiles>;
+  /** when the version was registered (ISO 8601; the control plane's config) — else the package's own `createdAt` is its age */
+  createdAt?: string;
 }
 
 /** 'keys': a request needs one of the endpoint's keys (none: every request is refused); 'public': none needed. */
@@ -40,6 +42,8 @@ export interface EndpointSpec {
   corsOrigins: string[];
   /** share of requests whose predictions are logged (0 to 1; default 1, when there is a prediction log) */
   logSampleRate?: number;
+  /** anomaly codes (lib/sketch ANOMALY_CODES) answered with a 400 instead of tagged (default none) */
+  rejectAnomalies?: string[];
   versions: VersionSpec[];
   default: number;
   traffic: { version: number; weight: number }[];
@@ -65,6 +69,8 @@ export interface EndpointPolicy {
   corsOrigins: ReadonlySet<string>;
   /** share of requests logged to the prediction log */
   sampleRate: number;
+  /** anomaly codes answered with a 400 (empty: none) */
+  rejectAnomalies: ReadonlySet<string>;
 }
 
 /** An endpoint's routing: immutable once built, replaced whole on a change. */
@@ -145,7 +151,7 @@ export class ModelHost {
     this.policies = new Map(
       specs.map((s) => [
         s.name,
-        { name: s.name, access: s.access, keyHashes: new Set(s.keyHashes.map((h) => h.toLowerCase())), corsOrigins: new Set(s.corsOrigins), sampleRate: s.logSampleRate ?? 1 } satisfies EndpointPolicy,
+        { name: s.name, access: s.access, keyHashes: new Set(s.keyHashes.map((h) => h.toLowerCase())), corsOrigins: new Set(s.corsOrigins), sampleRate: s.logSampleRate ?? 1, rejectAnomalies: new Set(s.rejectAnomalies ?? []) } satisfies EndpointPolicy,
       ]),
     );
     const run = this.applying.then(() => this.applyNow(specs));

@@ -12,6 +12,14 @@ export class ServingMetrics {
   private readonly inFlight: Gauge;
   /** read at scrape time: a gauge `set` on every request costs more than the request's counter */
   inFlightNow: () => number = () => 0;
+  /** the versions routed now, read at scrape time for `kiln_model_age_seconds` */
+  servedVersions: () => { endpoint: string; version: number; manifestCreatedAt: string }[] = () => [];
+  /** endpoint/version → when it was registered (from the applied config) */
+  private readonly registeredAt = new Map<string, number>();
+  private readonly anomalies: Counter<'endpoint' | 'version' | 'code'>;
+  private readonly checked: Counter<'endpoint' | 'version'>;
+  private readonly anomalous: Counter<'endpoint' | 'version'>;
+  private readonly anomalyChildren = new Map<string, { checked: Counter.Internal; anomalous: Counter.Internal; codes: Map<string, Counter.Internal> }>();
   // Labelled children cached by key: prom-client hashes label objects on every call otherwise.
   private readonly children = new Map<string, { hist: Histogram.Internal<'endpoint' | 'version'>; codes: Map<number, { status: Counter.Internal; error: Counter.Internal | null }> }>();
 
@@ -26,6 +34,25 @@ export class ServingMetrics {
       registers,
     });
     this.errors = new Counter({ name: 'kiln_serving_errors_total', help: 'Failed requests by reason (bad_request, auth, not_found, too_large, overloaded, timeout, internal)', labelNames: ['endpoint', 'version', 'reason'], registers });
+    this.anomalies = new Counter({ name: 'kiln_serving_anomalies_total', help: 'Soft anomalies of logged instances against the packaged schema, by code (OUT_OF_RANGE, UNKNOWN_CATEGORY, …)', labelNames: ['endpoint', 'version', 'code'], registers });
+    this.checked = new Counter({ name: 'kiln_serving_checked_instances_total', help: 'Logged instances checked for soft anomalies (the denominator of an anomaly rate)', labelNames: ['endpoint', 'version'], registers });
+    this.anomalous = new Counter({ name: 'kiln_serving_anomalous_instances_total', help: 'Logged instances with at least one soft anomaly', labelNames: ['endpoint', 'version'], registers });
+    const served = () => this.servedVersions();
+    const registeredAt = this.registeredAt;
+    new Gauge({
+      name: 'kiln_model_age_seconds',
+      help: 'Seconds since the served version was registered (or, served from a package directory, since its package was made)',
+      labelNames: ['endpoint', 'version'],
+      registers,
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const v of served()) {
+          const at = registeredAt.get(`${v.endpoint}\u0000${v.version}`) ?? Date.parse(v.manifestCreatedAt);
+          if (Number.isFinite(at)) this.set({ endpoint: v.endpoint, version: String(v.version) }, Math.max(0, (now - at) / 1000));
+        }
+      },
+    });
     const now = () => this.inFlightNow();
     this.inFlight = new Gauge({
       name: 'kiln_serving_in_flight_requests',
@@ -35,6 +62,31 @@ export class ServingMetrics {
         this.set(now());
       },
     });
+  }
+
+  /** Remembers when each configured version was registered (the config's `createdAt`). */
+  noteVersions(specs: readonly { name: string; versions: readonly { version: number; createdAt?: string }[] }[]): void {
+    this.registeredAt.clear();
+    for (const e of specs) {
+      for (const v of e.versions) {
+        const at = v.createdAt ? Date.parse(v.createdAt) : NaN;
+        if (Number.isFinite(at)) this.registeredAt.set(`${e.name}\u0000${v.version}`, at);
+      }
+    }
+  }
+
+  /** Counts one checked instance and its soft anomalies (codes). */
+  observeAnomalies(endpoint: string, version: string, codes: readonly { code: string }[]): void {
+    const k = `${endpoint}\u0000${version}`;
+    let c = this.anomalyChildren.get(k);
+    if (!c) this.anomalyChildren.set(k, (c = { checked: this.checked.labels(endpoint, version), anomalous: this.anomalous.labels(endpoint, version), codes: new Map() }));
+    c.checked.inc();
+    if (codes.length > 0) c.anomalous.inc();
+    for (const a of codes) {
+      let n = c.codes.get(a.code);
+      if (!n) c.codes.set(a.code, (n = this.anomalies.labels(endpoint, version, a.code)));
+      n.inc();
+    }
   }
 
   /**

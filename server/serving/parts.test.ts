@@ -36,7 +36,7 @@ function fakeRoute(name: string, versions: number[], opts: { labels?: Record<str
 }
 
 function policy(name: string, access: EndpointAccess, keys: string[] = []): EndpointPolicy {
-  return { name, access, keyHashes: new Set(keys.map(sha256Hex)), corsOrigins: new Set(), sampleRate: 1 };
+  return { name, access, keyHashes: new Set(keys.map(sha256Hex)), corsOrigins: new Set(), sampleRate: 1, rejectAnomalies: new Set() };
 }
 
 /** What a `ServerResponse` was asked to write. */

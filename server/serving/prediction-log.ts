@@ -9,13 +9,15 @@
  * lost answer duplicates nothing.
  *
  * Anomaly tags: each record is checked against the version's data schema with lib/sketch's
- * per-record checker (allocation-free for a clean record). Packages carry the raw input schema
- * (types, nullability, the categories seen in training) but statistics only of the preprocessed
- * features, so the schema is derived from the input schema: unknown categories, missing values
- * where none were seen, type mismatches and extra fields are tagged; numeric ranges are not.
+ * per-record checker (allocation-free for a clean record). Packages carry the raw inputs' data
+ * schema (`inputDataSchema`: ranges, domains, missing rates from the training data), so values
+ * outside the training range are tagged OUT_OF_RANGE; packages built before it only have the
+ * input schema, from which a schema without ranges is derived (unknown categories, missing
+ * values where none were seen, type mismatches and extra fields are still tagged).
  */
 import { randomUUID } from 'node:crypto';
 import { Counter, type Registry } from 'prom-client';
+import { KilnError } from '../../lib/errors';
 import type { Manifest } from '../../lib/package/manifest';
 import { createRecordChecker, type RecordAnomaly } from '../../lib/sketch/anomalies';
 import { DATA_SCHEMA_VERSION, type DataSchema } from '../../lib/sketch/data-schema';
@@ -60,11 +62,16 @@ function fittedDomains(m: Manifest): Map<string, string[]> {
 }
 
 /**
- * The input schema as a data schema: what a per-record check can know without raw statistics.
- * A categorical column's domain is the input schema's categories, else its fitted vocabulary.
+ * The package's data schema of its raw inputs when it carries one; else the input schema as a data
+ * schema, what a per-record check can know without raw statistics (a categorical column's domain
+ * is the input schema's categories, else its fitted vocabulary).
  */
 export function schemaFromManifest(m: Manifest): DataSchema {
   const fitted = fittedDomains(m);
+  if (m.inputDataSchema) {
+    // A column with too many categories for the training data's domain still has its fitted vocabulary.
+    return { ...m.inputDataSchema, columns: m.inputDataSchema.columns.map((c) => (c.type === 'categorical' && !c.categories && fitted.has(c.name) ? { ...c, categories: fitted.get(c.name)! } : c)) };
+  }
   const domainOf = (name: string, declared?: string[]) => (declared?.length ? declared : fitted.get(name));
   return {
     version: DATA_SCHEMA_VERSION,
@@ -80,6 +87,29 @@ export function schemaFromManifest(m: Manifest): DataSchema {
 }
 
 type Checker = (record: Readonly<Record<string, unknown>>) => readonly RecordAnomaly[];
+
+/** A cell as the 400 shows it: JSON, cut to 100 characters; "absent" for a missing field. */
+function observed(record: Readonly<Record<string, unknown>>, column: string): string {
+  if (!Object.hasOwn(record, column)) return 'absent';
+  const text = JSON.stringify(record[column]) ?? String(record[column]);
+  return text.length > 100 ? `${text.slice(0, 99)}…` : text;
+}
+
+/**
+ * Refuses a request whose records have an anomaly among `codes` (an endpoint setting): the first
+ * one found, naming the instance index, the column, the code and the observed value.
+ * @throws KilnError `ANOMALY_REJECTED` (400)
+ */
+export function rejectAnomalies(records: readonly unknown[], check: Checker, codes: ReadonlySet<string>, endpoint: string): void {
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i] as Record<string, unknown>;
+    for (const a of check(rec)) {
+      if (!codes.has(a.code)) continue;
+      const value = observed(rec, a.column);
+      throw new KilnError('ANOMALY_REJECTED', `instances[${i}] column "${a.column}": ${a.code} (observed ${value}); endpoint "${endpoint}" rejects ${a.code}`, { path: `instances[${i}].${a.column}`, column: a.column }, { extra: { index: i, column: a.column, anomaly: a.code, observed: value } });
+    }
+  }
+}
 const checkers = new WeakMap<Manifest, Checker>();
 
 /** The per-record checker of a version's manifest, built once. */

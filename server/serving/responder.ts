@@ -110,7 +110,8 @@ export class Responder {
     const headers = a.headers ? Object.entries(a.headers).flat() : a.status === 429 || a.status === 503 ? RETRY : undefined;
     // An unexpected failure keeps its first line, as before the catalog: it is what a caller can report.
     const message = a.internal ? `internal error: ${firstLine(e)}` : a.message;
-    this.send(ctx, a.status, JSON.stringify({ error: message, code: a.code }), headers, message);
+    // Extras name what the message names, for programs (e.g. a rejected anomaly's index, column and value).
+    this.send(ctx, a.status, JSON.stringify({ ...a.extra, error: message, code: a.code }), headers, message);
   }
 
   /** A prebuilt 429 (see {@link overloadAnswer}): no error object, no serialisation. */

@@ -117,6 +117,7 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
   const admission = new Admission({ maxConcurrency: opts.maxConcurrency ?? 256, maxInstances: opts.maxInstancesInFlight ?? 4 * maxInstances, maxQueueWaitMs, timeoutMs });
   const metrics = new ServingMetrics();
   metrics.inFlightNow = () => admission.inFlight;
+  metrics.servedVersions = () => [...host.routes.values()].flatMap((r) => [...r.versions.values()].map((lv) => ({ endpoint: r.name, version: lv.version, manifestCreatedAt: lv.manifest.createdAt })));
   const requestLog = new RequestLog(opts.logCapacity ?? 1000, opts.logSample ?? 0.01);
   const sink = opts.predictionLog === false ? undefined : opts.source.sink;
   const requestStats = opts.source.sink ? new RequestStats({ sink: opts.source.sink, registry: metrics.registry, log, ...(opts.requestStatsFlushMs ? { flushMs: opts.requestStatsFlushMs } : {}) }) : null;
@@ -204,7 +205,10 @@ export async function createServingServer(opts: ServingServerOptions): Promise<S
   };
 
   try {
-    await opts.source.start((specs) => host.apply(specs), log);
+    await opts.source.start((specs) => {
+      metrics.noteVersions(specs);
+      return host.apply(specs);
+    }, log);
     state.sourceStarted = true;
   } catch (e) {
     await shutdown(0, 0);

@@ -72,11 +72,14 @@ export interface ServingConfig {
     access: 'public' | 'keys';
     keyHashes: string[];
     corsOrigins: string[];
-    versions: { version: number; sha256: string; url: string; aliases: string[] }[];
+    /** `createdAt`: when the version was registered (absent from control planes before alerts) */
+    versions: { version: number; sha256: string; url: string; aliases: string[]; createdAt?: string }[];
     default: number;
     traffic: { version: number; weight: number }[];
     /** absent from control planes before the prediction log: log everything */
     log?: { sampleRate: number };
+    /** absent from older control planes: none */
+    rejectAnomalies?: string[];
   }[];
 }
 
@@ -193,7 +196,8 @@ export class ControlPlaneSource implements PackageSource {
       default: e.default,
       traffic: e.traffic,
       logSampleRate: typeof e.log?.sampleRate === 'number' ? e.log.sampleRate : 1,
-      versions: e.versions.map((v) => ({ version: v.version, aliases: v.aliases, key: v.sha256, load: () => this.download(v.url, v.sha256) })),
+      rejectAnomalies: Array.isArray(e.rejectAnomalies) ? e.rejectAnomalies.filter((c): c is string => typeof c === 'string') : [],
+      versions: e.versions.map((v) => ({ version: v.version, aliases: v.aliases, key: v.sha256, load: () => this.download(v.url, v.sha256), ...(typeof v.createdAt === 'string' ? { createdAt: v.createdAt } : {}) })),
     }));
   }
 

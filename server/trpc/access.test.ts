@@ -106,6 +106,7 @@ describe('every procedure and route declares its access', () => {
         ['POST', '/api/serving/predictions'],
         ['POST', '/api/serving/request-stats'],
         ['POST', '/api/serving/feedback'],
+        ['GET', '/api/monitoring/metrics'],
         ['GET', '/api/whoami'],
         ['POST', '/api/account/password'],
         ['GET', '/api/auth/get-session'],
@@ -178,6 +179,9 @@ describe('role × action', () => {
   const table: [string, (api: ReturnType<typeof callerAs>) => Promise<unknown>, Record<string, 'ok' | 403 | 404>][] = [
     ['read a run', (api) => api.runs.get({ id: runId }), { read: 'ok', edit: 'ok', manage: 'ok', admin: 'ok', outsider: 404 }],
     ['list the project\'s datasets', (api) => api.datasets.list({ projectName: 'demand' }), { read: 'ok', edit: 'ok', manage: 'ok', admin: 'ok', outsider: 404 }],
+    ['export a dataset schema', (api) => api.datasets.schema({ projectName: 'demand', name: 'demand.csv' }), { read: 'ok', edit: 'ok', manage: 'ok', admin: 'ok', outsider: 404 }],
+    ['save a dataset schema', (api) => api.datasets.setSchema({ projectName: 'demand', name: 'demand.csv', schema: { version: 1, columns: [] } }), { read: 403, edit: 'ok', manage: 'ok', admin: 'ok', outsider: 404 }],
+    ['set which anomalies an endpoint rejects', (api) => api.endpoints.setMonitoring({ name: 'demand', rejectAnomalies: ['OUT_OF_RANGE'] }), { read: 403, edit: 403, manage: 'ok', admin: 'ok', outsider: 404 }],
     ['save a graph', (api) => api.graphs.putDraft({ projectName: 'demand', graph: { version: 1, nodes: [], edges: [] } }), { read: 403, edit: 'ok', manage: 'ok', admin: 'ok', outsider: 404 }],
     ['cancel a run', (api) => api.runs.cancel({ id: runId }), { read: 403, edit: 'ok', manage: 'ok', admin: 'ok', outsider: 404 }],
     ['register a version', (api) => api.registry.register({ model: 'demand-model', runId }), { read: 403, edit: 'ok', manage: 'ok', admin: 'ok', outsider: 404 }],

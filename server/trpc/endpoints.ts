@@ -13,6 +13,7 @@ import { MAX_CORS_ORIGINS } from '../registry/origins';
 import { confirmServingRevision } from '../registry/serving-revision';
 import { endpointSnippets } from '../registry/snippets';
 import { setMonitoringSettings } from '../monitoring/prediction-log';
+import { ANOMALY_CODES } from '../../lib/sketch/anomalies';
 import { access, on, procedure, router } from './trpc';
 import { readableProjectIds } from '../auth/access';
 import { modelProjects } from '../registry/registry';
@@ -72,11 +73,14 @@ export const endpointsRouter = router({
       const { revision, ...endpoint } = await setEndpointCors(ctx.db, input.name, input.origins);
       return { endpoint, replicas: await confirmServingRevision(ctx.db, revision) };
     }),
-  /** The prediction log's sampling rate (0 to 1, default 1: every prediction) and retention in days (default 30). */
+  /**
+   * The prediction log's sampling rate (0 to 1, default 1: every prediction) and retention in days
+   * (default 30), and the anomaly codes serving answers with a 400 instead of tagging (default none).
+   */
   setMonitoring: procedure(access.need('MANAGE', on.endpoint()))
-    .input(z.object({ name: nameSchema, sampleRate: z.number().min(0).max(1).optional(), retentionDays: z.number().int().min(1).max(3650).optional() }))
+    .input(z.object({ name: nameSchema, sampleRate: z.number().min(0).max(1).optional(), retentionDays: z.number().int().min(1).max(3650).optional(), rejectAnomalies: z.array(z.string().max(64)).max(ANOMALY_CODES.length).optional() }))
     .mutation(async ({ ctx, input }) => {
-      const { revision, ...monitoring } = await setMonitoringSettings(ctx.db, input.name, { sampleRate: input.sampleRate, retentionDays: input.retentionDays });
+      const { revision, ...monitoring } = await setMonitoringSettings(ctx.db, input.name, { sampleRate: input.sampleRate, retentionDays: input.retentionDays, rejectAnomalies: input.rejectAnomalies });
       return { monitoring, replicas: await confirmServingRevision(ctx.db, revision) };
     }),
   snippets: procedure(access.need('READ', on.endpoint()))

@@ -13,7 +13,8 @@ import { checkGraphData, checkInputNames } from './submit-checks';
 import { getDatasets, getGraph, saveGraph } from '../db/catalog';
 import type { Graph } from '../../lib/graph/schema';
 import type { Run, RunEvent } from '../db/schema';
-import { cancelRun, getRun, getRuns, listArtifacts, listRunEvents, listRuns, submitRun, toPublicRun } from '../jobs/queue';
+import { cancelRun, getRun, getRuns, listArtifacts, listRunEvents, listRuns, recordValidationEvent, submitRun, toPublicRun } from '../jobs/queue';
+import { trainingSkew } from '../data/skew';
 import { resolveProject } from '../http/lookup';
 import { projectRefSchema } from './graphs';
 import { access, graphInvalid, on, procedure, router, trpcErrorOf } from './trpc';
@@ -44,6 +45,12 @@ export const submitInputSchema = projectRefSchema.extend({
       return out;
     })
     .default({}),
+  /**
+   * The registered model whose production version's training statistics the run's data is
+   * checked against (training/serving skew); default: the model this project last registered a
+   * version to that has a production version.
+   */
+  model: z.string().min(1).max(200).optional(),
   options: z
     .object({
       backend: z.enum(['auto', 'webgpu', 'wasm', 'cpu']).optional(),
@@ -93,7 +100,19 @@ export const runsRouter = router({
       if (!found.has(id)) throw new KilnError('BAD_REQUEST', `datasets.${name}: dataset version ${id} is not stored in project "${project.name}"`);
     }
     // Built-in names, targets and declared columns: refused now rather than on a runner.
-    await checkGraphData(graph, new Map(Object.entries(input.datasets).map(([name, id]) => [name, found.get(id)!])));
+    const byInput = new Map(Object.entries(input.datasets).map(([name, id]) => [name, found.get(id)!]));
+    await checkGraphData(graph, byInput);
+    // Training/serving skew against the model in production: reported, or refused when the setting says so.
+    // A model named that has no production version is the caller's mistake; any other failure to
+    // compare (a stored sketch that no longer reads) must not stop the run: it is logged instead.
+    const skew = await trainingSkew(ctx.db, ctx.store, project.id, byInput, input.model).catch((e: unknown) => {
+      if (e instanceof KilnError && e.code === 'NOT_FOUND') throw e;
+      console.error(`kiln server: training/serving skew of a run in project "${project.name}" not computed: ${(e as Error)?.message ?? String(e)}`);
+      return null;
+    });
+    if (skew && skew.anomalies.length > 0 && ctx.config.skewBlocksRuns) {
+      throw new KilnError('TRAINING_SKEW', `run refused: ${skew.anomalies.length} anomal${skew.anomalies.length === 1 ? 'y' : 'ies'} of input "${skew.input}" against ${skew.model} v${skew.version} (production) training data (${skew.anomalies[0]!.message}); KILN_SKEW_BLOCKS_RUNS is on`, { param: 'datasets' }, { extra: { skew } });
+    }
     const { hash } = await saveGraph(ctx.db, project.id, graph);
     const { maxAttempts, priority, ...options } = input.options;
     const run = await submitRun(ctx.db, {
@@ -106,7 +125,8 @@ export const runsRouter = router({
       ...(priority !== undefined ? { priority } : {}),
       submittedBy: ctx.user.email,
     });
-    return { runId: run.id, projectId: project.id, graphHash: hash, status: run.status, warnings: v.diagnostics.filter((d) => d.severity === 'warning') };
+    if (skew) await recordValidationEvent(ctx.db, run.id, skew);
+    return { runId: run.id, projectId: project.id, graphHash: hash, status: run.status, warnings: v.diagnostics.filter((d) => d.severity === 'warning'), skew };
   }),
 
   /** Runs of one project, or of every project the caller can read. */

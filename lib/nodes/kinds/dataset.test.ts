@@ -30,6 +30,12 @@ describe('dataset', () => {
       { name: 'origin', type: 'categorical', nullable: false, categories: ['Japan', 'USA'] },
     ]);
     expect(frame.datasetHashes).toEqual([sha256Hex(CSV)]);
+    // The raw columns' data schema (what the package keeps for serving): ranges, domains, missing rates.
+    expect(frame.rawSchema!.columns.map((c) => [c.name, c.min, c.max, c.categories, c.nullable, c.maxMissingRate])).toEqual([
+      ['hp', 95, 130, undefined, true, 1 / 3 + 0.05],
+      ['origin', undefined, undefined, ['Japan', 'USA'], false, 0],
+      ['mpg', 18, 24, undefined, true, 1 / 3 + 0.05],
+    ]);
     expect(ctx.logs.map((l) => l.message)).toEqual(['cars.csv: 3 rows × 3 columns']);
     expect(await dataset.sourceKey!(dataset.params.parse({ source: 'input', name: 'cars.csv' }), makeCtx('d', { loadData: input }))).toBe(sha256Hex(CSV));
   });

@@ -3,6 +3,8 @@ import { columnSchemaSchema } from '../../data/column-schema';
 import { sha256Hex } from '../../data/hash';
 import { inferSchema, parseTable } from '../../data/infer';
 import { KilnError } from '../../errors';
+import { inferDataSchema } from '../../sketch/data-schema';
+import { sketchTable } from '../../sketch/table-sketch';
 import { defineNode } from '../registry';
 import type { DataSource, Frame, NodeContext } from '../types';
 
@@ -50,6 +52,7 @@ export const dataset = defineNode({
       ...(p.target ? { target: p.target } : {}),
       steps: [],
       inputSchema: inferSchema(table).filter((c) => c.name !== p.target),
+      rawSchema: inferDataSchema(sketchTable(table)),
       datasetHashes: [sha256Hex(src.text)],
     };
     ctx.log(`${src.name}: ${table.nRows} rows × ${table.columns.length} columns`);
