@@ -57,6 +57,9 @@ test('the Monitoring view shows traffic, drift of a shifted input, live metrics 
   expect(fb.status()).toBe(200);
   expect(await fb.json()).toMatchObject({ accepted: 100, unknown: 0 });
 
+  // An alert rule: the view lists it with its state.
+  await api(request, baseURL!, 'monitoring.addAlertRule', { name: endpoint, rule: 'stale_model > 60d' }, { mutation: true });
+
   // The project overview on the Endpoints tab lists the endpoint with its traffic.
   await page.goto(`/projects/${project}/endpoints`);
   const health = page.getByTestId(`health-${endpoint}`);
@@ -68,6 +71,7 @@ test('the Monitoring view shows traffic, drift of a shifted input, live metrics 
 
   await expect(page).toHaveURL(new RegExp(`/projects/${project}/endpoints/${endpoint}/monitoring`));
   await expect(page.getByTestId('monitoring-summary')).toContainText('201');
+  await expect(page.getByTestId('monitoring-alerts')).toContainText('stale_model > 60d');
   // Horsepower drifted; the drift table says so, with its method and verdict.
   const hp = page.getByTestId('drift-row-Horsepower');
   await expect(hp).toHaveAttribute('data-drifted', 'true');

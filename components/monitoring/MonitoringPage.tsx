@@ -123,7 +123,7 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
 
           {r.requests === 0 && <EmptyWindow endpoint={endpoint} win={win} sampleRate={ep.data?.monitoring.sampleRate ?? null} />}
 
-          <AlertsPanel alerts={r.alerts} />
+          <AlertsPanel endpoint={endpoint} alerts={r.alerts} />
           <TrafficPanel series={series.data ?? null} requests={requests.data ?? null} error={series.error ?? requests.error} />
           {r.requests > 0 && (
             <>
@@ -169,12 +169,19 @@ function EmptyWindow({ endpoint, win, sampleRate }: { endpoint: string; win: str
   );
 }
 
-function AlertsPanel({ alerts }: { alerts: { rule: string; state: string; since: string; message: string }[] }) {
+/** The endpoint's alert rules with their state, and their transitions (firing, resolved) with delivery. */
+function AlertsPanel({ endpoint, alerts }: { endpoint: string; alerts: { rule: string; state: string; since: string; message: string }[] }) {
+  const history = useQuery({ queryKey: ['monitoring-alert-history', endpoint], queryFn: () => trpc.monitoring.alertHistory.query({ name: endpoint, limit: 50 }), refetchInterval: REFRESH_MS, retry: false });
+  const events = history.data ?? [];
   return (
     <section className="panel" aria-label="Alerts" data-testid="monitoring-alerts">
-      <h2>Alerts</h2>
+      <h2>
+        Alerts <span className="muted small">rules on this endpoint and their state</span>
+      </h2>
       {alerts.length === 0 ? (
-        <p className="small muted">No alerts for this endpoint.</p>
+        <p className="small muted">
+          No alert rules on this endpoint. Add one with <code>kiln monitor rules {endpoint} --server URL --add &apos;mape &gt; 0.45 over 24h&apos;</code> (see docs/monitoring.md).
+        </p>
       ) : (
         <table className="grid">
           <thead>
@@ -189,7 +196,7 @@ function AlertsPanel({ alerts }: { alerts: { rule: string; state: string; since:
             {alerts.map((a, i) => (
               <tr key={`${a.rule}-${i}`}>
                 <td>
-                  <span className={`badge mon-alert-${a.state}`}>{a.state}</span>
+                  <span className={`badge mon-alert-${a.state}`}>{a.state === 'pending' ? 'not evaluated yet' : a.state}</span>
                 </td>
                 <td>
                   <code>{a.rule}</code>
@@ -201,6 +208,42 @@ function AlertsPanel({ alerts }: { alerts: { rule: string; state: string; since:
           </tbody>
         </table>
       )}
+      {history.error ? (
+        <p className="error small">Could not read the alert history: {errorMessage(history.error)}</p>
+      ) : events.length > 0 ? (
+        <>
+          <h3>History</h3>
+          <table className="grid" data-testid="alert-history">
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Rule</th>
+                <th>Became</th>
+                <th>Message</th>
+                <th>Notification</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <td>{fmtDate(e.at)}</td>
+                  <td>
+                    <code>{e.rule}</code>
+                  </td>
+                  <td>
+                    <span className={`badge mon-alert-${e.state}`}>{e.state}</span>
+                  </td>
+                  <td>{e.message}</td>
+                  <td className={e.delivery === 'failed' ? 'error' : undefined} title={e.deliveryError ?? undefined}>
+                    {e.delivery === 'none' ? 'no channel set' : e.delivery}
+                    {e.attempts > 1 ? ` (${e.attempts} tries)` : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
     </section>
   );
 }
