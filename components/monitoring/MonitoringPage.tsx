@@ -103,7 +103,11 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
       ) : (
         <>
           <section className="mon-summary" data-testid="monitoring-summary">
-            <Stat label="Requests answered" value={r.traffic.requests.toLocaleString()} sub="all HTTP answers" />
+            {r.traffic.requests === 0 && r.requests > 0 ? (
+              <Stat label="Requests answered" value="—" sub="not reported yet: serving sends each minute once it is over" />
+            ) : (
+              <Stat label="Requests answered" value={r.traffic.requests.toLocaleString()} sub="all HTTP answers" />
+            )}
             <Stat
               label="Error rate"
               value={r.traffic.errorRate === null ? '—' : `${fmtNum(r.traffic.errorRate * 100)} %`}
@@ -117,7 +121,7 @@ export function MonitoringPage({ project, endpoint }: { project: string; endpoin
               sub={`${r.drift.features.filter((f) => f.drifted).length} of ${r.drift.features.length} inputs · threshold ${fmtNum(r.drift.shareThreshold * 100)} %`}
               tone={r.requests ? (r.drift.drifted ? 'bad' : r.drift.features.some((f) => f.drifted) ? 'warn' : 'good') : undefined}
             />
-            <Stat label="Anomalies" value={Object.values(r.anomalies).reduce((a, b) => a + b, 0).toLocaleString()} sub={`${Object.keys(r.anomalies).length} codes`} tone={Object.keys(r.anomalies).length ? 'warn' : undefined} />
+            <Stat label="Anomalies" value={Object.values(r.anomalies).reduce((a, b) => a + b, 0).toLocaleString()} sub={`${Object.keys(r.anomalies).length} ${Object.keys(r.anomalies).length === 1 ? 'code' : 'codes'}`} tone={Object.keys(r.anomalies).length ? 'warn' : undefined} />
             <Stat label="Alerts firing" value={String(firing)} sub={`${r.alerts.length} in all`} tone={firing ? 'bad' : undefined} />
           </section>
 

@@ -70,7 +70,7 @@ export function TrafficPanel({ series, requests, error }: { series: Series | nul
       <h2>
         Traffic <span className="muted small">per {bucketWord(series.bucketMs)}; requests, latency and errors as serving counted them (failed and unlogged requests included)</span>
       </h2>
-      {requests && (
+      {requests && requests.total.requests > 0 && (
         <p className="small" data-testid="traffic-totals">
           {requests.total.requests.toLocaleString()} requests answered, {requests.total.errors.toLocaleString()} failed
           {requests.total.errorRate !== null ? ` (error rate ${fmt(requests.total.errorRate * 100)} %)` : ''}
