@@ -187,3 +187,25 @@ describe('parsing against a schema', () => {
     expect(Array.from(nums(t, 'ok').values)).toEqual([1, 0, 1]);
   });
 });
+
+describe('parseDateValue: the YYYY-MM-DD fast path', () => {
+  it('agrees with the general parser on every day, month and year shape (impossible days included)', () => {
+    let checked = 0;
+    const mismatches: string[] = [];
+    for (let y = 0; y <= 9999; y += y < 2100 ? 1 : 37) {
+      for (let m = 0; m <= 13; m++) {
+        for (let d = 0; d <= 32; d++) {
+          const s = `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+          // A leading space skips the fast path: the regex and Date path answers.
+          if (parseDateValue(s) !== parseDateValue(` ${s}`)) mismatches.push(s);
+          checked++;
+        }
+      }
+    }
+    expect(mismatches.slice(0, 5)).toEqual([]);
+    expect(checked).toBeGreaterThan(900_000);
+    expect(parseDateValue('2024-02-29')).toBe(Date.UTC(2024, 1, 29));
+    expect(parseDateValue('2023-02-29')).toBeUndefined();
+    expect(parseDateValue('2024-0a-01')).toBeUndefined();
+  });
+});

@@ -64,8 +64,41 @@ export function parseBooleanValue(v: RawValue, allowNumeric = false): 0 | 1 | un
  * are read as UTC so that the same file gives the same numbers on every machine. Impossible
  * dates (2021-02-30) are rejected.
  */
+const digit = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+
+/**
+ * `YYYY-MM-DD` without a regex or a Date (serving checks a date column on every logged record):
+ * epoch milliseconds, NaN for an impossible day (Feb 30), null when the text is not that shape
+ * (the general parser decides). Days from the civil date by H. Hinnant's `days_from_civil`.
+ */
+function plainDate(s: string): number | null {
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return null;
+  const y0 = digit(s, 0), y1 = digit(s, 1), y2 = digit(s, 2), y3 = digit(s, 3), m0 = digit(s, 5), m1 = digit(s, 6), d0 = digit(s, 8), d1 = digit(s, 9);
+  if ((y0 | y1 | y2 | y3 | m0 | m1 | d0 | d1) < 0) return null;
+  const y = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  const m = m0 * 10 + m1;
+  const d = d0 * 10 + d1;
+  if (m < 1 || m > 12 || d < 1) return NaN;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const dim = m === 2 ? (leap ? 29 : 28) : m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+  if (d > dim) return NaN;
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return (era * 146097 + doe - 719468) * 86_400_000;
+}
+
 export function parseDateValue(v: RawValue): number | undefined {
   if (typeof v !== 'string') return undefined;
+  if (v.length === 10) {
+    const t = plainDate(v);
+    if (t !== null) return Number.isNaN(t) ? undefined : t;
+  }
   const m = DATE_RE.exec(v.trim());
   if (!m) return undefined;
   const y = Number(m[1]);

@@ -149,29 +149,27 @@ export function createRecordChecker(schema: DataSchema): (record: Readonly<Recor
   }));
   const names = new Set(cols.map((c) => c.name));
   const nCols = cols.length;
+  // No closure per call (a `push` helper made one per record): anomalies are pushed inline.
   return (record) => {
     let out: RecordAnomaly[] | null = null;
-    const push = (code: AnomalyCode, column: string) => (out ??= []).push({ code, column });
     for (let i = 0; i < nCols; i++) {
       const c = cols[i]!;
       const v = record[c.name] as RawValue;
+      let code: AnomalyCode | null = null;
       if (v === undefined) {
-        if (c.required) push('SCHEMA_MISSING_COLUMN', c.name);
-        continue;
+        if (c.required) code = 'SCHEMA_MISSING_COLUMN';
+      } else if (isMissingValue(v)) {
+        if (!c.nullable) code = 'MISSING_VALUE';
+      } else if (c.type === 'categorical') {
+        if (c.domain !== null && !c.domain.has(typeof v === 'string' ? v : String(v))) code = 'UNKNOWN_CATEGORY';
+      } else {
+        const x = c.type === 'numeric' ? parseNumberValue(v) : c.type === 'boolean' ? parseBooleanValue(v, true) : parseDateValue(v);
+        if (x === undefined) code = 'TYPE_MISMATCH';
+        else if (x < c.min || x > c.max) code = 'OUT_OF_RANGE';
       }
-      if (isMissingValue(v)) {
-        if (!c.nullable) push('MISSING_VALUE', c.name);
-        continue;
-      }
-      if (c.type === 'categorical') {
-        if (c.domain !== null && !c.domain.has(typeof v === 'string' ? v : String(v))) push('UNKNOWN_CATEGORY', c.name);
-        continue;
-      }
-      const x = c.type === 'numeric' ? parseNumberValue(v) : c.type === 'boolean' ? parseBooleanValue(v, true) : parseDateValue(v);
-      if (x === undefined) push('TYPE_MISMATCH', c.name);
-      else if (x < c.min || x > c.max) push('OUT_OF_RANGE', c.name);
+      if (code !== null) (out ??= []).push({ code, column: c.name });
     }
-    for (const k in record) if (!names.has(k)) push('SCHEMA_NEW_COLUMN', k);
+    for (const k in record) if (!names.has(k)) (out ??= []).push({ code: 'SCHEMA_NEW_COLUMN', column: k });
     return out ?? NONE;
   };
 }

@@ -19,7 +19,12 @@ export class ServingMetrics {
   private readonly anomalies: Counter<'endpoint' | 'version' | 'code'>;
   private readonly checked: Counter<'endpoint' | 'version'>;
   private readonly anomalous: Counter<'endpoint' | 'version'>;
-  private readonly anomalyChildren = new Map<string, { checked: Counter.Internal; anomalous: Counter.Internal; codes: Map<string, Counter.Internal> }>();
+  /**
+   * Anomaly counts as plain numbers, copied into the counters at scrape time (`collect`): a
+   * labelled prom-client child still hashes its labels on every `inc`, which per logged instance
+   * cost more than the check itself.
+   */
+  private readonly anomalyCounts = new Map<string, { endpoint: string; version: string; checked: number; anomalous: number; codes: Map<string, number> }>();
   // Labelled children cached by key: prom-client hashes label objects on every call otherwise.
   private readonly children = new Map<string, { hist: Histogram.Internal<'endpoint' | 'version'>; codes: Map<number, { status: Counter.Internal; error: Counter.Internal | null }> }>();
 
@@ -34,9 +39,23 @@ export class ServingMetrics {
       registers,
     });
     this.errors = new Counter({ name: 'kiln_serving_errors_total', help: 'Failed requests by reason (bad_request, auth, not_found, too_large, overloaded, timeout, internal)', labelNames: ['endpoint', 'version', 'reason'], registers });
-    this.anomalies = new Counter({ name: 'kiln_serving_anomalies_total', help: 'Soft anomalies of logged instances against the packaged schema, by code (OUT_OF_RANGE, UNKNOWN_CATEGORY, …)', labelNames: ['endpoint', 'version', 'code'], registers });
-    this.checked = new Counter({ name: 'kiln_serving_checked_instances_total', help: 'Logged instances checked for soft anomalies (the denominator of an anomaly rate)', labelNames: ['endpoint', 'version'], registers });
-    this.anomalous = new Counter({ name: 'kiln_serving_anomalous_instances_total', help: 'Logged instances with at least one soft anomaly', labelNames: ['endpoint', 'version'], registers });
+    const counts = this.anomalyCounts;
+    // Each counter is filled from the plain counts when it is collected (at scrape time).
+    const fillChecked = () => {
+      this.checked.reset();
+      for (const c of counts.values()) this.checked.labels(c.endpoint, c.version).inc(c.checked);
+    };
+    const fillAnomalous = () => {
+      this.anomalous.reset();
+      for (const c of counts.values()) if (c.anomalous > 0) this.anomalous.labels(c.endpoint, c.version).inc(c.anomalous);
+    };
+    const fillCodes = () => {
+      this.anomalies.reset();
+      for (const c of counts.values()) for (const [code, n] of c.codes) this.anomalies.labels(c.endpoint, c.version, code).inc(n);
+    };
+    this.anomalies = new Counter({ name: 'kiln_serving_anomalies_total', help: 'Soft anomalies of logged instances against the packaged schema, by code (OUT_OF_RANGE, UNKNOWN_CATEGORY, …)', labelNames: ['endpoint', 'version', 'code'], registers, collect: fillCodes });
+    this.checked = new Counter({ name: 'kiln_serving_checked_instances_total', help: 'Logged instances checked for soft anomalies (the denominator of an anomaly rate)', labelNames: ['endpoint', 'version'], registers, collect: fillChecked });
+    this.anomalous = new Counter({ name: 'kiln_serving_anomalous_instances_total', help: 'Logged instances with at least one soft anomaly', labelNames: ['endpoint', 'version'], registers, collect: fillAnomalous });
     const served = () => this.servedVersions();
     const registeredAt = this.registeredAt;
     new Gauge({
@@ -78,14 +97,12 @@ export class ServingMetrics {
   /** Counts one checked instance and its soft anomalies (codes). */
   observeAnomalies(endpoint: string, version: string, codes: readonly { code: string }[]): void {
     const k = `${endpoint}\u0000${version}`;
-    let c = this.anomalyChildren.get(k);
-    if (!c) this.anomalyChildren.set(k, (c = { checked: this.checked.labels(endpoint, version), anomalous: this.anomalous.labels(endpoint, version), codes: new Map() }));
-    c.checked.inc();
-    if (codes.length > 0) c.anomalous.inc();
-    for (const a of codes) {
-      let n = c.codes.get(a.code);
-      if (!n) c.codes.set(a.code, (n = this.anomalies.labels(endpoint, version, a.code)));
-      n.inc();
+    let c = this.anomalyCounts.get(k);
+    if (!c) this.anomalyCounts.set(k, (c = { endpoint, version, checked: 0, anomalous: 0, codes: new Map() }));
+    c.checked++;
+    if (codes.length > 0) {
+      c.anomalous++;
+      for (const a of codes) c.codes.set(a.code, (c.codes.get(a.code) ?? 0) + 1);
     }
   }
 
