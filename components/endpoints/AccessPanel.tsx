@@ -51,7 +51,9 @@ export function AccessPanel({ ep, onChanged, onNewKey }: { ep: Endpoint; onChang
     <section className="panel" aria-label="Access and API keys">
       <h2>Access and API keys</h2>
       <p className={state === 'closed' ? 'ep-access closed' : state === 'keyed' ? 'ep-access keyed' : 'ep-access public'} role={state === 'closed' ? 'alert' : undefined} data-testid="endpoint-access" data-state={state}>
-        <strong>{ep.access === 'keys' ? 'API key required' : 'Public'}</strong> — {ACCESS_TEXT[state]}
+        {/* Each text starts with its state's name ("Public:", "Closed:"), shown bold once. */}
+        <strong>{ACCESS_TEXT[state].slice(0, ACCESS_TEXT[state].indexOf(':') + 1)}</strong>
+        {ACCESS_TEXT[state].slice(ACCESS_TEXT[state].indexOf(':') + 1)}
       </p>
       <div className="row">
         {ep.access === 'keys' ? (
