@@ -4,8 +4,8 @@ CREATE TABLE "prediction_rollup" (
 	"hour" timestamp with time zone NOT NULL,
 	"schema_key" text NOT NULL,
 	"rows" integer NOT NULL,
-	"inputs" jsonb NOT NULL,
-	"prediction" jsonb NOT NULL,
+	"inputs" text NOT NULL,
+	"prediction" text NOT NULL,
 	"anomalies" jsonb NOT NULL,
 	CONSTRAINT "prediction_rollup_endpoint_id_version_hour_pk" PRIMARY KEY("endpoint_id","version","hour")
 );

@@ -10,7 +10,7 @@
  * window's edges are read row by row, and for live metrics only the rows with feedback. Memory
  * stays bounded by the pairs that have feedback, not by the window's traffic.
  */
-import { and, asc, eq, gt, gte, lt, not, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, lt, not, sql, type SQL } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
 import { classificationMetrics, regressionMetrics, UNKNOWN_CLASS } from '../../lib/metrics';
 import type { Manifest } from '../../lib/package/manifest';
@@ -218,11 +218,11 @@ export async function scan(db: Db, endpointId: string, m: Manifest, start: Date,
   let after = 0;
   for (;;) {
     const rows = await db
-      .select({ row: predictions.id, version: predictions.version, outputs: predictions.outputs, actual: predictionFeedback.actual })
-      .from(predictions)
-      .innerJoin(predictionFeedback, eq(predictionFeedback.predictionRowId, predictions.id))
-      .where(and(inWindow, gt(predictions.id, after)))
-      .orderBy(asc(predictions.id))
+      .select({ row: predictionFeedback.predictionRowId, version: predictions.version, outputs: predictions.outputs, actual: predictionFeedback.actual })
+      .from(predictionFeedback)
+      .innerJoin(predictions, eq(predictions.id, predictionFeedback.predictionRowId))
+      .where(and(inWindow, gt(predictionFeedback.predictionRowId, after)))
+      .orderBy(asc(predictionFeedback.predictionRowId))
       .limit(PAGE);
     for (const r of rows) {
       if (r.actual === null || r.actual === undefined) continue;
@@ -237,19 +237,24 @@ export async function scan(db: Db, endpointId: string, m: Manifest, start: Date,
   return { requests: acc.requests, inputs: acc.inputs(), prediction: acc.prediction, anomalies: acc.anomalies, labelled, perVersion: acc.perVersion };
 }
 
-/** Streams the logged predictions matching `where` (keyset pages) into `acc`. */
+/**
+ * Streams the logged predictions matching `where` into `acc`, in keyset pages by (time, id): the
+ * (endpoint, time) index serves it, where an `ORDER BY id` lets the planner walk the whole table
+ * in id order looking for a window's few rows.
+ */
 async function scanRaw(db: Db, acc: WindowSketch, where: SQL): Promise<void> {
-  let after = 0;
+  let after: { time: Date; row: number } | null = null;
   for (;;) {
-    const rows = await db
-      .select({ row: predictions.id, version: predictions.version, inputs: predictions.inputs, outputs: predictions.outputs, anomalies: predictions.anomalies })
+    const rows: { row: number; time: Date; version: number; inputs: unknown; outputs: unknown; anomalies: { code: string; column: string }[] }[] = await db
+      .select({ row: predictions.id, time: predictions.time, version: predictions.version, inputs: predictions.inputs, outputs: predictions.outputs, anomalies: predictions.anomalies })
       .from(predictions)
-      .where(and(where, gt(predictions.id, after)))
-      .orderBy(asc(predictions.id))
+      .where(after ? and(where, sql`(${predictions.time}, ${predictions.id}) > (${after.time.toISOString()}::timestamptz, ${after.row})`) : where)
+      .orderBy(asc(predictions.time), asc(predictions.id))
       .limit(PAGE);
     for (const r of rows) acc.add(r);
     if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]!.row;
+    const last = rows[rows.length - 1]!;
+    after = { time: last.time, row: last.row };
   }
 }
 

@@ -44,11 +44,11 @@ export interface LoggedRow {
   anomalies: readonly { code: string }[];
 }
 
-/** A serialised rollup: what one stored row holds beside its key. */
+/** A serialised rollup: what one stored row holds beside its key (the sketches as JSON text). */
 export interface RollupSketches {
   rows: number;
-  inputs: unknown;
-  prediction: unknown;
+  inputs: string;
+  prediction: string;
   anomalies: Record<string, number>;
 }
 
@@ -104,14 +104,14 @@ export class WindowSketch {
     this.requests += r.rows;
     this.perVersion.set(version, (this.perVersion.get(version) ?? 0) + r.rows);
     for (const [code, n] of Object.entries(r.anomalies)) this.anomalies[code] = (this.anomalies[code] ?? 0) + n;
-    const inputs = tableSketchFromJson(r.inputs, `${where} inputs`);
+    const inputs = tableSketchFromJson(JSON.parse(r.inputs), `${where} inputs`, true);
     this.sketcher.rows += inputs.rows;
     const byName = new Map(inputs.columns.map((c) => [c.name, c]));
     for (const c of this.sketcher.columns) {
       const o = byName.get(c.name);
       if (o) mergeColumnInto(c, o);
     }
-    const p = tableSketchFromJson(r.prediction, `${where} prediction`).columns[0];
+    const p = tableSketchFromJson(JSON.parse(r.prediction), `${where} prediction`, true).columns[0];
     if (p) mergeColumnInto(this.prediction, p);
   }
 
@@ -124,8 +124,8 @@ export class WindowSketch {
   toRollup(): RollupSketches {
     return {
       rows: this.requests,
-      inputs: tableSketchToJson(this.inputs()),
-      prediction: tableSketchToJson({ rows: this.prediction.rows, columns: [this.prediction] }),
+      inputs: JSON.stringify(tableSketchToJson(this.inputs())),
+      prediction: JSON.stringify(tableSketchToJson({ rows: this.prediction.rows, columns: [this.prediction] })),
       anomalies: { ...this.anomalies },
     };
   }
