@@ -10,7 +10,7 @@
  * window's edges are read row by row, and for live metrics only the rows with feedback. Memory
  * stays bounded by the pairs that have feedback, not by the window's traffic.
  */
-import { and, asc, eq, gt, gte, lt, not, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gte, lt, not, sql, type SQL } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
 import { classificationMetrics, regressionMetrics, UNKNOWN_CLASS } from '../../lib/metrics';
 import type { Manifest } from '../../lib/package/manifest';
@@ -214,25 +214,27 @@ export async function scan(db: Db, endpointId: string, m: Manifest, start: Date,
       }
     }
   }
+  // Driven from the feedback: one primary-key lookup per labelled row (OFFSET 0 keeps the lateral
+  // subquery from being flattened into a join that walks every prediction of the window).
+  const res = await db.execute(sql`
+    SELECT p.version, p.outputs, f.actual
+    FROM ${predictionFeedback} f
+    CROSS JOIN LATERAL (
+      SELECT ${predictions.id} AS id, ${predictions.version} AS version, ${predictions.outputs} AS outputs
+      FROM ${predictions}
+      WHERE ${predictions.id} = f.prediction_row_id AND ${predictions.endpointId} = ${endpointId}
+        AND ${predictions.time} >= ${start.toISOString()}::timestamptz AND ${predictions.time} < ${end.toISOString()}::timestamptz
+      OFFSET 0
+    ) p
+    ORDER BY p.id`);
+  const rows = (res as unknown as { rows: { version: number; outputs: unknown; actual: unknown }[] }).rows;
   const labelled = new Map<number, { actual: unknown[]; output: unknown[] }>();
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .select({ row: predictionFeedback.predictionRowId, version: predictions.version, outputs: predictions.outputs, actual: predictionFeedback.actual })
-      .from(predictionFeedback)
-      .innerJoin(predictions, eq(predictions.id, predictionFeedback.predictionRowId))
-      .where(and(inWindow, gt(predictionFeedback.predictionRowId, after)))
-      .orderBy(asc(predictionFeedback.predictionRowId))
-      .limit(PAGE);
-    for (const r of rows) {
-      if (r.actual === null || r.actual === undefined) continue;
-      let pairs = labelled.get(r.version);
-      if (!pairs) labelled.set(r.version, (pairs = { actual: [], output: [] }));
-      pairs.actual.push(r.actual);
-      pairs.output.push(r.outputs);
-    }
-    if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]!.row;
+  for (const r of rows) {
+    if (r.actual === null || r.actual === undefined) continue;
+    let pairs = labelled.get(r.version);
+    if (!pairs) labelled.set(r.version, (pairs = { actual: [], output: [] }));
+    pairs.actual.push(r.actual);
+    pairs.output.push(r.outputs);
   }
   return { requests: acc.requests, inputs: acc.inputs(), prediction: acc.prediction, anomalies: acc.anomalies, labelled, perVersion: acc.perVersion };
 }
