@@ -31,7 +31,7 @@ async function body<T extends z.ZodTypeAny>(req: Request, schema: T): Promise<z.
 /** `POST /api/serving/predictions` `{records: [...]}` → `{accepted, duplicates, unknownEndpoint}`. */
 export async function predictionBatchHandler(ctx: RouteContext, req: Request): Promise<Response> {
   const b = await body(req, predictionBatchSchema);
-  return json(await ingestPredictions(ctx.db, b.records));
+  return json(await ingestPredictions(ctx.db, b.records, { store: ctx.store }));
 }
 
 /** `POST /api/serving/feedback` `{endpoint, feedback: [{id, actual}]}` → `{accepted, unknown, unknownIds}`. */

@@ -5,7 +5,8 @@
  * sha256 (registry/integrity), and temp files of killed uploads are swept (storage/temp-dir).
  * `startup` runs once when the server opens; `tick` every reaper interval, each step bounded
  * (one registration, one package, a sweep a minute, 10,000 expired logged predictions) so a
- * tick stays short; logged predictions past their endpoint's retention are pruned (monitoring).
+ * tick stays short; logged predictions past their endpoint's retention are pruned with their
+ * hours of the prediction rollup (monitoring).
  */
 import type { Db } from '../db/client';
 import type { ModelVersion } from '../db/schema';

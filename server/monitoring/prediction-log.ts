@@ -8,7 +8,9 @@ import { KilnError } from '../../lib/errors';
 import { ANOMALY_CODES } from '../../lib/sketch/anomalies';
 import type { Db } from '../db/client';
 import { endpoints, predictionFeedback, predictions } from '../db/schema';
+import type { ArtifactStore } from '../storage/types';
 import { bumpServingRevision } from '../registry/serving-revision';
+import { mergeIntoRollup, pairKey, pruneRollup, retentionCutoff, rollupSchemas, type RollupSchema } from './rollup';
 import { UNKNOWN_IDS_SHOWN, type FeedbackItem, type FeedbackResult, type PredictionBatchResult, type PredictionRecord } from '../serving/log-protocol';
 
 /** Rows per INSERT: 9 parameters each stays far under Postgres's 65,535. */
@@ -18,12 +20,18 @@ const INSERT_CHUNK = 1000;
  * Stores a batch of logged predictions. Records of endpoints that no longer exist are counted
  * and dropped (serving may still hold a deleted endpoint's records); an (endpoint, id) already
  * stored is a duplicate, not an error.
+ *
+ * With the artifact store (the control plane's route passes it), the rows actually inserted are
+ * rolled up per endpoint, version and hour (./rollup.ts) in the same transaction, so a batch is
+ * either stored and counted or neither, and a retried batch counts nothing twice. Rows whose
+ * version's package cannot be read (or without a store) are stored with `rolled_up` false and
+ * read raw by the report.
  */
-export async function ingestPredictions(db: Db, records: readonly PredictionRecord[]): Promise<PredictionBatchResult> {
+export async function ingestPredictions(db: Db, records: readonly PredictionRecord[], opts: { store?: ArtifactStore } = {}): Promise<PredictionBatchResult> {
   const names = [...new Set(records.map((r) => r.endpoint))];
   const ids = new Map<string, string>();
   if (names.length) for (const e of await db.select({ id: endpoints.id, name: endpoints.name }).from(endpoints).where(inArray(endpoints.name, names))) ids.set(e.name, e.id);
-  const rows = [];
+  const rows: (typeof predictions.$inferInsert & { endpointId: string; time: Date; version: number })[] = [];
   let unknownEndpoint = 0;
   for (const r of records) {
     const endpointId = ids.get(r.endpoint);
@@ -42,15 +50,30 @@ export async function ingestPredictions(db: Db, records: readonly PredictionReco
       anomalies: r.anomalies ?? [],
     });
   }
-  let accepted = 0;
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    const done = await db
-      .insert(predictions)
-      .values(rows.slice(i, i + INSERT_CHUNK))
-      .onConflictDoNothing({ target: [predictions.endpointId, predictions.predictionId] })
-      .returning({ id: predictions.id });
-    accepted += done.length;
-  }
+  const pairs = new Map(rows.map((r) => [pairKey(r.endpointId, r.version), { endpointId: r.endpointId, version: r.version }]));
+  const schemas = opts.store ? await rollupSchemas(db, opts.store, [...pairs.values()]) : new Map<string, RollupSchema | null>();
+  for (const r of rows) r.rolledUp = !!schemas.get(pairKey(r.endpointId, r.version));
+  // One order for every ingest: two concurrent batches sharing ids wait on each other's rows in
+  // the same order instead of deadlocking.
+  rows.sort((a, b) => (a.endpointId < b.endpointId ? -1 : a.endpointId > b.endpointId ? 1 : a.predictionId < b.predictionId ? -1 : a.predictionId > b.predictionId ? 1 : 0));
+  const accepted = await db.transaction(async (tx) => {
+    const stored = new Set<string>();
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      const done = await tx
+        .insert(predictions)
+        .values(rows.slice(i, i + INSERT_CHUNK))
+        .onConflictDoNothing({ target: [predictions.endpointId, predictions.predictionId] })
+        .returning({ endpointId: predictions.endpointId, predictionId: predictions.predictionId });
+      for (const d of done) stored.add(`${d.endpointId}\u0000${d.predictionId}`);
+    }
+    const fresh = [];
+    for (const r of rows) {
+      const schema = schemas.get(pairKey(r.endpointId, r.version));
+      if (schema && stored.has(`${r.endpointId}\u0000${r.predictionId}`)) fresh.push({ ...r, anomalies: r.anomalies ?? [], schema });
+    }
+    await mergeIntoRollup(tx as unknown as Db, fresh);
+    return stored.size;
+  });
   return { accepted, duplicates: rows.length - accepted, unknownEndpoint };
 }
 
@@ -123,18 +146,21 @@ export async function setMonitoringSettings(db: Db, endpointName: string, s: Par
 }
 
 /**
- * Deletes logged predictions older than their endpoint's retention (their feedback goes with
- * them), at most `limit` rows a call so a maintenance tick stays short. Returns how many.
+ * Deletes logged predictions older than their endpoint's retention, rounded down to the hour so
+ * they expire with their rollup hour (their feedback goes with them), at most `limit` rows a call
+ * so a maintenance tick stays short, then the rollup hours past retention. Returns how many
+ * predictions.
  */
 export async function prunePredictions(db: Db, opts: { limit?: number; now?: Date } = {}): Promise<number> {
   const limit = opts.limit ?? 10_000;
-  const now = (opts.now ?? new Date()).toISOString();
+  const now = opts.now ?? new Date();
   const old = db
     .select({ id: predictions.id })
     .from(predictions)
     .innerJoin(endpoints, eq(endpoints.id, predictions.endpointId))
-    .where(sql`${predictions.time} < ${now}::timestamptz - make_interval(days => ${endpoints.logRetentionDays})`)
+    .where(sql`${predictions.time} < ${retentionCutoff(now)}`)
     .limit(limit);
   const gone = await db.delete(predictions).where(inArray(predictions.id, old)).returning({ id: predictions.id });
+  await pruneRollup(db, now);
   return gone.length;
 }

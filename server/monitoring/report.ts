@@ -5,25 +5,26 @@
  * default, or the window before this one), and soft anomalies by code. The statistics are
  * lib/sketch's and lib/metrics' — the same code the studio and the runner use.
  *
- * Logged inputs are streamed page by page into sketches, so memory stays bounded by the pairs
- * that have feedback, not by the window's traffic.
+ * The window's whole hours come from the hourly rollup of the prediction log made at ingest
+ * (./rollup.ts: mergeable sketches per endpoint, version and hour); only the partial hours at the
+ * window's edges are read row by row, and for live metrics only the rows with feedback. Memory
+ * stays bounded by the pairs that have feedback, not by the window's traffic.
  */
-import { and, asc, eq, gt, gte, lt } from 'drizzle-orm';
+import { and, asc, eq, gte, lt, not, sql, type SQL } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
 import { classificationMetrics, regressionMetrics, UNKNOWN_CLASS } from '../../lib/metrics';
 import type { Manifest } from '../../lib/package/manifest';
 import { columnDrift, datasetDrift, type DriftOptions, type DriftResult } from '../../lib/sketch/drift';
-import { CategoricalSketch } from '../../lib/sketch/categorical-sketch';
-import { NumericSketch } from '../../lib/sketch/numeric-sketch';
-import { RecordSketcher, type ColumnSketch, type TableSketch } from '../../lib/sketch/table-sketch';
+import type { ColumnSketch, TableSketch } from '../../lib/sketch/table-sketch';
 import type { Db } from '../db/client';
-import { predictionFeedback, predictions } from '../db/schema';
+import { predictionFeedback, predictionRollup, predictions } from '../db/schema';
 import { getEndpoint } from '../registry/endpoints';
 import { getVersion } from '../registry/registry';
 import type { ArtifactStore } from '../storage/types';
 import { listAlertRules } from './alert-rules';
 import { trainingReference } from './reference';
 import { requestSeries, type RequestSummary } from './request-stats';
+import { HOUR, predictedValue, schemaKeyOf, WindowSketch } from './rollup';
 
 /** Rows read per page. */
 const PAGE = 5000;
@@ -82,6 +83,8 @@ export interface ReportOptions {
   reference?: 'training' | { windowMs: number };
   now?: Date;
   drift?: DriftOptions;
+  /** false: read every logged row of the windows raw instead of the hourly rollup (the benchmark's and tests' peer; same numbers) */
+  rollup?: boolean;
 }
 
 interface WindowScan {
@@ -108,7 +111,7 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
   const m = ref.manifest;
   const end = o.now ?? new Date();
   const start = new Date(end.getTime() - o.windowMs);
-  const cur = await scan(db, ep.id, m, start, end);
+  const cur = await scan(db, ep.id, m, start, end, { rollup: o.rollup });
 
   let refInputs: TableSketch = ref.inputs;
   let refPrediction: ColumnSketch | null = ref.target?.columns[0] ?? null;
@@ -116,7 +119,7 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
   if (o.reference && o.reference !== 'training') {
     const rEnd = start;
     const rStart = new Date(rEnd.getTime() - o.reference.windowMs);
-    const r = await scan(db, ep.id, m, rStart, rEnd);
+    const r = await scan(db, ep.id, m, rStart, rEnd, { rollup: o.rollup });
     refInputs = r.inputs;
     refPrediction = r.prediction;
     reference = { start: rStart.toISOString(), end: rEnd.toISOString() };
@@ -175,67 +178,86 @@ export function finiteOnly(x: Record<string, number | null>): Metrics {
   return out;
 }
 
-/** Streams the window's logged predictions (keyset pages) into sketches and labelled pairs. */
-async function scan(db: Db, endpointId: string, m: Manifest, start: Date, end: Date): Promise<WindowScan> {
-  const sketcher = new RecordSketcher(m.inputSchema);
-  const regression = m.task === 'regression';
-  const prediction: ColumnSketch = {
-    name: m.target,
-    type: regression ? 'numeric' : 'categorical',
-    rows: 0,
-    missing: 0,
-    invalid: 0,
-    kinds: { number: 0, boolean: 0, date: 0, string: 0 },
-    ...(regression ? { numeric: new NumericSketch() } : { categorical: new CategoricalSketch() }),
-  };
-  const out: WindowScan = { requests: 0, inputs: sketcher.sketch(), prediction, anomalies: {}, labelled: new Map(), perVersion: new Map() };
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .select({ row: predictions.id, version: predictions.version, inputs: predictions.inputs, outputs: predictions.outputs, anomalies: predictions.anomalies, actual: predictionFeedback.actual })
-      .from(predictions)
-      .leftJoin(predictionFeedback, eq(predictionFeedback.predictionRowId, predictions.id))
-      .where(and(eq(predictions.endpointId, endpointId), gte(predictions.time, start), lt(predictions.time, end), gt(predictions.id, after)))
-      .orderBy(asc(predictions.id))
-      .limit(PAGE);
-    for (const r of rows) {
-      out.requests++;
-      out.perVersion.set(r.version, (out.perVersion.get(r.version) ?? 0) + 1);
-      if (r.inputs && typeof r.inputs === 'object' && !Array.isArray(r.inputs)) sketcher.add(r.inputs as Record<string, unknown>);
-      for (const a of r.anomalies) out.anomalies[a.code] = (out.anomalies[a.code] ?? 0) + 1;
-      const p = predictedValue(r.outputs, regression);
-      prediction.rows++;
-      if (p === undefined) prediction.missing++;
-      else if (regression) {
-        prediction.kinds.number++;
-        prediction.numeric!.add(p as number);
-      } else {
-        prediction.kinds.string++;
-        prediction.categorical!.add(p as string);
-      }
-      if (r.actual !== null && r.actual !== undefined) {
-        let pairs = out.labelled.get(r.version);
-        if (!pairs) out.labelled.set(r.version, (pairs = { actual: [], output: [] }));
-        pairs.actual.push(r.actual);
-        pairs.output.push(r.outputs);
+/**
+ * The window's logged predictions as sketches and labelled pairs. Whole hours inside the window
+ * come from the hourly rollup (./rollup.ts); raw rows are read only for the partial hours at the
+ * edges, for rows not rolled up (logged before the rollup existed, or whose package could not be
+ * read at ingest), and for hours rolled up with another schema than the current version's. The
+ * labelled pairs come from predictions joined to feedback (an inner join: only labelled rows), in
+ * row order as before, so the live metrics add up in the same order. `rollup: false` reads every
+ * row raw (the benchmark's and the tests' peer).
+ */
+export async function scan(db: Db, endpointId: string, m: Manifest, start: Date, end: Date, opts: { rollup?: boolean } = {}): Promise<WindowScan> {
+  const acc = new WindowSketch(m);
+  const inWindow = and(eq(predictions.endpointId, endpointId), gte(predictions.time, start), lt(predictions.time, end))!;
+  const hStart = Math.ceil(start.getTime() / HOUR) * HOUR;
+  const hEnd = Math.floor(end.getTime() / HOUR) * HOUR;
+  if (opts.rollup === false || hStart >= hEnd) await scanRaw(db, acc, inWindow);
+  else {
+    const [h0, h1] = [new Date(hStart), new Date(hEnd)];
+    const ofEndpoint = eq(predictions.endpointId, endpointId);
+    await scanRaw(db, acc, and(ofEndpoint, gte(predictions.time, start), lt(predictions.time, h0))!);
+    await scanRaw(db, acc, and(ofEndpoint, gte(predictions.time, h1), lt(predictions.time, end))!);
+    await scanRaw(db, acc, and(ofEndpoint, gte(predictions.time, h0), lt(predictions.time, h1), not(predictions.rolledUp))!);
+    const key = schemaKeyOf(m);
+    const rollups = await db
+      .select()
+      .from(predictionRollup)
+      .where(and(eq(predictionRollup.endpointId, endpointId), gte(predictionRollup.hour, h0), lt(predictionRollup.hour, h1)))
+      .orderBy(asc(predictionRollup.hour), asc(predictionRollup.version));
+    for (const r of rollups) {
+      if (r.schemaKey === key) acc.merge(r.version, r, `rollup of v${r.version} at ${r.hour.toISOString()}`);
+      else {
+        // Sketched with another version's schema: this hour of that version is read raw.
+        const hourEnd = new Date(r.hour.getTime() + HOUR);
+        await scanRaw(db, acc, and(ofEndpoint, eq(predictions.version, r.version), gte(predictions.time, r.hour), lt(predictions.time, hourEnd), predictions.rolledUp)!);
       }
     }
-    if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]!.row;
   }
-  out.inputs = sketcher.sketch();
-  return out;
+  // Driven from the feedback: one primary-key lookup per labelled row (OFFSET 0 keeps the lateral
+  // subquery from being flattened into a join that walks every prediction of the window).
+  const res = await db.execute(sql`
+    SELECT p.version, p.outputs, f.actual
+    FROM ${predictionFeedback} f
+    CROSS JOIN LATERAL (
+      SELECT ${predictions.id} AS id, ${predictions.version} AS version, ${predictions.outputs} AS outputs
+      FROM ${predictions}
+      WHERE ${predictions.id} = f.prediction_row_id AND ${predictions.endpointId} = ${endpointId}
+        AND ${predictions.time} >= ${start.toISOString()}::timestamptz AND ${predictions.time} < ${end.toISOString()}::timestamptz
+      OFFSET 0
+    ) p
+    ORDER BY p.id`);
+  const rows = (res as unknown as { rows: { version: number; outputs: unknown; actual: unknown }[] }).rows;
+  const labelled = new Map<number, { actual: unknown[]; output: unknown[] }>();
+  for (const r of rows) {
+    if (r.actual === null || r.actual === undefined) continue;
+    let pairs = labelled.get(r.version);
+    if (!pairs) labelled.set(r.version, (pairs = { actual: [], output: [] }));
+    pairs.actual.push(r.actual);
+    pairs.output.push(r.outputs);
+  }
+  return { requests: acc.requests, inputs: acc.inputs(), prediction: acc.prediction, anomalies: acc.anomalies, labelled, perVersion: acc.perVersion };
 }
 
-/** The predicted value of a logged output: the number (regression) or the label (classification). */
-function predictedValue(o: unknown, regression: boolean): number | string | undefined {
-  if (!o || typeof o !== 'object') return undefined;
-  if (regression) {
-    const v = (o as { prediction?: unknown }).prediction;
-    return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+/**
+ * Streams the logged predictions matching `where` into `acc`, in keyset pages by (time, id): the
+ * (endpoint, time) index serves it, where an `ORDER BY id` lets the planner walk the whole table
+ * in id order looking for a window's few rows.
+ */
+async function scanRaw(db: Db, acc: WindowSketch, where: SQL): Promise<void> {
+  let after: { time: Date; row: number } | null = null;
+  for (;;) {
+    const rows: { row: number; time: Date; version: number; inputs: unknown; outputs: unknown; anomalies: { code: string; column: string }[] }[] = await db
+      .select({ row: predictions.id, time: predictions.time, version: predictions.version, inputs: predictions.inputs, outputs: predictions.outputs, anomalies: predictions.anomalies })
+      .from(predictions)
+      .where(after ? and(where, sql`(${predictions.time}, ${predictions.id}) > (${after.time.toISOString()}::timestamptz, ${after.row})`) : where)
+      .orderBy(asc(predictions.time), asc(predictions.id))
+      .limit(PAGE);
+    for (const r of rows) acc.add(r);
+    if (rows.length < PAGE) break;
+    const last = rows[rows.length - 1]!;
+    after = { time: last.time, row: last.row };
   }
-  const l = (o as { label?: unknown }).label;
-  return typeof l === 'string' ? l : undefined;
 }
 
 /**
