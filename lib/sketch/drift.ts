@@ -21,6 +21,7 @@
  * numeric values are DDSketch bucket representatives (within α = 0.02 % relative) and
  * categories past the bound pool into one "other" category, and the result says `approximate`.
  */
+import { z } from 'zod';
 import { KilnError } from '../errors';
 import {
   chi2Contingency2xK,
@@ -85,6 +86,20 @@ export interface DriftOptions {
   /** share of drifted columns at which the dataset drifts (default 0.5, Evidently's) */
   shareThreshold?: number;
 }
+
+/** Drift options as stored with an endpoint (its monitoring settings) and accepted by the API. */
+export const driftOptionsSchema = z
+  .object({
+    columns: z
+      .record(
+        z.string().min(1).max(200),
+        z.object({ method: z.enum(DRIFT_METHODS).optional(), threshold: z.number().positive().finite().optional() }).strict(),
+      )
+      .optional(),
+    thresholds: z.partialRecord(z.enum(DRIFT_METHODS), z.number().positive().finite()).optional(),
+    shareThreshold: z.number().gt(0).max(1).optional(),
+  })
+  .strict();
 
 export interface DatasetDrift {
   columns: DriftResult[];

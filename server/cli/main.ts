@@ -269,11 +269,15 @@ export async function main(argv: string[], io = { out: (s: string) => process.st
   server(
     endpoint
       .command('monitoring')
-      .description("set an endpoint's prediction-log sampling and retention, and which anomalies serving answers with a 400")
+      .description("set an endpoint's prediction-log sampling and retention, which anomalies serving answers with a 400, and its drift methods and thresholds")
       .argument('<endpoint>', 'endpoint name')
       .option('--sample-rate <x>', 'share of predictions logged, 0 to 1')
       .option('--retention-days <n>', 'days logged predictions are kept')
-      .option('--reject-anomalies <codes>', `anomaly codes answered with a 400 instead of tagged, comma-separated (e.g. OUT_OF_RANGE,UNKNOWN_CATEGORY), or none`),
+      .option('--reject-anomalies <codes>', `anomaly codes answered with a 400 instead of tagged, comma-separated (e.g. OUT_OF_RANGE,UNKNOWN_CATEGORY), or none`)
+      .option('--drift-share <x>', 'share of drifted inputs at which the dataset drifts (default 0.5)')
+      .option('--drift-threshold <m=x,…>', 'threshold per drift method for every input, e.g. ks=0.01,wasserstein=0.2 (methods: ks, wasserstein, chisquare, chi2_contingency, jensenshannon, z)')
+      .option('--feature-drift <name=method:x,…>', 'method and/or threshold of one input, e.g. Horsepower=wasserstein:0.2,Origin=:0.01 (method or threshold may be left out)')
+      .option('--drift-reset', "back to Evidently's defaults before applying the other drift options"),
   ).action(async (name: string, o: EndpointMonitoringOptions) => {
     const { endpointMonitoringCommand } = await import('./schema');
     code = await endpointMonitoringCommand(name, o, io);

@@ -4,6 +4,7 @@
  * (an endpoint's prediction-log and anomaly settings), and how an upload's or a run's anomalies
  * are printed.
  */
+import { DRIFT_METHODS, type DriftMethod, type DriftOptions } from '../../lib/sketch/drift';
 import { writeFile } from 'node:fs/promises';
 import { KilnError } from '../../lib/errors';
 import { ANOMALY_CODES, type Anomaly } from '../../lib/sketch/anomalies';
@@ -65,6 +66,48 @@ export interface EndpointMonitoringOptions extends Common {
   retentionDays?: string;
   /** comma-separated anomaly codes, or `none` */
   rejectAnomalies?: string;
+  driftShare?: string;
+  /** `ks=0.01,wasserstein=0.2` */
+  driftThreshold?: string;
+  /** `Horsepower=wasserstein:0.2,Origin=:0.01` */
+  featureDrift?: string;
+  driftReset?: boolean;
+}
+
+const isMethod = (m: string): m is DriftMethod => (DRIFT_METHODS as readonly string[]).includes(m);
+const positive = (flag: string, v: string): number => {
+  const n = Number(v);
+  if (v.trim() === '' || !(n > 0) || !Number.isFinite(n)) throw new KilnError('BAD_OPTION', `${flag}: expected a positive number, got "${v}"`);
+  return n;
+};
+
+/**
+ * The endpoint's drift settings after the drift flags: `current` (unless `--drift-reset`) with
+ * `--drift-share`, `--drift-threshold` and `--feature-drift` applied on top; undefined when no
+ * drift flag was given. @throws KilnError `BAD_OPTION` naming the flag and the bad part.
+ */
+export function driftFromFlags(current: DriftOptions, o: Pick<EndpointMonitoringOptions, 'driftShare' | 'driftThreshold' | 'featureDrift' | 'driftReset'>): DriftOptions | undefined {
+  if (o.driftShare === undefined && o.driftThreshold === undefined && o.featureDrift === undefined && !o.driftReset) return undefined;
+  const base = o.driftReset ? {} : current;
+  const out: DriftOptions = { columns: { ...base.columns }, thresholds: { ...base.thresholds }, ...(base.shareThreshold !== undefined ? { shareThreshold: base.shareThreshold } : {}) };
+  if (o.driftShare !== undefined) {
+    const x = positive('--drift-share', o.driftShare);
+    if (x > 1) throw new KilnError('BAD_OPTION', `--drift-share: a share from 0 to 1, got "${o.driftShare}"`);
+    out.shareThreshold = x;
+  }
+  for (const part of (o.driftThreshold ?? '').split(',').filter((p) => p.trim())) {
+    const [m, x] = part.split('=').map((t) => t.trim());
+    if (!m || x === undefined || !isMethod(m)) throw new KilnError('BAD_OPTION', `--drift-threshold: expected METHOD=X with a method of ${DRIFT_METHODS.join(', ')}, got "${part}"`);
+    out.thresholds![m] = positive(`--drift-threshold ${m}`, x);
+  }
+  for (const part of (o.featureDrift ?? '').split(',').filter((p) => p.trim())) {
+    const eq = part.lastIndexOf('=');
+    const name = part.slice(0, eq).trim();
+    const [m, x] = part.slice(eq + 1).split(':').map((t) => t.trim());
+    if (eq <= 0 || !name || (m && !isMethod(m)) || (!m && !x)) throw new KilnError('BAD_OPTION', `--feature-drift: expected NAME=METHOD:THRESHOLD (either may be left out; methods: ${DRIFT_METHODS.join(', ')}), got "${part}"`);
+    out.columns![name] = { ...(m ? { method: m as DriftMethod } : {}), ...(x ? { threshold: positive(`--feature-drift ${name}`, x) } : {}) };
+  }
+  return out;
 }
 
 /** Reads `--reject-anomalies OUT_OF_RANGE,UNKNOWN_CATEGORY` (or `none`), naming an unknown code. */
@@ -90,16 +133,28 @@ export function endpointMonitoringCommand(name: string, o: EndpointMonitoringOpt
     const sampleRate = num('--sample-rate', o.sampleRate, false);
     const retentionDays = num('--retention-days', o.retentionDays, true);
     const rejectAnomalies = o.rejectAnomalies !== undefined ? parseAnomalyCodes(o.rejectAnomalies) : undefined;
-    const r = await client(o.server).endpoints.setMonitoring.mutate({
+    const api = client(o.server);
+    const wantsDrift = o.driftShare !== undefined || o.driftThreshold !== undefined || o.featureDrift !== undefined || o.driftReset;
+    const current = wantsDrift && !o.driftReset ? (await api.endpoints.get.query({ name })).monitoring.drift : {};
+    const drift = driftFromFlags(current, o);
+    const r = await api.endpoints.setMonitoring.mutate({
       name,
       ...(sampleRate !== undefined ? { sampleRate } : {}),
       ...(retentionDays !== undefined ? { retentionDays } : {}),
       ...(rejectAnomalies !== undefined ? { rejectAnomalies } : {}),
+      ...(drift !== undefined ? { drift } : {}),
     });
     if (o.json) io.out(`${JSON.stringify({ endpoint: name, ...r.monitoring, replicas: r.replicas })}\n`);
     else {
       const m = r.monitoring;
       io.out(`${name}: logs ${m.sampleRate * 100}% of predictions for ${m.retentionDays} days; rejects ${m.rejectAnomalies.length ? m.rejectAnomalies.join(', ') : 'no anomalies (all are tagged)'}\n`);
+      const d = m.drift;
+      const parts = [
+        ...Object.entries(d.thresholds ?? {}).map(([k, v]) => `${k} ${v}`),
+        ...Object.entries(d.columns ?? {}).map(([k, v]) => `${k}: ${[v.method, v.threshold].filter((x) => x !== undefined).join(' ')}`),
+        ...(d.shareThreshold !== undefined ? [`share ${d.shareThreshold}`] : []),
+      ];
+      io.out(`  drift: ${parts.length ? parts.join('; ') : "Evidently's defaults"}\n`);
     }
     return 0;
   });

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Anomaly } from '../../lib/sketch/anomalies';
+import type { DriftOptions } from '../../lib/sketch/drift';
 import { bigint, bigserial, boolean, doublePrecision, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** What a dataset version's anomalies were found against: a saved schema version, or the previous dataset version. */
@@ -337,6 +338,8 @@ export const endpoints = pgTable('endpoints', {
   logSampleRate: doublePrecision('log_sample_rate').notNull().default(1),
   /** logged predictions (and their feedback) older than this are pruned by the maintenance loop */
   logRetentionDays: integer('log_retention_days').notNull().default(30),
+  /** drift methods and thresholds for this endpoint's reports and alerts (lib/sketch DriftOptions; {} = Evidently's defaults) */
+  driftSettings: jsonb('drift_settings').$type<DriftOptions>().notNull().default({}),
   /** anomaly codes (lib/sketch ANOMALY_CODES) serving answers with a 400 instead of tagging them */
   rejectAnomalies: jsonb('reject_anomalies').$type<string[]>().notNull().default([]),
   createdAt: createdAt(),

@@ -100,7 +100,7 @@ describe.each(DB_KINDS)('prediction log on %s', (kind) => {
   });
 
   it('settings: sampling reaches the serving config, retention is validated', async () => {
-    expect((await getEndpoint(kdb.db, 'cars'))!.monitoring).toEqual({ sampleRate: 1, retentionDays: 30, rejectAnomalies: [] });
+    expect((await getEndpoint(kdb.db, 'cars'))!.monitoring).toEqual({ sampleRate: 1, retentionDays: 30, rejectAnomalies: [], drift: {} });
     expect((await servingConfig(kdb.db)).endpoints.find((e) => e.name === 'cars')!.log).toEqual({ sampleRate: 1 });
     const before = (await servingConfig(kdb.db)).revision;
     const s = await setMonitoringSettings(kdb.db, 'cars', { sampleRate: 0.25 });

@@ -5,6 +5,7 @@
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
+import { DRIFT_METHODS, driftOptionsSchema, type DriftOptions } from '../../lib/sketch/drift';
 import { ANOMALY_CODES } from '../../lib/sketch/anomalies';
 import type { Db } from '../db/client';
 import { endpoints, predictionFeedback, predictions } from '../db/schema';
@@ -115,9 +116,11 @@ export interface MonitoringSettings {
   retentionDays: number;
   /** anomaly codes serving answers with a 400 instead of tagging them (default none) */
   rejectAnomalies: string[];
+  /** drift methods and thresholds for the endpoint's reports and alerts, per method and per feature ({}: Evidently's defaults) */
+  drift: DriftOptions;
 }
 
-export const DEFAULT_MONITORING: MonitoringSettings = { sampleRate: 1, retentionDays: 30, rejectAnomalies: [] };
+export const DEFAULT_MONITORING: MonitoringSettings = { sampleRate: 1, retentionDays: 30, rejectAnomalies: [], drift: {} };
 
 /**
  * Changes an endpoint's monitoring settings. The sampling rate and the rejected anomaly codes
@@ -134,13 +137,22 @@ export async function setMonitoringSettings(db: Db, endpointName: string, s: Par
   }
   const set: Partial<typeof endpoints.$inferInsert> = {};
   if (s.rejectAnomalies !== undefined) set.rejectAnomalies = [...new Set(s.rejectAnomalies)].sort();
+  if (s.drift !== undefined) {
+    const d = driftOptionsSchema.safeParse(s.drift);
+    if (!d.success) {
+      const i = d.error.issues[0]!;
+      const at = ['drift', ...i.path.map(String)].join('.');
+      throw new KilnError('BAD_REQUEST', `${at}: ${i.message}${i.path[0] === 'columns' || i.path[0] === 'thresholds' ? ` (methods: ${DRIFT_METHODS.join(', ')})` : ''}`, { param: at });
+    }
+    set.driftSettings = d.data as DriftOptions;
+  }
   if (s.sampleRate !== undefined) set.logSampleRate = s.sampleRate;
   if (s.retentionDays !== undefined) set.logRetentionDays = s.retentionDays;
   const [row] = await db
     .update(endpoints)
     .set({ ...set, updatedAt: sql`now()` })
     .where(eq(endpoints.name, endpointName))
-    .returning({ sampleRate: endpoints.logSampleRate, retentionDays: endpoints.logRetentionDays, rejectAnomalies: endpoints.rejectAnomalies });
+    .returning({ sampleRate: endpoints.logSampleRate, retentionDays: endpoints.logRetentionDays, rejectAnomalies: endpoints.rejectAnomalies, drift: endpoints.driftSettings });
   if (!row) throw new KilnError('ENDPOINT_NOT_FOUND', `no endpoint "${endpointName}"`, { param: 'endpoint' });
   return { ...row, revision: await bumpServingRevision(db) };
 }

@@ -19,7 +19,7 @@ import { seedRun } from '../registry/test-fixtures';
 import { createLocalStore } from '../storage/local';
 import type { ArtifactStore } from '../storage/types';
 import type { PredictionRecord } from '../serving/log-protocol';
-import { ingestPredictions, recordFeedback } from './prediction-log';
+import { ingestPredictions, recordFeedback, setMonitoringSettings } from './prediction-log';
 import { monitoringReport } from './report';
 import { parseWindow } from './window';
 
@@ -128,6 +128,25 @@ describe('monitoring report', () => {
     const mean = training.reduce((s, t) => s + t.mpg, 0) / training.length;
     expect(r.metrics.baseline!.mape).toBeCloseTo(mape(yTrue, yTrue.map(() => mean)), 9);
     expect(r.versions).toEqual([{ version: 1, requests: 300, labelled: 150, live: r.metrics.live, training: r.metrics.training }]);
+  });
+
+  it("the endpoint's drift settings, per method and per feature, decide methods and thresholds; bad ones are refused naming the field", async () => {
+    await setMonitoringSettings(kdb.db, 'mpg', { drift: { columns: { hp: { method: 'wasserstein', threshold: 5 } }, thresholds: { chisquare: 1e-300 }, shareThreshold: 0.9 } });
+    const r = await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now });
+    const by = Object.fromEntries(r.drift.features.map((f) => [f.name, f]));
+    // hp: Wasserstein (normalised) with a threshold no shift reaches; origin: chi-squared at p < 1e-300 is still drifted (p = 0).
+    expect(by.hp).toMatchObject({ method: 'wasserstein', threshold: 5, drifted: false });
+    expect(by.origin).toMatchObject({ method: 'chisquare', threshold: 1e-300 });
+    expect(by.weight).toMatchObject({ method: 'ks', threshold: 0.05 });
+    expect(r.drift.shareThreshold).toBe(0.9);
+    expect(r.drift.drifted).toBe(false);
+    // A caller's options still win over the stored ones.
+    const o = await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now, drift: { columns: { hp: { method: 'ks' } } } });
+    expect(o.drift.features.find((f) => f.name === 'hp')).toMatchObject({ method: 'ks', drifted: true });
+    await expect(setMonitoringSettings(kdb.db, 'mpg', { drift: { columns: { hp: { method: 'bogus' as 'ks' } } } })).rejects.toThrow(/^drift\.columns\.hp\.method: .*\(methods: ks, wasserstein/);
+    await expect(setMonitoringSettings(kdb.db, 'mpg', { drift: { shareThreshold: 2 } })).rejects.toThrow(/^drift\.shareThreshold: /);
+    await setMonitoringSettings(kdb.db, 'mpg', { drift: {} });
+    expect((await monitoringReport(kdb.db, store, { endpoint: 'mpg', windowMs: 24 * HOUR, now })).drift.features.find((f) => f.name === 'hp')).toMatchObject({ method: 'ks', drifted: true });
   });
 
   it('names a bad window and an unknown endpoint', async () => {

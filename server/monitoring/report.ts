@@ -125,10 +125,17 @@ export async function monitoringReport(db: Db, store: ArtifactStore, o: ReportOp
     reference = { start: rStart.toISOString(), end: rEnd.toISOString() };
   }
 
-  const drift = datasetDrift(refInputs, cur.inputs, o.drift);
+  // The endpoint's own drift settings, then the caller's on top (per method, per feature).
+  const endpointDrift = ep.monitoring.drift;
+  const driftOptions: DriftOptions = {
+    columns: { ...endpointDrift.columns, ...o.drift?.columns },
+    thresholds: { ...endpointDrift.thresholds, ...o.drift?.thresholds },
+    ...((o.drift?.shareThreshold ?? endpointDrift.shareThreshold) !== undefined ? { shareThreshold: o.drift?.shareThreshold ?? endpointDrift.shareThreshold } : {}),
+  };
+  const drift = datasetDrift(refInputs, cur.inputs, driftOptions);
   let prediction: FeatureDrift | null = null;
   if (refPrediction && count(refPrediction) > 0 && count(cur.prediction) > 0) {
-    prediction = featureDrift(columnDrift({ ...refPrediction, name: m.target }, cur.prediction, { ...o.drift?.columns?.[m.target], thresholds: o.drift?.thresholds }));
+    prediction = featureDrift(columnDrift({ ...refPrediction, name: m.target }, cur.prediction, { ...driftOptions.columns?.[m.target], thresholds: driftOptions.thresholds }));
   }
 
   const trainingOf = async (version: number): Promise<Metrics> => {

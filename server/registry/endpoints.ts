@@ -8,6 +8,7 @@
  * Every change here bumps the serving revision (./serving-revision.ts) and returns it, so a
  * caller can wait for the serving replicas to apply it.
  */
+import type { DriftOptions } from '../../lib/sketch/drift';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { KilnError } from '../../lib/errors';
@@ -48,8 +49,8 @@ export interface EndpointView {
   access: EndpointAccess;
   /** browser origins it answers besides the studio's own */
   corsOrigins: string[];
-  /** the prediction log: share of requests logged, days kept */
-  monitoring: { sampleRate: number; retentionDays: number };
+  /** the prediction log (share of requests logged, days kept), anomaly codes refused, drift methods and thresholds */
+  monitoring: { sampleRate: number; retentionDays: number; rejectAnomalies: string[]; drift: DriftOptions };
   /** who bound it last (null: unknown, or before accounts) */
   boundBy: string | null;
   keys: { id: string; prefix: string; name: string; createdBy: string | null; createdAt: Date; revokedAt: Date | null }[];
@@ -160,7 +161,7 @@ async function views(db: Db, rows: (Endpoint & { model: string })[]): Promise<En
       defaultVersion,
       access: r.access,
       corsOrigins: r.corsOrigins,
-      monitoring: { sampleRate: r.logSampleRate, retentionDays: r.logRetentionDays, rejectAnomalies: r.rejectAnomalies },
+      monitoring: { sampleRate: r.logSampleRate, retentionDays: r.logRetentionDays, rejectAnomalies: r.rejectAnomalies, drift: r.driftSettings },
       boundBy: r.boundBy,
       keys: keys
         .filter((k) => k.endpointId === r.id)
@@ -184,6 +185,7 @@ function endpointRows(db: Db) {
       logSampleRate: endpoints.logSampleRate,
       logRetentionDays: endpoints.logRetentionDays,
       rejectAnomalies: endpoints.rejectAnomalies,
+      driftSettings: endpoints.driftSettings,
       boundBy: endpoints.boundBy,
       createdAt: endpoints.createdAt,
       updatedAt: endpoints.updatedAt,

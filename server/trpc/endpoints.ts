@@ -14,6 +14,7 @@ import { confirmServingRevision } from '../registry/serving-revision';
 import { endpointSnippets } from '../registry/snippets';
 import { setMonitoringSettings } from '../monitoring/prediction-log';
 import { ANOMALY_CODES } from '../../lib/sketch/anomalies';
+import type { DriftOptions } from '../../lib/sketch/drift';
 import { access, on, procedure, router } from './trpc';
 import { readableProjectIds } from '../auth/access';
 import { modelProjects } from '../registry/registry';
@@ -78,9 +79,9 @@ export const endpointsRouter = router({
    * (default 30), and the anomaly codes serving answers with a 400 instead of tagging (default none).
    */
   setMonitoring: procedure(access.need('MANAGE', on.endpoint()))
-    .input(z.object({ name: nameSchema, sampleRate: z.number().min(0).max(1).optional(), retentionDays: z.number().int().min(1).max(3650).optional(), rejectAnomalies: z.array(z.string().max(64)).max(ANOMALY_CODES.length).optional() }))
+    .input(z.object({ name: nameSchema, sampleRate: z.number().min(0).max(1).optional(), retentionDays: z.number().int().min(1).max(3650).optional(), rejectAnomalies: z.array(z.string().max(64)).max(ANOMALY_CODES.length).optional(), drift: z.unknown().optional() }))
     .mutation(async ({ ctx, input }) => {
-      const { revision, ...monitoring } = await setMonitoringSettings(ctx.db, input.name, { sampleRate: input.sampleRate, retentionDays: input.retentionDays, rejectAnomalies: input.rejectAnomalies });
+      const { revision, ...monitoring } = await setMonitoringSettings(ctx.db, input.name, { sampleRate: input.sampleRate, retentionDays: input.retentionDays, rejectAnomalies: input.rejectAnomalies, drift: input.drift as DriftOptions | undefined });
       return { monitoring, replicas: await confirmServingRevision(ctx.db, revision) };
     }),
   snippets: procedure(access.need('READ', on.endpoint()))

@@ -1,0 +1,1 @@
+ALTER TABLE "endpoints" ADD COLUMN "drift_settings" jsonb DEFAULT '{}'::jsonb NOT NULL;
