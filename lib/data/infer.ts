@@ -1,5 +1,5 @@
 import { KilnError } from '../errors';
-import type { DataSource } from '../nodes/types';
+import type { DataSource } from './source';
 import { parseCsv } from './csv';
 import { parseJsonRecords, recordsToRaw } from './json';
 import { rowRef, type RawTable, type RawValue } from './raw';

@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { PortSpec } from '../graph/schema';
 import type { ColumnSchema, Table } from '../data/table';
 import type { DataSchema } from '../sketch/data-schema';
+import type { DataSource } from '../data/source';
 
 /** One fitted, serialisable preprocessing step, replayed at serving time by its kind's `apply`. */
 export interface FittedStep {
@@ -130,12 +131,8 @@ export type ExecEvent =
   | { type: 'epoch'; nodeId: string; metrics: EpochMetrics }
   | { type: 'log'; nodeId: string; level: 'info' | 'warn'; message: string };
 
-export interface DataSource {
-  /** display name (file name or built-in dataset) used in error messages */
-  name: string;
-  text: string;
-  format: 'csv' | 'json';
-}
+/** Defined with parsing (lib/data/source.ts), which must not import the node catalog's types. */
+export type { DataSource };
 
 /** One call of a custom node's code: the host decides where it runs (a Web Worker, a sandboxed process). */
 export interface CustomCodeRequest {

@@ -24,13 +24,16 @@ const line = (a: AlertView) => `  ${a.state === 'firing' ? '✗ FIRING ' : a.sta
 export function rulesCommand(endpoint: string, o: RulesOptions, io: IO): Promise<number> {
   return guarded(o, io, async () => {
     const api = client(o.server);
-    for (const rule of o.remove) await api.monitoring.removeAlertRule.mutate({ name: endpoint, rule });
-    for (const rule of o.add) await api.monitoring.addAlertRule.mutate({ name: endpoint, rule });
+    // Where alerts go is set before any rule is added: a rule that fires at once (the
+    // evaluator may run between two calls) must find its channel, or it is recorded as
+    // delivered nowhere and never sent.
     if (o.webhook !== undefined || o.email.length > 0) {
       const cur = await api.monitoring.alertChannel.query({ name: endpoint });
       const webhook = o.webhook === undefined ? (cur?.webhookUrl ?? null) : o.webhook === 'none' ? null : o.webhook;
       await api.monitoring.setAlertChannel.mutate({ name: endpoint, webhook, emails: o.email.length > 0 ? o.email : (cur?.emails ?? []) });
     }
+    for (const rule of o.remove) await api.monitoring.removeAlertRule.mutate({ name: endpoint, rule });
+    for (const rule of o.add) await api.monitoring.addAlertRule.mutate({ name: endpoint, rule });
     const rules = await api.monitoring.alertRules.query({ name: endpoint });
     const channel = await api.monitoring.alertChannel.query({ name: endpoint });
     const history: AlertEventView[] | undefined = o.history ? await api.monitoring.alertHistory.query({ name: endpoint }) : undefined;

@@ -35,7 +35,7 @@ describe.each(DB_KINDS)('openDb on %s', (kind) => {
     const first = await openDb(target.options);
     expect(first.kind).toBe(kind);
     try {
-      expect(await tableNames(first.db)).toEqual(['accounts', 'alias_events', 'artifacts', 'custom_node_kinds', 'datasets', 'endpoint_keys', 'endpoints', 'graph_drafts', 'graph_layouts', 'graphs', 'model_aliases', 'model_versions', 'notebook_trust', 'notebooks', 'personal_tokens', 'prediction_feedback', 'predictions', 'project_members', 'projects', 'registered_models', 'run_events', 'runners', 'runs', 'server_settings', 'serving_replicas', 'sessions', 'share_links', 'sign_in_links', 'users', 'verifications']);
+      expect(await tableNames(first.db)).toEqual(['accounts', 'alert_channels', 'alert_events', 'alert_rules', 'alert_states', 'alias_events', 'artifacts', 'custom_node_kinds', 'dataset_schemas', 'datasets', 'endpoint_keys', 'endpoints', 'graph_drafts', 'graph_layouts', 'graphs', 'model_aliases', 'model_versions', 'monitoring_snapshots', 'notebook_trust', 'notebooks', 'personal_tokens', 'prediction_feedback', 'prediction_rollup', 'predictions', 'project_members', 'projects', 'registered_models', 'request_stats', 'run_events', 'runners', 'runs', 'server_settings', 'serving_replicas', 'sessions', 'share_links', 'sign_in_links', 'users', 'verifications']);
       expect(await appliedMigrations(first.db)).toBe(journal.entries.length);
       await first.db.insert(projects).values({ id: 'p1', name: 'kept' });
     } finally {
