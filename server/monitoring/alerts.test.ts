@@ -12,16 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployMpg, mpgRows } from './test-fixtures';
 import { parseAlertRule } from '../../lib/alerts/rule';
-import { createRng } from '../../lib/rng';
 import { eq } from 'drizzle-orm';
-import { ensureProject, insertDatasetVersion } from '../db/catalog';
 import { endpoints } from '../db/schema';
 import { openDb, type KilnDb } from '../db/client';
 import { createTestDbTarget, DB_KINDS, type TestDbTarget } from '../db/testing';
-import { createOrBindEndpoint } from '../registry/endpoints';
-import { moveAlias, registerVersion } from '../registry/registry';
-import { seedRun } from '../registry/test-fixtures';
 import { freePort, REPO } from '../runner/harness';
 import type { PredictionRecord } from '../serving/log-protocol';
 import { createLocalStore } from '../storage/local';
@@ -38,17 +34,8 @@ import { ingestRequestStats } from './request-stats';
 import { monitoringReport } from './report';
 
 const HOUR = 3_600_000;
-const ORIGINS = ['USA', 'Europe', 'Japan'];
 const INTERVAL = 60_000;
 
-function rows(n: number, seed: number) {
-  const r = createRng(seed);
-  return Array.from({ length: n }, () => {
-    const hp = Math.round(60 + r() * 160);
-    const weight = Math.round(2000 + r() * 2500);
-    return { hp, weight, origin: ORIGINS[Math.floor(r() * 3)]!, mpg: Math.round((45 - hp * 0.1 - weight * 0.003 + r() * 4) * 10) / 10 };
-  });
-}
 
 describe.each(DB_KINDS)('alerts (%s)', (kind) => {
   let target: TestDbTarget;
@@ -70,26 +57,12 @@ describe.each(DB_KINDS)('alerts (%s)', (kind) => {
     kdb = await openDb(target.options);
     dir = await mkdtemp(join(tmpdir(), 'kiln-alerts-'));
     store = createLocalStore(dir);
-    const project = await ensureProject(kdb.db, 'registry-test');
-    projectId = project.id;
-    const training = rows(600, 1);
-    const csv = ['hp,weight,origin,mpg', ...training.map((t) => `${t.hp},${t.weight},${t.origin},${t.mpg}`)].join('\n');
-    await store.put('datasets/train.csv', new TextEncoder().encode(csv));
-    const schema = [
-      { name: 'hp', type: 'numeric', nullable: false },
-      { name: 'weight', type: 'numeric', nullable: false },
-      { name: 'origin', type: 'categorical', nullable: false },
-      { name: 'mpg', type: 'numeric', nullable: false },
-    ];
-    const ds = await insertDatasetVersion(kdb.db, { projectId, name: 'cars', hash: 'h1', format: 'csv', bytes: csv.length, rows: 600, schema, stats: {}, storageKey: 'datasets/train.csv' });
-    const runId = await seedRun(kdb.db, store, { datasets: { cars: ds.id } });
-    await registerVersion(kdb.db, store, { modelName: 'mpg', runId, actor: 'test' });
-    await moveAlias(kdb.db, store, { modelName: 'mpg', alias: 'production', version: 1, actor: 'test' });
-    await createOrBindEndpoint(kdb.db, { name: 'mpg', modelName: 'mpg', target: { alias: 'production' } }, 'test');
+    const training = mpgRows(600, 1);
+    ({ projectId } = await deployMpg(kdb.db, store, training));
 
     // The last 5 minutes: 300 predictions with hp shifted and origin replaced (an anomaly each),
     // latencies 1 … 300 ms, predictions 30 % off for the labelled half.
-    const data = rows(300, 3);
+    const data = mpgRows(300, 3);
     const log: PredictionRecord[] = data.map((d, i) => ({
       endpoint: 'mpg',
       id: `b-${i}`,

@@ -8,14 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../../lib/rng';
+import { deployMpg, mpgRows, type MpgRow } from './test-fixtures';
 import { mape, rmse } from '../../lib/metrics';
-import { ensureProject, insertDatasetVersion } from '../db/catalog';
 import { openDb, type KilnDb } from '../db/client';
 import { createTestDbTarget, type TestDbTarget } from '../db/testing';
-import { createOrBindEndpoint } from '../registry/endpoints';
-import { moveAlias, registerVersion } from '../registry/registry';
-import { seedRun } from '../registry/test-fixtures';
 import { createLocalStore } from '../storage/local';
 import type { ArtifactStore } from '../storage/types';
 import type { PredictionRecord } from '../serving/log-protocol';
@@ -24,17 +20,8 @@ import { monitoringReport } from './report';
 import { parseWindow } from './window';
 
 const HOUR = 3_600_000;
-const ORIGINS = ['USA', 'Europe', 'Japan'];
 
 
-function rows(n: number, seed: number) {
-  const r = createRng(seed);
-  return Array.from({ length: n }, () => {
-    const hp = Math.round(60 + r() * 160);
-    const weight = Math.round(2000 + r() * 2500);
-    return { hp, weight, origin: ORIGINS[Math.floor(r() * 3)]!, mpg: Math.round((45 - hp * 0.1 - weight * 0.003 + r() * 4) * 10) / 10 };
-  });
-}
 
 describe('monitoring report', () => {
   let target: TestDbTarget;
@@ -42,31 +29,18 @@ describe('monitoring report', () => {
   let dir: string;
   let store: ArtifactStore;
   const now = new Date('2026-06-01T12:00:00Z');
-  const training = rows(600, 1);
+  const training = mpgRows(600, 1);
 
   beforeAll(async () => {
     target = await createTestDbTarget('pglite');
     kdb = await openDb(target.options);
     dir = await mkdtemp(join(tmpdir(), 'kiln-report-'));
     store = createLocalStore(dir);
-    const project = await ensureProject(kdb.db, 'registry-test');
-    const csv = ['hp,weight,origin,mpg', ...training.map((t) => `${t.hp},${t.weight},${t.origin},${t.mpg}`)].join('\n');
-    await store.put('datasets/train.csv', new TextEncoder().encode(csv));
-    const schema = [
-      { name: 'hp', type: 'numeric', nullable: false },
-      { name: 'weight', type: 'numeric', nullable: false },
-      { name: 'origin', type: 'categorical', nullable: false },
-      { name: 'mpg', type: 'numeric', nullable: false },
-    ];
-    const ds = await insertDatasetVersion(kdb.db, { projectId: project.id, name: 'cars', hash: 'h1', format: 'csv', bytes: csv.length, rows: 600, schema, stats: {}, storageKey: 'datasets/train.csv' });
-    const runId = await seedRun(kdb.db, store, { datasets: { cars: ds.id }, metrics: { rmse: 3.4, mae: 2.5, r2: 0.8, mape: 0.12 } });
-    await registerVersion(kdb.db, store, { modelName: 'mpg', runId, actor: 'test' });
-    await moveAlias(kdb.db, store, { modelName: 'mpg', alias: 'production', version: 1, actor: 'test' });
-    await createOrBindEndpoint(kdb.db, { name: 'mpg', modelName: 'mpg', target: { alias: 'production' } }, 'test');
+    await deployMpg(kdb.db, store, training);
 
     // Window A (two days ago): 300 rows from the training distribution. Window B (the last 24 h):
     // 300 with hp shifted by +80 and every origin replaced by "Mars".
-    const log = (prefix: string, data: ReturnType<typeof rows>, t0: number, shift: boolean): PredictionRecord[] =>
+    const log = (prefix: string, data: MpgRow[], t0: number, shift: boolean): PredictionRecord[] =>
       data.map((d, i) => ({
         endpoint: 'mpg',
         id: `${prefix}-${i}`,
@@ -77,8 +51,8 @@ describe('monitoring report', () => {
         latencyMs: 1,
         anomalies: shift ? [{ code: 'UNKNOWN_CATEGORY', column: 'origin' }] : [],
       }));
-    await ingestPredictions(kdb.db, log('a', rows(300, 2), now.getTime() - 40 * HOUR, false));
-    await ingestPredictions(kdb.db, log('b', rows(300, 3), now.getTime() - 20 * HOUR, true));
+    await ingestPredictions(kdb.db, log('a', mpgRows(300, 2), now.getTime() - 40 * HOUR, false));
+    await ingestPredictions(kdb.db, log('b', mpgRows(300, 3), now.getTime() - 20 * HOUR, true));
   }, 60_000);
   afterAll(async () => {
     await kdb?.close();
@@ -115,7 +89,7 @@ describe('monitoring report', () => {
   });
 
   it('live metrics from joined feedback equal lib/metrics on the same rows, beside training and the baseline', async () => {
-    const data = rows(300, 3);
+    const data = mpgRows(300, 3);
     const half = data.map((d, i) => ({ id: `b-${i}`, actual: d.mpg + 1, pred: d.mpg + (i % 5) - 2 })).filter((_, i) => i % 2 === 0);
     const fb = await recordFeedback(kdb.db, 'mpg', [...half.map((h) => ({ id: h.id, actual: h.actual })), { id: 'b-9999', actual: 3 }]);
     expect(fb).toMatchObject({ accepted: 150, unknown: 1, unknownIds: ['b-9999'] });

@@ -9,14 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployMpg, ORIGINS } from './test-fixtures';
 import { createRng } from '../../lib/rng';
-import { ensureProject, insertDatasetVersion } from '../db/catalog';
 import { openDb, type KilnDb } from '../db/client';
 import { predictionRollup, predictions } from '../db/schema';
 import { createTestDbTarget, DB_KINDS, type TestDbTarget } from '../db/testing';
-import { createOrBindEndpoint } from '../registry/endpoints';
-import { moveAlias, registerVersion } from '../registry/registry';
-import { seedRun } from '../registry/test-fixtures';
 import { createLocalStore } from '../storage/local';
 import type { ArtifactStore } from '../storage/types';
 import type { PredictionRecord } from '../serving/log-protocol';
@@ -24,7 +21,6 @@ import { ingestPredictions, prunePredictions, recordFeedback, setMonitoringSetti
 import { monitoringReport, type ReportOptions } from './report';
 
 const HOUR = 3_600_000;
-const ORIGINS = ['USA', 'Europe', 'Japan'];
 
 describe.each(DB_KINDS)('prediction rollup on %s', (kind) => {
   let target: TestDbTarget;
@@ -56,21 +52,8 @@ describe.each(DB_KINDS)('prediction rollup on %s', (kind) => {
     kdb = await openDb(target.options);
     dir = await mkdtemp(join(tmpdir(), 'kiln-rollup-'));
     store = createLocalStore(dir);
-    const project = await ensureProject(kdb.db, 'registry-test');
-    const rows = Array.from({ length: 400 }, () => [Math.round(60 + r() * 160), Math.round(2000 + r() * 2500), ORIGINS[Math.floor(r() * 3)]!, Math.round(r() * 300) / 10]);
-    const csv = ['hp,weight,origin,mpg', ...rows.map((x) => x.join(','))].join('\n');
-    await store.put('datasets/train.csv', new TextEncoder().encode(csv));
-    const schema = [
-      { name: 'hp', type: 'numeric', nullable: false },
-      { name: 'weight', type: 'numeric', nullable: false },
-      { name: 'origin', type: 'categorical', nullable: false },
-      { name: 'mpg', type: 'numeric', nullable: false },
-    ];
-    const ds = await insertDatasetVersion(kdb.db, { projectId: project.id, name: 'cars', hash: 'h1', format: 'csv', bytes: csv.length, rows: 400, schema, stats: {}, storageKey: 'datasets/train.csv' });
-    const runId = await seedRun(kdb.db, store, { datasets: { cars: ds.id }, metrics: { rmse: 3.4, mae: 2.5, r2: 0.8, mape: 0.12 } });
-    await registerVersion(kdb.db, store, { modelName: 'mpg', runId, actor: 'test' });
-    await moveAlias(kdb.db, store, { modelName: 'mpg', alias: 'production', version: 1, actor: 'test' });
-    await createOrBindEndpoint(kdb.db, { name: 'mpg', modelName: 'mpg', target: { alias: 'production' } }, 'test');
+    const training = Array.from({ length: 400 }, () => ({ hp: Math.round(60 + r() * 160), weight: Math.round(2000 + r() * 2500), origin: ORIGINS[Math.floor(r() * 3)]!, mpg: Math.round(r() * 300) / 10 }));
+    await deployMpg(kdb.db, store, training);
     // Logged before the rollup existed (no store: not rolled up), over the last 5 days.
     expect(await ingestPredictions(kdb.db, records('pre', 300, now - 120 * HOUR, 120 * HOUR))).toMatchObject({ accepted: 300 });
     // With the rollup, in batches over the last 3 days; the first batch is retried.

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployMpg, mpgRows } from './test-fixtures';
 import { mape } from '../../lib/metrics';
-import { createRng } from '../../lib/rng';
 import { createTestUser } from '../auth/testing';
-import { ensureProject, insertDatasetVersion } from '../db/catalog';
+import { ensureProject } from '../db/catalog';
 import { openDb, type KilnDb } from '../db/client';
 import { modelAliases } from '../db/schema';
 import { createTestDbTarget, DB_KINDS, type TestDbTarget } from '../db/testing';
@@ -34,16 +34,7 @@ import { bucketMs, monitoringSeries } from './series';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const ORIGINS = ['USA', 'Europe', 'Japan'];
 
-function rows(n: number, seed: number) {
-  const r = createRng(seed);
-  return Array.from({ length: n }, () => {
-    const hp = Math.round(60 + r() * 160);
-    const weight = Math.round(2000 + r() * 2500);
-    return { hp, weight, origin: ORIGINS[Math.floor(r() * 3)]!, mpg: Math.round((45 - hp * 0.1 - weight * 0.003 + r() * 4) * 10) / 10 };
-  });
-}
 
 /** numpy's default (linear) percentile, which Postgres' percentile_cont also computes. */
 function percentile(xs: number[], q: number): number {
@@ -60,7 +51,7 @@ describe.each(DB_KINDS)('monitoring views (%s)', (kind) => {
   let store: ArtifactStore;
   // Aligned to the hour so hour buckets fall where the test expects.
   const now = new Date(Math.floor(Date.now() / HOUR) * HOUR);
-  const training = rows(600, 1);
+  const training = mpgRows(600, 1);
   const sent: PredictionRecord[] = [];
   const fed = new Map<string, number>();
 
@@ -69,20 +60,7 @@ describe.each(DB_KINDS)('monitoring views (%s)', (kind) => {
     kdb = await openDb(target.options);
     dir = await mkdtemp(join(tmpdir(), 'kiln-views-'));
     store = createLocalStore(dir);
-    const project = await ensureProject(kdb.db, 'registry-test');
-    const csv = ['hp,weight,origin,mpg', ...training.map((t) => `${t.hp},${t.weight},${t.origin},${t.mpg}`)].join('\n');
-    await store.put('datasets/train.csv', new TextEncoder().encode(csv));
-    const schema = [
-      { name: 'hp', type: 'numeric', nullable: false },
-      { name: 'weight', type: 'numeric', nullable: false },
-      { name: 'origin', type: 'categorical', nullable: false },
-      { name: 'mpg', type: 'numeric', nullable: false },
-    ];
-    const ds = await insertDatasetVersion(kdb.db, { projectId: project.id, name: 'cars', hash: 'h1', format: 'csv', bytes: csv.length, rows: 600, schema, stats: {}, storageKey: 'datasets/train.csv' });
-    const runId = await seedRun(kdb.db, store, { datasets: { cars: ds.id }, metrics: { rmse: 3.4, mae: 2.5, r2: 0.8, mape: 0.12 } });
-    await registerVersion(kdb.db, store, { modelName: 'mpg', runId, actor: 'test' });
-    await moveAlias(kdb.db, store, { modelName: 'mpg', alias: 'production', version: 1, actor: 'test' });
-    await createOrBindEndpoint(kdb.db, { name: 'mpg', modelName: 'mpg', target: { alias: 'production' } }, 'test');
+    await deployMpg(kdb.db, store, training);
     // Bound to an alias that was then removed, so it points nowhere: the overview says why it has no numbers.
     await moveAlias(kdb.db, store, { modelName: 'mpg', alias: 'staging', version: 1, actor: 'test' });
     await createOrBindEndpoint(kdb.db, { name: 'mpg-staging', modelName: 'mpg', target: { alias: 'staging' } }, 'test');
@@ -90,10 +68,10 @@ describe.each(DB_KINDS)('monitoring views (%s)', (kind) => {
 
     // a: 120 ordinary rows from 3 h to 2 h ago (one every 30 s), version 1.
     // b: 120 rows from 90 to 30 min ago with hp +80 and origin "Mars", every other one answered by v2.
-    rows(120, 2).forEach((d, i) =>
+    mpgRows(120, 2).forEach((d, i) =>
       sent.push({ endpoint: 'mpg', id: `a-${i}`, version: 1, time: now.getTime() - 3 * HOUR + i * 30_000, inputs: { hp: d.hp, weight: d.weight, origin: d.origin }, outputs: { prediction: d.mpg + (i % 5) - 2 }, latencyMs: 1 + (i % 7), anomalies: [] }),
     );
-    rows(120, 3).forEach((d, i) =>
+    mpgRows(120, 3).forEach((d, i) =>
       sent.push({
         endpoint: 'mpg',
         id: `b-${i}`,
