@@ -1,6 +1,6 @@
 /** `kiln endpoint monitoring`'s drift flags: merged onto the stored settings, bad parts named. */
 import { describe, expect, it } from 'vitest';
-import { driftFromFlags } from './schema';
+import { driftFromFlags, endpointMonitoringCommand } from './schema';
 
 describe('driftFromFlags', () => {
   const current = { columns: { Origin: { threshold: 0.01 } }, thresholds: { ks: 0.01 }, shareThreshold: 0.4 };
@@ -29,5 +29,14 @@ describe('driftFromFlags', () => {
     expect(() => driftFromFlags({}, { featureDrift: 'Horsepower' })).toThrow(/--feature-drift: expected NAME=METHOD:THRESHOLD .*got "Horsepower"/);
     expect(() => driftFromFlags({}, { featureDrift: 'Horsepower=' })).toThrow(/--feature-drift: expected NAME=METHOD:THRESHOLD/);
     expect(() => driftFromFlags({}, { featureDrift: 'Horsepower=ks:zero' })).toThrow(/--feature-drift Horsepower: expected a positive number, got "zero"/);
+  });
+
+  it('kiln endpoint monitoring names a bad drift flag before it asks the server anything', async () => {
+    const io = { out: () => undefined, err: () => undefined };
+    // Port 1 answers nothing: a request first would end in "cannot reach".
+    await expect(endpointMonitoringCommand('cars', { server: 'http://127.0.0.1:1', driftThreshold: 'kss=1' }, io)).rejects.toThrow(/^--drift-threshold: expected METHOD=X .*got "kss=1"$/);
+    const out: string[] = [];
+    expect(await endpointMonitoringCommand('cars', { server: 'http://127.0.0.1:1', featureDrift: 'hp', json: true }, { out: (s) => out.push(s), err: () => undefined })).toBe(1);
+    expect(JSON.parse(out[0]!)).toMatchObject({ code: 'BAD_OPTION', error: expect.stringMatching(/^--feature-drift: expected NAME=METHOD:THRESHOLD/) });
   });
 });

@@ -134,7 +134,8 @@ export function endpointMonitoringCommand(name: string, o: EndpointMonitoringOpt
     const retentionDays = num('--retention-days', o.retentionDays, true);
     const rejectAnomalies = o.rejectAnomalies !== undefined ? parseAnomalyCodes(o.rejectAnomalies) : undefined;
     const api = client(o.server);
-    const wantsDrift = o.driftShare !== undefined || o.driftThreshold !== undefined || o.featureDrift !== undefined || o.driftReset;
+    // Bad drift flags are named before anything is asked of the server.
+    const wantsDrift = driftFromFlags({}, o) !== undefined;
     const current = wantsDrift && !o.driftReset ? (await api.endpoints.get.query({ name })).monitoring.drift : {};
     const drift = driftFromFlags(current, o);
     const r = await api.endpoints.setMonitoring.mutate({
